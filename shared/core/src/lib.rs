@@ -1,0 +1,16 @@
+//! batchmsg core: the domain of batch SMS for community healthcare and its use
+//! cases. No AWS, no SQLite, no I/O of its own: callers hand in readers and
+//! writers, and adapters implement the ports.
+
+pub mod columns;
+pub mod consent;
+pub mod date_of_birth;
+pub mod message;
+pub mod mobile;
+pub mod nhs_number;
+pub mod opt_out;
+pub mod patient_list;
+pub mod report;
+pub mod sms;
+mod spreadsheet;
+pub mod validation;

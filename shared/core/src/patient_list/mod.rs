@@ -1,0 +1,318 @@
+//! Reading an uploaded patient list: CSV in any encoding Excel and the
+//! clinical systems write, or a spreadsheet, row by row, with the row numbers
+//! a person sees when they open the file.
+//!
+//! CSV is streamed: memory stays flat however long the file is.
+
+mod blank_lines;
+mod sniff;
+mod spreadsheet;
+
+use std::borrow::Cow;
+use std::io::{Cursor, Read};
+
+use csv::ByteRecord;
+use encoding_rs::{UTF_16BE, UTF_16LE, WINDOWS_1252};
+use encoding_rs_io::DecodeReaderBytesBuilder;
+
+use blank_lines::MarkBlankLines;
+
+use crate::columns::{ColumnMap, ColumnProblem, Header, Role, headers_of};
+use crate::date_of_birth::DateOfBirth;
+use crate::mobile::UkMobile;
+use crate::nhs_number::NhsNumber;
+pub use sniff::TextEncoding;
+use sniff::{SNIFF_LEN, Sniffed};
+
+/// How many leading rows may be a title or notes above the header row, as
+/// some clinical-system reports have.
+const MAX_ROWS_BEFORE_HEADER: usize = 10;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ListError {
+    #[error("could not read the file: {0}")]
+    Read(#[from] std::io::Error),
+    #[error("The file is empty: export the patient list again and upload the new file")]
+    Empty,
+    #[error(
+        "This is not a CSV file or a spreadsheet: it looks like {0}. \
+         Export the patient list as CSV (or .xlsx) from the clinical system and upload that"
+    )]
+    NotAList(&'static str),
+    #[error(
+        "The spreadsheet could not be read ({0}). Save it again as .xlsx or CSV and upload that"
+    )]
+    Spreadsheet(String),
+    #[error(
+        "The first row holds patient details, not column names. Add a header row naming the \
+         NHS number, mobile number and date of birth columns"
+    )]
+    NoHeader,
+    #[error(
+        "The file has no {} column. Columns found: {}. Name the columns \
+         \"NHS number\", \"Mobile number\" and \"Date of birth\" (or as SystmOne or EMIS export them)",
+        join_roles(.missing), join_headers(.found)
+    )]
+    MissingColumns {
+        missing: Vec<Role>,
+        found: Vec<Header>,
+    },
+    #[error(
+        "The file has more than one {} column: {}. Keep one and upload the file again",
+        .role.describe(), join_headers(.columns)
+    )]
+    ColumnTwice { role: Role, columns: Vec<Header> },
+}
+
+fn join_roles(roles: &[Role]) -> String {
+    let names: Vec<_> = roles.iter().map(|r| r.describe()).collect();
+    match names.as_slice() {
+        [] => String::new(),
+        [one] => (*one).to_owned(),
+        [init @ .., last] => format!("{} or {}", init.join(", "), last),
+    }
+}
+
+fn join_headers(headers: &[Header]) -> String {
+    let named: Vec<String> = headers
+        .iter()
+        .filter(|h| !h.text.is_empty())
+        .map(|h| h.to_string())
+        .collect();
+    if named.is_empty() {
+        "none".to_owned()
+    } else {
+        named.join(", ")
+    }
+}
+
+/// What the file turned out to be.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ListFormat {
+    Csv {
+        encoding: TextEncoding,
+        delimiter: u8,
+    },
+    Spreadsheet,
+}
+
+enum Source {
+    /// Every line is a record (see [`blank_lines`]), so record N is row N + 1.
+    Csv(csv::Reader<MarkBlankLines<Box<dyn Read>>>),
+    Sheet(std::vec::IntoIter<(u64, Vec<String>)>),
+}
+
+impl Source {
+    /// The next record, blank or not, and its spreadsheet row number.
+    fn next(&mut self, record: &mut ByteRecord) -> Result<Option<u64>, ListError> {
+        match self {
+            Source::Csv(reader) => {
+                let more = reader
+                    .read_byte_record(record)
+                    .map_err(|e| match e.into_kind() {
+                        csv::ErrorKind::Io(io) => ListError::Read(io),
+                        other => ListError::Read(std::io::Error::other(format!("{other:?}"))),
+                    })?;
+                if !more {
+                    return Ok(None);
+                }
+                Ok(Some(record.position().map_or(0, |p| p.record()) + 1))
+            }
+            Source::Sheet(rows) => Ok(rows.next().map(|(row, cells)| {
+                record.clear();
+                for cell in &cells {
+                    record.push_field(cell.as_bytes());
+                }
+                row
+            })),
+        }
+    }
+}
+
+/// A cell as text: UTF-8 if it is valid UTF-8, else Windows-1252.
+pub fn cell_text(bytes: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => WINDOWS_1252.decode_without_bom_handling(bytes).0,
+    }
+}
+
+fn is_blank(record: &ByteRecord) -> bool {
+    record
+        .iter()
+        .all(|cell| cell.iter().all(u8::is_ascii_whitespace))
+}
+
+pub struct PatientList {
+    source: Source,
+    format: ListFormat,
+    headers: Vec<Header>,
+    columns: ColumnMap,
+    header_row: u64,
+    blank_rows: u64,
+}
+
+impl PatientList {
+    /// Recognises the format and finds the header row. Every file-level
+    /// problem is reported here, before any row is read.
+    pub fn open(mut input: impl Read + 'static) -> Result<Self, ListError> {
+        let mut head = Vec::with_capacity(SNIFF_LEN);
+        (&mut input).take(SNIFF_LEN as u64).read_to_end(&mut head)?;
+        if head.iter().all(u8::is_ascii_whitespace) && head.len() < SNIFF_LEN {
+            return Err(ListError::Empty);
+        }
+        let (source, format) = match sniff::sniff(&head) {
+            Sniffed::NotAList(what) => return Err(ListError::NotAList(what)),
+            Sniffed::Spreadsheet => {
+                let mut bytes = head;
+                input.read_to_end(&mut bytes)?;
+                let rows = spreadsheet::first_sheet_rows(bytes)?;
+                (Source::Sheet(rows.into_iter()), ListFormat::Spreadsheet)
+            }
+            Sniffed::Text(encoding) => csv_source(head, input, encoding),
+        };
+        let mut list = Self {
+            source,
+            format,
+            headers: Vec::new(),
+            columns: ColumnMap::default(),
+            header_row: 0,
+            blank_rows: 0,
+        };
+        list.find_header()?;
+        Ok(list)
+    }
+
+    fn find_header(&mut self) -> Result<(), ListError> {
+        let mut record = ByteRecord::new();
+        let mut first_problem = None;
+        let mut non_blank = 0;
+        while non_blank < MAX_ROWS_BEFORE_HEADER {
+            let Some(row) = self.source.next(&mut record)? else {
+                break;
+            };
+            if is_blank(&record) {
+                continue;
+            }
+            non_blank += 1;
+            let cells: Vec<Cow<str>> = record.iter().map(cell_text).collect();
+            let headers = headers_of(cells.iter().map(|c| c.as_ref()));
+            match ColumnMap::from_headers(&headers) {
+                Ok(columns) => {
+                    self.headers = headers;
+                    self.columns = columns;
+                    self.header_row = row;
+                    return Ok(());
+                }
+                Err(problem) if first_problem.is_none() => {
+                    if looks_like_patient_data(&cells) {
+                        return Err(ListError::NoHeader);
+                    }
+                    first_problem = Some(match problem {
+                        ColumnProblem::Missing(missing) => ListError::MissingColumns {
+                            missing,
+                            found: headers,
+                        },
+                        ColumnProblem::Twice(role, columns) => {
+                            ListError::ColumnTwice { role, columns }
+                        }
+                    });
+                }
+                Err(_) => {}
+            }
+        }
+        Err(first_problem.unwrap_or(ListError::Empty))
+    }
+
+    /// Reads the next non-blank row into `record`; returns its row number as
+    /// a spreadsheet shows it (the header is row 1 in a plain export).
+    pub fn read_row(&mut self, record: &mut ByteRecord) -> Result<Option<u64>, ListError> {
+        while let Some(row) = self.source.next(record)? {
+            if is_blank(record) {
+                self.blank_rows += 1;
+                continue;
+            }
+            return Ok(Some(row));
+        }
+        Ok(None)
+    }
+
+    pub fn headers(&self) -> &[Header] {
+        &self.headers
+    }
+
+    pub fn columns(&self) -> &ColumnMap {
+        &self.columns
+    }
+
+    pub fn format(&self) -> ListFormat {
+        self.format
+    }
+
+    pub fn header_row(&self) -> u64 {
+        self.header_row
+    }
+
+    /// Blank rows skipped so far (after the header).
+    pub fn blank_rows(&self) -> u64 {
+        self.blank_rows
+    }
+}
+
+fn csv_source(
+    head: Vec<u8>,
+    rest: impl Read + 'static,
+    encoding: TextEncoding,
+) -> (Source, ListFormat) {
+    let (delimiter, reader): (u8, Box<dyn Read>) = match encoding {
+        TextEncoding::Utf8OrWindows1252 => {
+            let without_bom = head
+                .strip_prefix(b"\xef\xbb\xbf")
+                .map(<[u8]>::to_vec)
+                .unwrap_or(head);
+            (
+                sniff::delimiter(&without_bom),
+                Box::new(Cursor::new(without_bom).chain(rest)),
+            )
+        }
+        TextEncoding::Utf16Le | TextEncoding::Utf16Be => {
+            let utf16 = if encoding == TextEncoding::Utf16Le {
+                UTF_16LE
+            } else {
+                UTF_16BE
+            };
+            let decoded_head = utf16.decode_with_bom_removal(&head).0;
+            let delimiter = sniff::delimiter(decoded_head.as_bytes());
+            let decoder = DecodeReaderBytesBuilder::new()
+                .encoding(Some(utf16))
+                .build(Cursor::new(head).chain(rest));
+            (delimiter, Box::new(decoder))
+        }
+    };
+    let reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .buffer_capacity(256 * 1024)
+        .from_reader(MarkBlankLines::new(reader));
+    (
+        Source::Csv(reader),
+        ListFormat::Csv {
+            encoding,
+            delimiter,
+        },
+    )
+}
+
+/// A first row that holds an NHS number, mobile number or date is data, not a header.
+fn looks_like_patient_data(cells: &[Cow<str>]) -> bool {
+    let far_future = chrono::NaiveDate::MAX;
+    cells.iter().any(|cell| {
+        NhsNumber::parse(cell).is_ok()
+            || UkMobile::parse(cell).is_ok()
+            || DateOfBirth::parse(cell, far_future).is_ok()
+    })
+}
+
+#[cfg(test)]
+mod tests;

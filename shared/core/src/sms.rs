@@ -1,0 +1,201 @@
+//! Text length as an SMS provider counts it: GSM-7 (160 characters, 153 a
+//! fragment once split; the extension characters `^{}\[~]|€` take two) or,
+//! if any character is outside GSM-7, UCS-2 for the whole text (70, 67 a
+//! fragment, counted in UTF-16 units).
+
+use serde::Serialize;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Encoding {
+    Gsm7,
+    Ucs2,
+}
+
+impl Encoding {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Encoding::Gsm7 => "GSM-7",
+            Encoding::Ucs2 => "UCS-2",
+        }
+    }
+}
+
+/// The longest text we send: 6 GSM-7 fragments, as GOV.UK Notify allows.
+pub const MAX_CHARACTERS: usize = 918;
+
+/// GSM 03.38 basic character set (the escape code itself excluded).
+const GSM7_BASIC: &str = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?\
+¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà";
+
+/// Extension table: each costs two septets (escape + code).
+const GSM7_EXTENSION: &str = "^{}\\[~]|€\u{c}";
+
+/// Septets a character costs in GSM-7, or `None` if it has no GSM-7 code.
+pub fn gsm7_septets(c: char) -> Option<usize> {
+    if c.is_ascii() {
+        // Every printable ASCII character except ` is in one of the two tables.
+        return match c {
+            '^' | '{' | '}' | '\\' | '[' | '~' | ']' | '|' | '\u{c}' => Some(2),
+            ' '..='_' | 'a'..='z' | '\n' | '\r' => Some(1),
+            _ => None,
+        };
+    }
+    if GSM7_BASIC.contains(c) {
+        Some(1)
+    } else if GSM7_EXTENSION.contains(c) {
+        Some(2)
+    } else {
+        None
+    }
+}
+
+/// Running count over the pieces of a text, so a personalised message can be
+/// measured without building it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LengthCounter {
+    septets: usize,
+    utf16_units: usize,
+    all_gsm7: bool,
+    started: bool,
+}
+
+impl LengthCounter {
+    pub fn new() -> Self {
+        Self {
+            all_gsm7: true,
+            ..Self::default()
+        }
+    }
+
+    pub fn push_str(&mut self, s: &str) {
+        self.started = true;
+        for c in s.chars() {
+            self.utf16_units += c.len_utf16();
+            match gsm7_septets(c) {
+                Some(n) => self.septets += n,
+                None => self.all_gsm7 = false,
+            }
+        }
+    }
+
+    pub fn finish(self) -> TextLength {
+        let (encoding, characters) = if self.all_gsm7 {
+            (Encoding::Gsm7, self.septets)
+        } else {
+            (Encoding::Ucs2, self.utf16_units)
+        };
+        TextLength {
+            encoding,
+            characters,
+            fragments: fragments(encoding, characters),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct TextLength {
+    pub encoding: Encoding,
+    /// Characters as the provider counts them: septets for GSM-7, UTF-16 units for UCS-2.
+    pub characters: usize,
+    pub fragments: usize,
+}
+
+impl TextLength {
+    pub fn of(text: &str) -> Self {
+        let mut counter = LengthCounter::new();
+        counter.push_str(text);
+        counter.finish()
+    }
+
+    pub fn is_too_long(&self) -> bool {
+        self.characters > MAX_CHARACTERS
+    }
+}
+
+fn fragments(encoding: Encoding, characters: usize) -> usize {
+    let (single, part) = match encoding {
+        Encoding::Gsm7 => (160, 153),
+        Encoding::Ucs2 => (70, 67),
+    };
+    match characters {
+        0 => 0,
+        n if n <= single => 1,
+        n => n.div_ceil(part),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gsm7_boundaries() {
+        let cases = [
+            (0, 0),
+            (1, 1),
+            (160, 1),
+            (161, 2),
+            (306, 2),
+            (307, 3),
+            (918, 6),
+            (919, 7),
+        ];
+        for (chars, expected) in cases {
+            let t = TextLength::of(&"a".repeat(chars));
+            assert_eq!(
+                (t.encoding, t.characters, t.fragments),
+                (Encoding::Gsm7, chars, expected),
+                "{chars}"
+            );
+        }
+    }
+
+    #[test]
+    fn ucs2_boundaries() {
+        let cases = [(70, 1), (71, 2), (134, 2), (135, 3)];
+        for (chars, expected) in cases {
+            let t = TextLength::of(&"ł".repeat(chars));
+            assert_eq!(
+                (t.encoding, t.characters, t.fragments),
+                (Encoding::Ucs2, chars, expected),
+                "{chars}"
+            );
+        }
+    }
+
+    #[test]
+    fn extension_characters_count_double() {
+        let t = TextLength::of("^{}\\[~]|€");
+        assert_eq!((t.encoding, t.characters), (Encoding::Gsm7, 18));
+        let t = TextLength::of(&format!("{}€", "a".repeat(159)));
+        assert_eq!((t.characters, t.fragments), (161, 2));
+    }
+
+    #[test]
+    fn one_non_gsm_character_switches_the_whole_text() {
+        let t = TextLength::of(&format!("Dear Łukasz, {}", "a".repeat(100)));
+        assert_eq!(
+            (t.encoding, t.characters, t.fragments),
+            (Encoding::Ucs2, 113, 2)
+        );
+        // An emoji is two UTF-16 units.
+        assert_eq!(TextLength::of("😀").characters, 2);
+        // The backtick is ASCII but not GSM-7.
+        assert_eq!(TextLength::of("`").encoding, Encoding::Ucs2);
+    }
+
+    #[test]
+    fn gsm_accented_letters_stay_gsm7() {
+        let t = TextLength::of("Zoë é à Ñ ß £ €");
+        assert_eq!(t.encoding, Encoding::Ucs2, "ë is not in GSM-7");
+        let t = TextLength::of("Renée à Ñ ß £ €");
+        assert_eq!((t.encoding, t.characters), (Encoding::Gsm7, 16));
+    }
+
+    #[test]
+    fn basic_table_has_the_standard_size() {
+        // 128 codes, minus the escape.
+        assert_eq!(GSM7_BASIC.chars().count(), 127);
+    }
+}

@@ -1,0 +1,37 @@
+//! Damage that spreadsheets do to identifiers.
+
+/// `9.43477E+09`: what Excel shows, and saves to CSV, for a long number in a
+/// General column. The digits are gone, so the only fix is a new export.
+pub(crate) fn is_scientific_notation(s: &str) -> bool {
+    let Some((mantissa, exponent)) = s.split_once(['E', 'e']) else {
+        return false;
+    };
+    let exponent = exponent.strip_prefix('+').unwrap_or(exponent);
+    !mantissa.is_empty()
+        && mantissa.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+        && mantissa.bytes().any(|b| b.is_ascii_digit())
+        && !exponent.is_empty()
+        && exponent.bytes().all(|b| b.is_ascii_digit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_scientific_notation;
+
+    #[test]
+    fn recognises_excel_scientific_notation_only() {
+        for damaged in ["9.43477E+09", "7.7009e+09", "9E+9", "9.4E9"] {
+            assert!(is_scientific_notation(damaged), "{damaged}");
+        }
+        for other in [
+            "E+09",
+            ".E+09",
+            "9434765919",
+            "Eve",
+            "9.4E+",
+            "07700 900123",
+        ] {
+            assert!(!is_scientific_notation(other), "{other}");
+        }
+    }
+}

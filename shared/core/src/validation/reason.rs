@@ -1,0 +1,98 @@
+//! Why a row is not accepted, in plain words for the person who uploaded it.
+
+use std::fmt;
+use std::sync::Arc;
+
+use crate::date_of_birth::DateOfBirthError;
+use crate::mobile::MobileError;
+use crate::nhs_number::NhsNumberError;
+use crate::sms::MAX_CHARACTERS;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Reason {
+    CellCount { found: usize, expected: usize },
+    NhsNumber(NhsNumberError),
+    Mobile(MobileError),
+    DateOfBirth(DateOfBirthError),
+    Declined,
+    ConsentUnrecognised,
+    OptedOut,
+    SamePatientAs { row: u64 },
+    EmptyPlaceholder { placeholder: Arc<str> },
+    TooLong { characters: usize },
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Reason::CellCount { found, expected } => write!(
+                f,
+                "Row has {found} cells but the header has {expected}: check for a missing or extra comma"
+            ),
+            Reason::NhsNumber(e) => e.fmt(f),
+            Reason::Mobile(e) => e.fmt(f),
+            Reason::DateOfBirth(e) => e.fmt(f),
+            Reason::Declined => f.write_str("Patient has declined SMS"),
+            Reason::ConsentUnrecognised => {
+                f.write_str("SMS consent value is not recognised: write Yes, No or leave it blank")
+            }
+            Reason::OptedOut => f.write_str("Patient is on the opted-out list"),
+            Reason::SamePatientAs { row } => write!(f, "Same patient as row {row}"),
+            Reason::EmptyPlaceholder { placeholder } => write!(
+                f,
+                "No value for (({placeholder})): fill it in, or give the message a fallback such as (({placeholder}|there))"
+            ),
+            Reason::TooLong { characters } => write!(
+                f,
+                "Text is too long: {characters} characters (the limit is {MAX_CHARACTERS})"
+            ),
+        }
+    }
+}
+
+impl Reason {
+    /// A stable name for counting, the same for every row with this reason.
+    pub fn code(&self) -> &'static str {
+        use DateOfBirthError as D;
+        use MobileError as M;
+        use NhsNumberError as N;
+        match self {
+            Reason::CellCount { .. } => "cell_count",
+            Reason::NhsNumber(N::Missing) => "nhs_number_missing",
+            Reason::NhsNumber(N::SpreadsheetDamage) => "nhs_number_spreadsheet_damage",
+            Reason::NhsNumber(N::UnknownCharacter) => "nhs_number_characters",
+            Reason::NhsNumber(N::WrongLength) => "nhs_number_length",
+            Reason::NhsNumber(N::WrongGrouping) => "nhs_number_grouping",
+            Reason::NhsNumber(N::CheckDigit) => "nhs_number_check_digit",
+            Reason::Mobile(M::Missing) => "mobile_missing",
+            Reason::Mobile(M::UnknownCharacter) => "mobile_characters",
+            Reason::Mobile(M::SpreadsheetDamage) => "mobile_spreadsheet_damage",
+            Reason::Mobile(M::TooShort) => "mobile_too_short",
+            Reason::Mobile(M::TooLong) => "mobile_too_long",
+            Reason::Mobile(M::NotUkMobile) => "mobile_not_uk_mobile",
+            Reason::Mobile(M::InvalidNumber) => "mobile_not_valid",
+            Reason::DateOfBirth(D::Missing) => "date_of_birth_missing",
+            Reason::DateOfBirth(D::Unrecognised) => "date_of_birth_format",
+            Reason::DateOfBirth(D::TwoDigitYear) => "date_of_birth_two_digit_year",
+            Reason::DateOfBirth(D::NotARealDate) => "date_of_birth_not_a_date",
+            Reason::DateOfBirth(D::InFuture) => "date_of_birth_in_future",
+            Reason::DateOfBirth(D::TooOld) => "date_of_birth_too_old",
+            Reason::Declined => "declined_sms",
+            Reason::ConsentUnrecognised => "consent_unrecognised",
+            Reason::OptedOut => "opted_out",
+            Reason::SamePatientAs { .. } => "same_patient",
+            Reason::EmptyPlaceholder { .. } => "empty_placeholder",
+            Reason::TooLong { .. } => "text_too_long",
+        }
+    }
+
+    /// The reason as a summary counts it, without the row-specific detail.
+    pub fn summary_text(&self) -> String {
+        match self {
+            Reason::CellCount { .. } => "Row has the wrong number of cells".to_owned(),
+            Reason::SamePatientAs { .. } => "Same patient as an earlier row".to_owned(),
+            Reason::TooLong { .. } => format!("Text is longer than {MAX_CHARACTERS} characters"),
+            other => other.to_string(),
+        }
+    }
+}
