@@ -98,7 +98,7 @@ pub enum ListFormat {
 
 enum Source {
     /// Every line is a record (see [`blank_lines`]), so record N is row N + 1.
-    Csv(csv::Reader<MarkBlankLines<Box<dyn Read>>>),
+    Csv(csv::Reader<MarkBlankLines<Box<dyn Read + Send>>>),
     Sheet(std::vec::IntoIter<(u64, Vec<String>)>),
 }
 
@@ -155,7 +155,7 @@ pub struct PatientList {
 impl PatientList {
     /// Recognises the format and finds the header row. Every file-level
     /// problem is reported here, before any row is read.
-    pub fn open(mut input: impl Read + 'static) -> Result<Self, ListError> {
+    pub fn open(mut input: impl Read + Send + 'static) -> Result<Self, ListError> {
         let mut head = Vec::with_capacity(SNIFF_LEN);
         (&mut input).take(SNIFF_LEN as u64).read_to_end(&mut head)?;
         if head.iter().all(u8::is_ascii_whitespace) && head.len() < SNIFF_LEN {
@@ -261,10 +261,10 @@ impl PatientList {
 
 fn csv_source(
     head: Vec<u8>,
-    rest: impl Read + 'static,
+    rest: impl Read + Send + 'static,
     encoding: TextEncoding,
 ) -> (Source, ListFormat) {
-    let (delimiter, reader): (u8, Box<dyn Read>) = match encoding {
+    let (delimiter, reader): (u8, Box<dyn Read + Send>) = match encoding {
         TextEncoding::Utf8OrWindows1252 => {
             let without_bom = head
                 .strip_prefix(b"\xef\xbb\xbf")

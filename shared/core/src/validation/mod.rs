@@ -4,6 +4,7 @@
 //! Output goes to a [`ValidationSink`]; the CSV reports in [`crate::report`]
 //! are one, an accepted-recipient store will be another.
 
+mod cells;
 mod reason;
 mod seen_patients;
 
@@ -22,8 +23,9 @@ use crate::message::Template;
 use crate::mobile::UkMobile;
 use crate::nhs_number::NhsNumber;
 use crate::opt_out::OptOutList;
-use crate::patient_list::{ListError, PatientList, cell_text};
+use crate::patient_list::{ListError, PatientList};
 use crate::sms::{Encoding, TextLength};
+use cells::Cells;
 pub use reason::Reason;
 use seen_patients::SeenPatients;
 
@@ -67,7 +69,7 @@ pub struct AcceptedRow<'a> {
     pub mobile: UkMobile,
     pub date_of_birth: DateOfBirth,
     /// One value for each of [`Layout::personalisation`].
-    pub personalisation: &'a [Cow<'a, str>],
+    pub personalisation: &'a [String],
     pub text_length: Option<TextLength>,
 }
 
@@ -179,25 +181,9 @@ fn list_headers(headers: &[Header]) -> String {
         .join(", ")
 }
 
-fn cell<'r>(record: &'r ByteRecord, index: usize) -> Cow<'r, str> {
-    record
-        .get(index)
-        .map(cell_text)
-        .unwrap_or(Cow::Borrowed(""))
-}
-
-/// Cells in the row, not counting empty ones beyond the header (trailing commas).
-fn cell_count(record: &ByteRecord, header_count: usize) -> usize {
-    let mut count = record.len();
-    while count > header_count && record[count - 1].iter().all(u8::is_ascii_whitespace) {
-        count -= 1;
-    }
-    count
-}
-
 #[derive(Default)]
 struct Tally {
-    summary_rows: u64,
+    rows: u64,
     accepted: u64,
     reasons: BTreeMap<&'static str, ReasonCount>,
     texts: TextSummary,
@@ -227,6 +213,136 @@ impl Tally {
     }
 }
 
+/// A row with every reason found without looking at other rows.
+struct CheckedRow {
+    row: u64,
+    cells: Cells,
+    nhs_number: Option<NhsNumber>,
+    /// Set when the required values are valid (other reasons may remain).
+    recipient: Option<(UkMobile, DateOfBirth)>,
+    text_length: Option<TextLength>,
+    reasons: Vec<Reason>,
+}
+
+/// What a checked row leaves behind for the next one to reuse.
+#[derive(Default)]
+struct Spare {
+    record: ByteRecord,
+    reasons: Vec<Reason>,
+}
+
+fn check_row(
+    row: u64,
+    cells: Cells,
+    mut reasons: Vec<Reason>,
+    plan: &Plan,
+    options: &ValidationOptions<'_>,
+) -> CheckedRow {
+    reasons.clear();
+    let columns = &plan.columns;
+    let found = cells.count_within(plan.header_count);
+    if found != plan.header_count {
+        reasons.push(Reason::CellCount {
+            found,
+            expected: plan.header_count,
+        });
+    }
+    let nhs_number = NhsNumber::parse(&cells.get(columns.nhs_number))
+        .map_err(|e| reasons.push(Reason::NhsNumber(e)))
+        .ok();
+    let mobile = UkMobile::parse(&cells.get(columns.mobile))
+        .map_err(|e| reasons.push(Reason::Mobile(e)))
+        .ok();
+    let date_of_birth = DateOfBirth::parse(&cells.get(columns.date_of_birth), options.today)
+        .map_err(|e| reasons.push(Reason::DateOfBirth(e)))
+        .ok();
+    if let Some(consent) = columns.consent {
+        match Consent::from_cell(&cells.get(consent)) {
+            Consent::NotDeclined => {}
+            Consent::Declined => reasons.push(Reason::Declined),
+            Consent::Unrecognised => reasons.push(Reason::ConsentUnrecognised),
+        }
+    }
+    if nhs_number.is_some_and(|n| options.opted_out.contains_nhs_number(n))
+        || mobile.is_some_and(|m| options.opted_out.contains_mobile(m))
+    {
+        reasons.push(Reason::OptedOut);
+    }
+    let text_length = options.message.and_then(|message| {
+        match message.measure(|i| cells.get(plan.placeholder_columns[i])) {
+            Err(empty) => {
+                reasons.push(Reason::EmptyPlaceholder {
+                    placeholder: plan.placeholder_names[empty].clone(),
+                });
+                None
+            }
+            Ok(length) if length.is_too_long() => {
+                reasons.push(Reason::TooLong {
+                    characters: length.characters,
+                });
+                None
+            }
+            Ok(length) => Some(length),
+        }
+    });
+    CheckedRow {
+        row,
+        cells,
+        nhs_number,
+        recipient: mobile.zip(date_of_birth),
+        text_length,
+        reasons,
+    }
+}
+
+/// Rows travel between the two threads in batches this size.
+const BATCH_ROWS: usize = 512;
+
+/// The reading half: parse and check rows, in order, in batches.
+fn check_rows(
+    list: &mut PatientList,
+    plan: &Plan,
+    options: &ValidationOptions<'_>,
+    checked: std::sync::mpsc::SyncSender<Result<Vec<CheckedRow>, ListError>>,
+    spares: std::sync::mpsc::Receiver<Vec<Spare>>,
+) {
+    let mut pool: Vec<Spare> = Vec::new();
+    loop {
+        let mut batch = Vec::with_capacity(BATCH_ROWS);
+        while batch.len() < BATCH_ROWS {
+            if pool.is_empty() {
+                pool = spares.try_recv().unwrap_or_default();
+            }
+            let Spare {
+                mut record,
+                reasons,
+            } = pool.pop().unwrap_or_default();
+            match list.read_row(&mut record) {
+                Ok(Some(row)) => batch.push(check_row(
+                    row,
+                    Cells::from_record(record),
+                    reasons,
+                    plan,
+                    options,
+                )),
+                Ok(None) => {
+                    if !batch.is_empty() {
+                        let _ = checked.send(Ok(batch));
+                    }
+                    return;
+                }
+                Err(e) => {
+                    let _ = checked.send(Err(e));
+                    return;
+                }
+            }
+        }
+        if checked.send(Ok(batch)).is_err() {
+            return; // the writing half stopped on an error of its own
+        }
+    }
+}
+
 /// Validates every row of `list`, in order, into `sink`.
 pub fn validate_list(
     list: &mut PatientList,
@@ -236,111 +352,77 @@ pub fn validate_list(
     let plan = plan(list, options.message)?;
     sink.start(&plan.layout).map_err(ValidationError::Sink)?;
 
-    let mut record = ByteRecord::new();
-    let mut reasons = Vec::new();
+    let mut personalisation: Vec<String> = vec![String::new(); plan.personalisation_columns.len()];
     let mut seen = SeenPatients::default();
     let mut tally = Tally::default();
-    let columns = &plan.columns;
 
-    while let Some(row) = list.read_row(&mut record)? {
-        tally.summary_rows += 1;
-        reasons.clear();
+    // Reading and checking rows runs beside duplicate detection and writing:
+    // the two halves of the work are about equal, and the machine has two cores.
+    std::thread::scope(|scope| {
+        let (checked_tx, checked_rx) = std::sync::mpsc::sync_channel(4);
+        let (spares_tx, spares_rx) = std::sync::mpsc::channel();
+        let (plan, reader) = (&plan, &mut *list);
+        scope.spawn(move || check_rows(reader, plan, options, checked_tx, spares_rx));
 
-        let found = cell_count(&record, plan.header_count);
-        if found != plan.header_count {
-            reasons.push(Reason::CellCount {
-                found,
-                expected: plan.header_count,
-            });
-        }
-        let nhs_number = NhsNumber::parse(&cell(&record, columns.nhs_number))
-            .map_err(|e| reasons.push(Reason::NhsNumber(e)))
-            .ok();
-        let mobile = UkMobile::parse(&cell(&record, columns.mobile))
-            .map_err(|e| reasons.push(Reason::Mobile(e)))
-            .ok();
-        let date_of_birth =
-            DateOfBirth::parse(&cell(&record, columns.date_of_birth), options.today)
-                .map_err(|e| reasons.push(Reason::DateOfBirth(e)))
-                .ok();
-        if let Some(consent) = columns.consent {
-            match Consent::from_cell(&cell(&record, consent)) {
-                Consent::NotDeclined => {}
-                Consent::Declined => reasons.push(Reason::Declined),
-                Consent::Unrecognised => reasons.push(Reason::ConsentUnrecognised),
-            }
-        }
-        if nhs_number.is_some_and(|n| options.opted_out.contains_nhs_number(n))
-            || mobile.is_some_and(|m| options.opted_out.contains_mobile(m))
-        {
-            reasons.push(Reason::OptedOut);
-        }
-        if let Some(first) = nhs_number.and_then(|n| seen.first_row_or_insert(n, row)) {
-            reasons.push(Reason::SamePatientAs { row: first });
-        }
-        let text_length = options.message.and_then(|message| {
-            let values: Vec<Cow<str>> = plan
-                .placeholder_columns
-                .iter()
-                .map(|&c| cell(&record, c))
-                .collect();
-            let values: Vec<&str> = values.iter().map(AsRef::as_ref).collect();
-            match message.measure(&values) {
-                Err(empty) => {
-                    reasons.push(Reason::EmptyPlaceholder {
-                        placeholder: plan.placeholder_names[empty].clone(),
-                    });
-                    None
+        for batch in checked_rx {
+            let mut spares = Vec::with_capacity(BATCH_ROWS);
+            for mut checked in batch? {
+                tally.rows += 1;
+                let row = checked.row;
+                if let Some(first) = checked
+                    .nhs_number
+                    .and_then(|n| seen.first_row_or_insert(n, row))
+                {
+                    checked.reasons.push(Reason::SamePatientAs { row: first });
                 }
-                Ok(length) if length.is_too_long() => {
-                    reasons.push(Reason::TooLong {
-                        characters: length.characters,
-                    });
-                    None
+                match (checked.nhs_number, checked.recipient) {
+                    (Some(nhs_number), Some((mobile, date_of_birth)))
+                        if checked.reasons.is_empty() =>
+                    {
+                        for (value, &column) in personalisation
+                            .iter_mut()
+                            .zip(&plan.personalisation_columns)
+                        {
+                            value.clear();
+                            value.push_str(checked.cells.get(column).trim());
+                        }
+                        tally.accepted += 1;
+                        if let Some(length) = checked.text_length {
+                            tally.count_text(length);
+                        }
+                        sink.accepted(&AcceptedRow {
+                            row,
+                            nhs_number,
+                            mobile,
+                            date_of_birth,
+                            personalisation: &personalisation,
+                            text_length: checked.text_length,
+                        })
+                        .map_err(ValidationError::Sink)?;
+                    }
+                    _ => {
+                        tally.count_reasons(&checked.reasons);
+                        sink.not_accepted(&NotAcceptedRow {
+                            row,
+                            cells: &checked.cells.all(),
+                            reasons: &checked.reasons,
+                        })
+                        .map_err(ValidationError::Sink)?;
+                    }
                 }
-                Ok(length) => Some(length),
+                spares.push(Spare {
+                    record: checked.cells.into_record(),
+                    reasons: checked.reasons,
+                });
             }
-        });
-
-        match (nhs_number, mobile, date_of_birth, reasons.is_empty()) {
-            (Some(nhs_number), Some(mobile), Some(date_of_birth), true) => {
-                let personalisation: Vec<Cow<str>> = plan
-                    .personalisation_columns
-                    .iter()
-                    .map(|&c| match cell(&record, c) {
-                        Cow::Borrowed(s) => Cow::Borrowed(s.trim()),
-                        Cow::Owned(s) => Cow::Owned(s.trim().to_owned()),
-                    })
-                    .collect();
-                tally.accepted += 1;
-                if let Some(length) = text_length {
-                    tally.count_text(length);
-                }
-                sink.accepted(&AcceptedRow {
-                    row,
-                    nhs_number,
-                    mobile,
-                    date_of_birth,
-                    personalisation: &personalisation,
-                    text_length,
-                })
-                .map_err(ValidationError::Sink)?;
-            }
-            _ => {
-                tally.count_reasons(&reasons);
-                let cells: Vec<Cow<str>> = record.iter().map(cell_text).collect();
-                sink.not_accepted(&NotAcceptedRow {
-                    row,
-                    cells: &cells,
-                    reasons: &reasons,
-                })
-                .map_err(ValidationError::Sink)?;
-            }
+            let _ = spares_tx.send(spares);
         }
-    }
+        Ok::<(), ValidationError>(())
+    })?;
 
     let mut reason_counts: Vec<ReasonCount> = tally.reasons.into_values().collect();
     reason_counts.sort_by(|a, b| b.rows.cmp(&a.rows).then(a.code.cmp(b.code)));
+    let columns = &plan.columns;
     let headers = list.headers();
     let role_header = |i: usize| headers[i].text.clone();
     let mut column_names = BTreeMap::from([
@@ -357,11 +439,10 @@ pub fn validate_list(
             column_names.insert(role, role_header(i));
         }
     }
-    debug_assert!(seen.len() as u64 <= tally.summary_rows);
     Ok(Summary {
-        rows: tally.summary_rows,
+        rows: tally.rows,
         accepted: tally.accepted,
-        not_accepted: tally.summary_rows - tally.accepted,
+        not_accepted: tally.rows - tally.accepted,
         reasons: reason_counts,
         blank_rows_skipped: list.blank_rows(),
         header_row: list.header_row(),

@@ -33,10 +33,6 @@ impl SeenPatients {
             .insert_unique(hash, packed, |e| hasher.hash_one(e >> ROW_BITS));
         None
     }
-
-    pub(crate) fn len(&self) -> usize {
-        self.table.len()
-    }
 }
 
 #[cfg(test)]
