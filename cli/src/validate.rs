@@ -60,8 +60,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         bail!("{} is a folder, not a patient list", args.file.display());
     }
 
+    let byte_len = input.metadata().ok().map(|m| m.len());
     let started = std::time::Instant::now();
-    let mut list = PatientList::open(input)?;
+    let mut list = PatientList::open_sized(input, byte_len)?;
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create the output folder {}", args.out.display()))?;
     let outputs = Outputs::new(&args.out);
@@ -144,7 +145,7 @@ impl Outputs {
         let file =
             File::create(&path).with_context(|| format!("cannot write {}", path.display()))?;
         self.names.borrow_mut().push(name);
-        Ok(BufWriter::with_capacity(1 << 20, file))
+        Ok(BufWriter::with_capacity(256 * 1024, file))
     }
 
     fn publish(&self) -> anyhow::Result<()> {

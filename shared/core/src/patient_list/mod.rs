@@ -150,14 +150,25 @@ pub struct PatientList {
     columns: ColumnMap,
     header_row: u64,
     blank_rows: u64,
+    estimated_rows: Option<u64>,
 }
 
 impl PatientList {
     /// Recognises the format and finds the header row. Every file-level
     /// problem is reported here, before any row is read.
-    pub fn open(mut input: impl Read + Send + 'static) -> Result<Self, ListError> {
+    pub fn open(input: impl Read + Send + 'static) -> Result<Self, ListError> {
+        Self::open_sized(input, None)
+    }
+
+    /// As [`PatientList::open`], for an input of known length: the row count
+    /// is then estimated up front, which lets validation size its tables once.
+    pub fn open_sized(mut input: impl Read + Send + 'static, byte_len: Option<u64>) -> Result<Self, ListError> {
         let mut head = Vec::with_capacity(SNIFF_LEN);
         (&mut input).take(SNIFF_LEN as u64).read_to_end(&mut head)?;
+        let lines_in_head = memchr::memchr_iter(b'\n', &head).count() as u64;
+        let estimated_rows = byte_len
+            .filter(|_| lines_in_head > 0)
+            .map(|len| len.saturating_mul(lines_in_head) / head.len() as u64);
         if head.iter().all(u8::is_ascii_whitespace) && head.len() < SNIFF_LEN {
             return Err(ListError::Empty);
         }
@@ -178,6 +189,7 @@ impl PatientList {
             columns: ColumnMap::default(),
             header_row: 0,
             blank_rows: 0,
+            estimated_rows,
         };
         list.find_header()?;
         Ok(list)
@@ -187,7 +199,7 @@ impl PatientList {
         let mut record = ByteRecord::new();
         let mut first_problem = None;
         let mut non_blank = 0;
-        while non_blank < MAX_ROWS_BEFORE_HEADER {
+        while non_blank <= MAX_ROWS_BEFORE_HEADER {
             let Some(row) = self.source.next(&mut record)? else {
                 break;
             };
@@ -254,6 +266,15 @@ impl PatientList {
     }
 
     /// Blank rows skipped so far (after the header).
+    /// Rows the file probably holds, from its length and its first lines; a
+    /// spreadsheet knows exactly.
+    pub fn estimated_rows(&self) -> Option<u64> {
+        match &self.source {
+            Source::Sheet(rows) => Some(rows.len() as u64),
+            Source::Csv(_) => self.estimated_rows,
+        }
+    }
+
     pub fn blank_rows(&self) -> u64 {
         self.blank_rows
     }
@@ -294,7 +315,7 @@ fn csv_source(
         .flexible(true)
         .delimiter(delimiter)
         .buffer_capacity(256 * 1024)
-        .from_reader(MarkBlankLines::new(reader));
+        .from_reader(MarkBlankLines::new(reader, delimiter));
     (
         Source::Csv(reader),
         ListFormat::Csv {

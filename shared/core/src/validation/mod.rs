@@ -353,7 +353,10 @@ pub fn validate_list(
     sink.start(&plan.layout).map_err(ValidationError::Sink)?;
 
     let mut personalisation: Vec<String> = vec![String::new(); plan.personalisation_columns.len()];
-    let mut seen = SeenPatients::default();
+    // With 5 % to spare, and capped so a wild estimate cannot claim much memory.
+    const MAX_PRESIZED_PATIENTS: u64 = 4_000_000;
+    let expected = (list.estimated_rows().unwrap_or(0) / 20 * 21).min(MAX_PRESIZED_PATIENTS);
+    let mut seen = SeenPatients::with_capacity(expected as usize);
     let mut tally = Tally::default();
 
     // Reading and checking rows runs beside duplicate detection and writing:

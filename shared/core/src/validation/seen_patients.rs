@@ -18,6 +18,15 @@ pub(crate) struct SeenPatients {
 }
 
 impl SeenPatients {
+    /// Sized once for `patients`: growing a large table in steps would hold
+    /// the old and the new copy at once.
+    pub(crate) fn with_capacity(patients: usize) -> Self {
+        Self {
+            table: HashTable::with_capacity(patients),
+            hasher: Default::default(),
+        }
+    }
+
     /// Records `nhs` at `row`, or returns the row where it was first seen.
     pub(crate) fn first_row_or_insert(&mut self, nhs: NhsNumber, row: u64) -> Option<u64> {
         use std::hash::BuildHasher;
