@@ -33,6 +33,23 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
+    let out = args.out.clone();
+    let result = validate(args);
+    if result.is_err() {
+        remove_earlier_results(&out);
+    }
+    result
+}
+
+/// After a failed run, results of an earlier run in the same folder would
+/// look like this run's; someone could send from them. Remove them.
+fn remove_earlier_results(dir: &Path) {
+    for name in [ACCEPTED_FILE, NOT_ACCEPTED_FILE, SUMMARY_FILE] {
+        let _ = std::fs::remove_file(dir.join(name));
+    }
+}
+
+fn validate(args: Args) -> anyhow::Result<()> {
     let message = match (&args.message, &args.template) {
         (Some(text), _) => Some(text.clone()),
         (None, Some(path)) => Some(
@@ -41,9 +58,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         ),
         (None, None) => None,
     };
+    // A template file ends with a newline that is not part of the text.
     let template = message
         .as_deref()
-        .map(Template::parse)
+        .map(|text| Template::parse(text.trim_end()))
         .transpose()
         .context("the message cannot be used")?;
     let opted_out = match &args.opted_out {

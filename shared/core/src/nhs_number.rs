@@ -1,7 +1,8 @@
 //! NHS numbers: ten digits, the last a modulus 11 check digit.
 //!
 //! Written as `9434765919`, or in 3-3-4 groups separated by spaces or hyphens
-//! (`943 476 5919`, `943-476-5919`). Surrounding whitespace is ignored.
+//! (`943 476 5919`, `943-476-5919`); any Unicode space counts as a space (a
+//! non-breaking space survives copy and paste). Surrounding whitespace is ignored.
 
 use std::fmt;
 
@@ -65,15 +66,15 @@ impl NhsNumber {
         let mut count = 0;
         let mut separators_at = [0usize; 2];
         let mut separators = 0;
-        for b in trimmed.bytes() {
-            match b {
-                b'0'..=b'9' => {
+        for c in trimmed.chars() {
+            match c {
+                '0'..='9' => {
                     if count < 10 {
-                        digits[count] = b - b'0';
+                        digits[count] = c as u8 - b'0';
                     }
                     count += 1;
                 }
-                b' ' | b'-' => {
+                c if c == '-' || c.is_whitespace() => {
                     if separators < 2 {
                         separators_at[separators] = count;
                     }
@@ -112,7 +113,7 @@ mod tests {
 
     #[test]
     fn accepts_the_written_shapes() {
-        for input in ["9434765919", "943 476 5919", "943-476-5919", " 9434765919 "] {
+        for input in ["9434765919", "943 476 5919", "943-476-5919", " 9434765919 ", "943\u{a0}476\u{a0}5919"] {
             assert_eq!(
                 NhsNumber::parse(input).map(|n| n.to_string()),
                 Ok("9434765919".into()),

@@ -18,9 +18,6 @@ use encoding_rs_io::DecodeReaderBytesBuilder;
 use blank_lines::MarkBlankLines;
 
 use crate::columns::{ColumnMap, ColumnProblem, Header, Role, headers_of};
-use crate::date_of_birth::DateOfBirth;
-use crate::mobile::UkMobile;
-use crate::nhs_number::NhsNumber;
 pub use sniff::TextEncoding;
 use sniff::{SNIFF_LEN, Sniffed};
 
@@ -325,14 +322,13 @@ fn csv_source(
     )
 }
 
-/// A first row that holds an NHS number, mobile number or date is data, not a header.
+/// A row holding a number of six digits or more (an NHS number, a phone
+/// number, a date) is patient data, not a header. Such a row's cells must
+/// never be quoted back in an error message, which may end up in a log.
 fn looks_like_patient_data(cells: &[Cow<str>]) -> bool {
-    let far_future = chrono::NaiveDate::MAX;
-    cells.iter().any(|cell| {
-        NhsNumber::parse(cell).is_ok()
-            || UkMobile::parse(cell).is_ok()
-            || DateOfBirth::parse(cell, far_future).is_ok()
-    })
+    cells
+        .iter()
+        .any(|cell| cell.bytes().filter(u8::is_ascii_digit).count() >= 6)
 }
 
 #[cfg(test)]
