@@ -48,7 +48,7 @@ impl Template {
             };
             let inside = &after_open[..close];
             // "(((name)))" reads as "(" + ((name)) + ")".
-            if inside.contains("((") {
+            if inside.contains("((") || inside.starts_with('(') {
                 let literal_end = open + 1;
                 push_text(&mut parts, &rest[..literal_end]);
                 rest = &rest[literal_end..];
@@ -229,10 +229,10 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn parsing_never_panics_and_text_without_placeholders_renders_as_is(text in "\\PC{1,80}") {
-            if let Ok(t) = Template::parse(&text) {
-                if t.placeholders().count() == 0 {
-                    proptest::prop_assert_eq!(t.render(&[]), Ok(text));
-                }
+            if let Ok(t) = Template::parse(&text)
+                && t.placeholders().count() == 0
+            {
+                proptest::prop_assert_eq!(t.render(&[]), Ok(text));
             }
         }
     }
