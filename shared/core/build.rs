@@ -6,7 +6,7 @@
 //! its first five digits in the GB, Jersey, Guernsey and Isle of Man metadata.
 //! The script checks that assumption on several suffixes per prefix and marks
 //! any prefix where they disagree as `MIXED`, which the validator hands to the
-//! full parser. `tests/mobile_agreement.rs` proves the table and the parser agree.
+//! full parser. `src/mobile/tests.rs` proves the table and the parser agree.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;

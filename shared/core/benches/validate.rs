@@ -39,7 +39,8 @@ fn today() -> chrono::NaiveDate {
 fn whole_list(c: &mut Criterion) {
     let rows = 100_000;
     let list = synthetic_list(rows);
-    let template = Template::parse("Dear ((name|patient)), you are due your flu vaccination.").expect("parses");
+    let template = Template::parse("Dear ((name|patient)), you are due your flu vaccination.")
+        .expect("parses");
     let opted_out = OptOutList::default();
     let mut group = c.benchmark_group("validate_list");
     group.throughput(Throughput::Elements(rows));
@@ -63,7 +64,13 @@ fn whole_list(c: &mut Criterion) {
 
 fn cells(c: &mut Criterion) {
     let mut group = c.benchmark_group("cells");
-    let mobiles = ["07700 900123", "+44 7911 123456", "447624123456", "(07797) 900 123", "01632 960123"];
+    let mobiles = [
+        "07700 900123",
+        "+44 7911 123456",
+        "447624123456",
+        "(07797) 900 123",
+        "01632 960123",
+    ];
     group.bench_function("mobile fast path", |b| {
         b.iter(|| {
             for m in mobiles {
@@ -71,7 +78,13 @@ fn cells(c: &mut Criterion) {
             }
         })
     });
-    let nationals = ["7700900123", "7911123456", "7624123456", "7797900123", "7400123456"];
+    let nationals = [
+        "7700900123",
+        "7911123456",
+        "7624123456",
+        "7797900123",
+        "7400123456",
+    ];
     group.bench_function("mobile full parser", |b| {
         b.iter(|| {
             for n in nationals {

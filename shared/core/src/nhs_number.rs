@@ -113,7 +113,13 @@ mod tests {
 
     #[test]
     fn accepts_the_written_shapes() {
-        for input in ["9434765919", "943 476 5919", "943-476-5919", " 9434765919 ", "943\u{a0}476\u{a0}5919"] {
+        for input in [
+            "9434765919",
+            "943 476 5919",
+            "943-476-5919",
+            " 9434765919 ",
+            "943\u{a0}476\u{a0}5919",
+        ] {
             assert_eq!(
                 NhsNumber::parse(input).map(|n| n.to_string()),
                 Ok("9434765919".into()),

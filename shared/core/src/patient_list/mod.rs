@@ -17,7 +17,9 @@ use encoding_rs_io::DecodeReaderBytesBuilder;
 
 use blank_lines::MarkBlankLines;
 
-use crate::columns::{ColumnMap, ColumnProblem, Header, Role, headers_of};
+use crate::columns::{ColumnMap, ColumnProblem, Header, Role, column_letter, headers_of};
+use crate::mobile::UkMobile;
+use crate::nhs_number::NhsNumber;
 pub use sniff::TextEncoding;
 use sniff::{SNIFF_LEN, Sniffed};
 
@@ -74,7 +76,13 @@ fn join_headers(headers: &[Header]) -> String {
     let named: Vec<String> = headers
         .iter()
         .filter(|h| !h.text.is_empty())
-        .map(|h| h.to_string())
+        .map(|h| {
+            if has_long_number(&h.text) {
+                format!("a number (column {}, not shown)", column_letter(h.index))
+            } else {
+                h.to_string()
+            }
+        })
         .collect();
     if named.is_empty() {
         "none".to_owned()
@@ -159,7 +167,10 @@ impl PatientList {
 
     /// As [`PatientList::open`], for an input of known length: the row count
     /// is then estimated up front, which lets validation size its tables once.
-    pub fn open_sized(mut input: impl Read + Send + 'static, byte_len: Option<u64>) -> Result<Self, ListError> {
+    pub fn open_sized(
+        mut input: impl Read + Send + 'static,
+        byte_len: Option<u64>,
+    ) -> Result<Self, ListError> {
         let mut head = Vec::with_capacity(SNIFF_LEN);
         (&mut input).take(SNIFF_LEN as u64).read_to_end(&mut head)?;
         let lines_in_head = memchr::memchr_iter(b'\n', &head).count() as u64;
@@ -205,7 +216,11 @@ impl PatientList {
             }
             non_blank += 1;
             let cells: Vec<Cow<str>> = record.iter().map(cell_text).collect();
-            let headers = headers_of(cells.iter().map(|c| c.as_ref()));
+            let mut headers = headers_of(cells.iter().map(|c| c.as_ref()));
+            // Trailing commas on the header line only: not columns.
+            while headers.last().is_some_and(|h| h.text.is_empty()) {
+                headers.pop();
+            }
             match ColumnMap::from_headers(&headers) {
                 Ok(columns) => {
                     self.headers = headers;
@@ -322,13 +337,20 @@ fn csv_source(
     )
 }
 
-/// A row holding a number of six digits or more (an NHS number, a phone
-/// number, a date) is patient data, not a header. Such a row's cells must
-/// never be quoted back in an error message, which may end up in a log.
+fn has_long_number(cell: &str) -> bool {
+    cell.bytes().filter(u8::is_ascii_digit).count() >= 6
+}
+
+/// A row with a valid NHS number or mobile, or with two cells holding six
+/// digits or more (numbers, phone numbers, dates), is patient data, not a
+/// header. A title such as "Printed 25/11/2026" has one such cell at most.
+/// A data row's cells must never be quoted back in an error message, which
+/// may end up in a log.
 fn looks_like_patient_data(cells: &[Cow<str>]) -> bool {
     cells
         .iter()
-        .any(|cell| cell.bytes().filter(u8::is_ascii_digit).count() >= 6)
+        .any(|c| NhsNumber::parse(c).is_ok() || UkMobile::parse(c).is_ok())
+        || cells.iter().filter(|c| has_long_number(c)).count() >= 2
 }
 
 #[cfg(test)]

@@ -82,33 +82,35 @@ fn bomless_utf16(head: &[u8]) -> Option<TextEncoding> {
     }
 }
 
-/// The delimiter of the header line: comma unless semicolons or tabs clearly
-/// win (Excel in some locales, and "Text (Tab delimited)").
+/// The delimiter: comma unless semicolons or tabs win on the first line that
+/// has any of the three (Excel in some locales, and "Text (Tab delimited)").
+/// A title line above the header usually has none, so it does not decide.
 pub(super) fn delimiter(head: &[u8]) -> u8 {
-    let first_line = head
-        .split(|&b| b == b'\n')
-        .find(|line| line.iter().any(|b| !b.is_ascii_whitespace()))
-        .unwrap_or(&[]);
-    let mut counts = [0usize; 3];
-    let mut in_quotes = false;
-    for &b in first_line {
-        match b {
-            b'"' => in_quotes = !in_quotes,
-            b',' if !in_quotes => counts[0] += 1,
-            b';' if !in_quotes => counts[1] += 1,
-            b'\t' if !in_quotes => counts[2] += 1,
-            _ => {}
+    const CANDIDATES: [u8; 3] = [b',', b';', b'\t'];
+    for line in head.split(|&b| b == b'\n') {
+        let mut counts = [0usize; 3];
+        let mut in_quotes = false;
+        for &b in line {
+            if b == b'"' {
+                in_quotes = !in_quotes;
+            } else if !in_quotes && let Some(i) = CANDIDATES.iter().position(|&c| c == b) {
+                counts[i] += 1;
+            }
+        }
+        let (most, best) =
+            (0..3)
+                .map(|i| (counts[i], CANDIDATES[i]))
+                .fold(
+                    (0, b','),
+                    |best, this| {
+                        if this.0 > best.0 { this } else { best }
+                    },
+                );
+        if most > 0 {
+            return best;
         }
     }
-    let candidates = [b',', b';', b'\t'];
-    let best = (0..3)
-        .max_by_key(|&i| (counts[i], i == 0))
-        .expect("three candidates");
-    if counts[best] == 0 {
-        b','
-    } else {
-        candidates[best]
-    }
+    b','
 }
 
 #[cfg(test)]
@@ -150,5 +152,6 @@ mod tests {
         assert_eq!(delimiter(b"a\tb\tc"), b'\t');
         assert_eq!(delimiter(b"\"a;b\",c"), b',');
         assert_eq!(delimiter(b"single"), b',');
+        assert_eq!(delimiter(b"Flu recall list\nNHS;Mobile;DOB\n1;2;3\n"), b';');
     }
 }

@@ -379,13 +379,27 @@ fn row_numbers_survive_buffer_boundaries() {
 }
 
 #[test]
-fn trailing_commas_give_empty_cells() {
+fn trailing_commas_give_empty_cells_and_are_not_columns() {
     let (list, rows) = read("NHS Number,Mobile,DOB,,\r\na,b,c,,\r\nd,e,f\r\n");
-    assert_eq!(header_texts(&list), ["NHS Number", "Mobile", "DOB", "", ""]);
+    assert_eq!(header_texts(&list), ["NHS Number", "Mobile", "DOB"]);
     assert_eq!(
         rows,
         [row(2, &["a", "b", "c", "", ""]), row(3, &["d", "e", "f"])]
     );
+}
+
+#[test]
+fn a_title_line_does_not_decide_the_delimiter() {
+    let (list, rows) = read("Flu recall list\r\nNHS Number;Mobile;DOB\r\na;b;c\r\n");
+    assert_eq!(header_texts(&list), ["NHS Number", "Mobile", "DOB"]);
+    assert_eq!(list.header_row(), 2);
+    assert_eq!(rows, [row(3, &["a", "b", "c"])]);
+}
+
+#[test]
+fn a_dated_title_row_is_skipped_not_taken_for_data() {
+    let (list, _) = read("Printed 25/11/2026,Run 0930\r\nNHS Number,Mobile,DOB\r\n");
+    assert_eq!(list.header_row(), 2);
 }
 
 #[test]

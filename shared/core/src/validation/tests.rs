@@ -1208,3 +1208,13 @@ fn a_read_error_part_way_is_a_list_error() {
     assert!(rows.windows(2).all(|w| w[0] + 1 == w[1]), "in order");
     assert!(rows.len() < 4_000);
 }
+
+#[test]
+fn trailing_commas_on_the_header_alone_do_not_make_rows_short() {
+    let run = run(
+        "NHS Number,Mobile,DOB,,\r\n9434765919,07700900123,01/01/1990\r\n",
+        None,
+        "",
+    );
+    assert_eq!((run.summary().rows, run.summary().accepted), (1, 1));
+}
