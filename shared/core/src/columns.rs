@@ -156,6 +156,23 @@ impl fmt::Display for Header {
 pub enum ColumnProblem {
     Missing(Vec<Role>),
     Twice(Role, Vec<Header>),
+    /// An opt-out or dissent column: its yes means "do not text", the opposite
+    /// of a consent column, so reading it either way could text a patient who declined.
+    UnclearConsent(Header),
+}
+
+/// Header words that mean "do not text" when the value is yes.
+const NEGATIVE_CONSENT_WORDS: [&str; 5] = ["optout", "optedout", "dissent", "donot", "declined"];
+
+fn is_consent_column(normalised: &str) -> bool {
+    Role::Consent.tier_of(normalised).is_some() || normalised.contains("consent")
+}
+
+fn is_negative_consent_column(normalised: &str) -> bool {
+    Role::Consent.tier_of(normalised).is_none()
+        && NEGATIVE_CONSENT_WORDS
+            .iter()
+            .any(|w| normalised.contains(w))
 }
 
 /// Where each known role sits in the header row.
@@ -166,7 +183,8 @@ pub struct ColumnMap {
     pub date_of_birth: usize,
     pub name: Option<usize>,
     pub emis_number: Option<usize>,
-    pub consent: Option<usize>,
+    /// Every consent column: a patient declined in any of them is not texted.
+    pub consent: Vec<usize>,
 }
 
 fn trimmed_header(text: &str) -> &str {
@@ -188,9 +206,13 @@ pub fn headers_of<'a>(cells: impl IntoIterator<Item = &'a str>) -> Vec<Header> {
 impl ColumnMap {
     pub fn from_headers(headers: &[Header]) -> Result<Self, ColumnProblem> {
         let normalised: Vec<String> = headers.iter().map(|h| normalise_name(&h.text)).collect();
-        let mut found = [None; 6];
+        let mut found = [None; 5];
         let mut missing = Vec::new();
-        for (slot, role) in Role::ALL.into_iter().enumerate() {
+        for (slot, role) in Role::ALL
+            .into_iter()
+            .filter(|r| *r != Role::Consent)
+            .enumerate()
+        {
             let best_tier = normalised.iter().filter_map(|n| role.tier_of(n)).min();
             let Some(tier) = best_tier else {
                 if Role::REQUIRED.contains(&role) {
@@ -210,13 +232,21 @@ impl ColumnMap {
         if !missing.is_empty() {
             return Err(ColumnProblem::Missing(missing));
         }
+        if let Some(i) = normalised
+            .iter()
+            .position(|n| is_negative_consent_column(n))
+        {
+            return Err(ColumnProblem::UnclearConsent(headers[i].clone()));
+        }
+        let consent = (0..headers.len())
+            .filter(|&i| is_consent_column(&normalised[i]))
+            .collect();
         let [
             Some(nhs_number),
             Some(mobile),
             Some(date_of_birth),
             name,
             emis_number,
-            consent,
         ] = found
         else {
             unreachable!("required roles were checked above");
@@ -231,10 +261,14 @@ impl ColumnMap {
         })
     }
 
-    /// The column a placeholder refers to: a header with the same name first,
-    /// then a known role by its aliases (`((name))` is the name column).
+    /// The column a placeholder refers to. `((name))` and the other name
+    /// aliases are the name column (the one `accepted.csv` carries as `name`);
+    /// otherwise a header with the same name, then a known role by its aliases.
     pub fn column_for_placeholder(&self, headers: &[Header], placeholder: &str) -> Option<usize> {
         let wanted = normalise_name(placeholder);
+        if self.name.is_some() && Role::Name.tier_of(&wanted).is_some() {
+            return self.name;
+        }
         if let Some(h) = headers.iter().find(|h| normalise_name(&h.text) == wanted) {
             return Some(h.index);
         }
@@ -251,7 +285,7 @@ impl ColumnMap {
             Role::DateOfBirth => Some(self.date_of_birth),
             Role::Name => self.name,
             Role::EmisNumber => self.emis_number,
-            Role::Consent => self.consent,
+            Role::Consent => self.consent.first().copied(),
         }
     }
 }
@@ -356,6 +390,39 @@ mod tests {
         assert_eq!(m.column_for_placeholder(&headers, "Name"), Some(3));
         assert_eq!(m.column_for_placeholder(&headers, "first name"), Some(3));
         assert_eq!(m.column_for_placeholder(&headers, "appointment"), None);
+    }
+
+    #[test]
+    fn every_consent_column_is_read_however_it_is_named() {
+        let m = map(&[
+            "NHS Number",
+            "SMS Consent",
+            "Mobile",
+            "DOB",
+            "Consent to SMS messaging",
+        ])
+        .expect("maps");
+        assert_eq!(m.consent, vec![1, 4]);
+    }
+
+    #[test]
+    fn an_opt_out_column_is_a_problem_not_a_guess() {
+        for header in ["SMS opt-out", "Text dissent", "Do not text"] {
+            let Err(ColumnProblem::UnclearConsent(h)) =
+                map(&["NHS Number", "Mobile", "DOB", header])
+            else {
+                panic!("{header} should be refused");
+            };
+            assert_eq!(h.index, 3);
+        }
+    }
+
+    #[test]
+    fn the_name_placeholder_is_the_name_column_even_beside_a_header_called_name() {
+        let headers = headers_of(["Name", "NHS Number", "Forename", "Mobile", "DOB"]);
+        let m = ColumnMap::from_headers(&headers).expect("maps");
+        assert_eq!(m.name, Some(2));
+        assert_eq!(m.column_for_placeholder(&headers, "name"), Some(2));
     }
 
     #[test]

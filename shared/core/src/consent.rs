@@ -1,12 +1,14 @@
 //! SMS consent as clinical systems record it. A patient who declined must not
 //! be texted, so anything we cannot read as yes or no is not accepted either.
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Ordered by how strongly a value stops a text: of several consent columns,
+/// the greatest decides.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Consent {
-    /// Blank, or a value that says yes.
+    /// Blank, a value that says yes, or one that says it was not recorded.
     NotDeclined,
-    Declined,
     Unrecognised,
+    Declined,
 }
 
 const DECLINED_WORDS: [&str; 12] = [
@@ -37,6 +39,8 @@ const GIVEN_EXACT: [&str; 11] = [
     "granted",
     "optedin",
 ];
+/// Consent not recorded: there is no decline on record.
+const NOT_RECORDED_EXACT: [&str; 5] = ["unknown", "notknown", "notrecorded", "notasked", "na"];
 
 impl Consent {
     pub fn from_cell(value: &str) -> Self {
@@ -50,6 +54,7 @@ impl Consent {
             return Consent::Declined;
         }
         if GIVEN_EXACT.contains(&normalised.as_str())
+            || NOT_RECORDED_EXACT.contains(&normalised.as_str())
             || normalised.starts_with("consentgiven")
             || normalised.starts_with("yes")
         {
@@ -105,7 +110,7 @@ mod tests {
 
     #[test]
     fn anything_else_is_unrecognised() {
-        for value in ["maybe", "unknown", "2"] {
+        for value in ["maybe", "2", "pending"] {
             assert_eq!(Consent::from_cell(value), Consent::Unrecognised, "{value}");
         }
     }

@@ -22,6 +22,10 @@ pub enum NhsNumberError {
     WrongGrouping,
     #[error("NHS number is not valid: the check digit does not match")]
     CheckDigit,
+    /// `0000000000`, `9999999999`: every repeated digit passes modulus 11,
+    /// and exports use them for "unknown".
+    #[error("NHS number is a placeholder (one digit repeated), not a patient's number")]
+    Placeholder,
 }
 
 /// A valid NHS number.
@@ -99,6 +103,9 @@ impl NhsNumber {
         if check_digit(first_nine) != Some(digits[9]) {
             return Err(NhsNumberError::CheckDigit);
         }
+        if digits.iter().all(|d| *d == digits[0]) {
+            return Err(NhsNumberError::Placeholder);
+        }
         Ok(Self(digits.iter().fold(0, |n, d| n * 10 + u64::from(*d))))
     }
 
@@ -142,6 +149,8 @@ mod tests {
             ("9434 76 5919", WrongGrouping),
             ("943 4765919", WrongGrouping),
             ("9434765918", CheckDigit),
+            ("0000000000", Placeholder),
+            ("999 999 9999", Placeholder),
         ];
         for (input, reason) in cases {
             assert_eq!(NhsNumber::parse(input), Err(reason), "{input:?}");

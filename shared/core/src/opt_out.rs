@@ -38,10 +38,18 @@ impl OptOutList {
             if entry.is_empty() || entry.starts_with('#') {
                 continue;
             }
-            if let Ok(nhs) = NhsNumber::parse(entry) {
+            let nhs = NhsNumber::parse(entry).ok();
+            let mobile = UkMobile::parse(entry).ok();
+            // A mobile without its leading 0 can also pass as an NHS number
+            // (about 1 in 11 do): an entry that reads as both blocks both.
+            if let Some(nhs) = nhs {
                 list.nhs_numbers.insert(nhs.as_u64());
-            } else if let Ok(mobile) = UkMobile::parse(entry) {
+            }
+            if let Some(mobile) = mobile {
                 list.mobiles.insert(mobile.national_number());
+            }
+            if nhs.is_some() || mobile.is_some() {
+                continue;
             } else if index == 0 && entry.chars().any(char::is_alphabetic) {
                 continue; // a header such as "NHS number"
             } else {
@@ -81,6 +89,15 @@ mod tests {
         assert!(list.contains_nhs_number(NhsNumber::parse("9434765919").expect("valid")));
         assert!(list.contains_mobile(UkMobile::parse("07700 900123").expect("valid")));
         assert!(list.contains_mobile(UkMobile::parse("447700900456").expect("valid")));
+    }
+
+    #[test]
+    fn an_entry_that_reads_as_both_blocks_both() {
+        // 7700900000 is a drama-range mobile without its 0, and passes modulus 11.
+        assert!(NhsNumber::parse("7700900000").is_ok());
+        let list = OptOutList::read("7700900000\n".as_bytes()).expect("reads");
+        assert!(list.contains_mobile(UkMobile::parse("07700 900000").expect("valid")));
+        assert!(list.contains_nhs_number(NhsNumber::parse("770 090 0000").expect("valid")));
     }
 
     #[test]

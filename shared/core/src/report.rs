@@ -17,12 +17,19 @@ pub const SUMMARY_FILE: &str = "summary.json";
 const UTF8_BOM: &[u8] = b"\xef\xbb\xbf";
 
 /// A cell a spreadsheet would run as a formula gets a leading apostrophe,
-/// which Excel and LibreOffice show as text and do not display.
+/// which makes Excel show it as text (and hides the apostrophe).
 pub fn formula_safe(cell: &str) -> std::borrow::Cow<'_, str> {
     match cell.as_bytes().first() {
         Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => format!("'{cell}").into(),
         _ => cell.into(),
     }
+}
+
+/// The inverse of [`formula_safe`] for the values we parse: a corrected
+/// `not-accepted.csv` uploaded again may still carry the apostrophe.
+pub fn without_formula_guard(cell: &str) -> &str {
+    let trimmed = cell.trim_start();
+    trimmed.strip_prefix('\'').unwrap_or(trimmed)
 }
 
 /// Writes both CSV reports as rows arrive.

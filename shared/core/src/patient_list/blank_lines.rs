@@ -4,8 +4,21 @@
 //! each as a row, and the row numbers we report must match what the person
 //! sees. This reader puts a single space on each empty line outside quotes,
 //! so the parser yields it as a (blank) record and every record is one row.
+//!
+//! Following quotes as the parser does, it also catches a quote that is never
+//! closed, which would otherwise turn the rest of the file into one cell.
 
 use std::io::{self, Read};
+
+/// No real cell is this long; a quoted one that is has lost its closing quote.
+const MAX_QUOTED_CELL: u64 = 64 * 1024;
+
+/// Row `row` opens a quoted cell that never closes.
+#[derive(Debug, thiserror::Error)]
+#[error("row {row} has a quote that is never closed")]
+pub(super) struct UnclosedQuote {
+    pub(super) row: u64,
+}
 
 pub(super) struct MarkBlankLines<R> {
     inner: R,
@@ -21,6 +34,12 @@ pub(super) struct MarkBlankLines<R> {
     at_line_start: bool,
     /// The byte before the one being looked at (a CR before LF is one line end).
     previous: u8,
+    /// Bytes read so far, and where the open quoted cell began.
+    offset: u64,
+    quote_opened_at: u64,
+    /// Line ends outside quotes so far: the row being read is one more.
+    rows_ended: u64,
+    row_of_open_quote: u64,
 }
 
 impl<R: Read> MarkBlankLines<R> {
@@ -34,14 +53,32 @@ impl<R: Read> MarkBlankLines<R> {
             quote_in_quotes: false,
             at_line_start: true,
             previous: b'\n',
+            offset: 0,
+            quote_opened_at: 0,
+            rows_ended: 0,
+            row_of_open_quote: 0,
         }
+    }
+
+    fn unclosed_quote(&self) -> io::Error {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            UnclosedQuote {
+                row: self.row_of_open_quote,
+            },
+        )
     }
 
     fn refill(&mut self) -> io::Result<()> {
         let mut chunk = [0u8; 32 * 1024];
         let n = self.inner.read(&mut chunk)?;
+        if n == 0 && self.in_quotes && !self.quote_in_quotes {
+            return Err(self.unclosed_quote());
+        }
         self.pending.clear();
         self.pending_at = 0;
+        let chunk_start = self.offset;
+        self.offset += n as u64;
         let mut rest = &chunk[..n];
         while let Some(at) = memchr::memchr3(b'"', b'\n', b'\r', rest) {
             if at > 0 {
@@ -58,12 +95,19 @@ impl<R: Read> MarkBlankLines<R> {
                 b'"' if self.in_quotes => self.quote_in_quotes = true,
                 b'"' => {
                     self.in_quotes = self.at_line_start || self.previous == self.delimiter;
+                    if self.in_quotes {
+                        self.quote_opened_at = chunk_start + (n - rest.len() + at) as u64;
+                        self.row_of_open_quote = self.rows_ended + 1;
+                    }
                     self.at_line_start = false;
                 }
                 b'\n' | b'\r' if !self.in_quotes => {
                     let crlf = byte == b'\n' && self.previous == b'\r';
                     if self.at_line_start && !crlf {
                         self.pending.push(b' ');
+                    }
+                    if !crlf {
+                        self.rows_ended += 1;
                     }
                     self.at_line_start = true;
                 }
@@ -76,6 +120,9 @@ impl<R: Read> MarkBlankLines<R> {
         if let Some(&last) = rest.last() {
             self.after_ordinary_bytes(last);
             self.pending.extend_from_slice(rest);
+        }
+        if self.in_quotes && self.offset - self.quote_opened_at > MAX_QUOTED_CELL {
+            return Err(self.unclosed_quote());
         }
         Ok(())
     }
@@ -113,6 +160,33 @@ mod tests {
             .read_to_string(&mut out)
             .expect("reads");
         out
+    }
+
+    fn unclosed_row(input: &[u8]) -> Option<u64> {
+        let mut out = Vec::new();
+        let error = MarkBlankLines::new(input, b',')
+            .read_to_end(&mut out)
+            .err()?;
+        Some(error.get_ref()?.downcast_ref::<UnclosedQuote>()?.row)
+    }
+
+    #[test]
+    fn a_quote_never_closed_is_caught_with_its_row() {
+        assert_eq!(unclosed_row(b"h\r\n\r\na,\"b\r\nc\r\n"), Some(3));
+        let mut long = b"h\n\"x\n".to_vec();
+        long.extend(std::iter::repeat_n(b'y', 100_000));
+        long.extend(b"\"\n");
+        assert_eq!(
+            unclosed_row(&long),
+            Some(2),
+            "a 100 kB cell is not a real cell"
+        );
+        assert_eq!(unclosed_row(b"h\n\"a\nb\",\"\"\"c\"\n"), None);
+        assert_eq!(
+            unclosed_row(b"h\nO\"Brien,x\n"),
+            None,
+            "a quote inside a field is a character"
+        );
     }
 
     #[test]

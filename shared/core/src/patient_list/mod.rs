@@ -15,7 +15,7 @@ use csv::ByteRecord;
 use encoding_rs::{UTF_16BE, UTF_16LE, WINDOWS_1252};
 use encoding_rs_io::DecodeReaderBytesBuilder;
 
-use blank_lines::MarkBlankLines;
+use blank_lines::{MarkBlankLines, UnclosedQuote};
 
 use crate::columns::{ColumnMap, ColumnProblem, Header, Role, column_letter, headers_of};
 use crate::mobile::UkMobile;
@@ -31,6 +31,11 @@ const MAX_ROWS_BEFORE_HEADER: usize = 10;
 pub enum ListError {
     #[error("could not read the file: {0}")]
     Read(#[from] std::io::Error),
+    #[error(
+        "Row {row} has a quote (\") that is never closed, so the rest of the file would read \
+         as one cell. Remove the quote or add the closing one, and upload the file again"
+    )]
+    UnclosedQuote { row: u64 },
     #[error("The file is empty: export the patient list again and upload the new file")]
     Empty,
     #[error(
@@ -61,6 +66,16 @@ pub enum ListError {
         .role.describe(), join_headers(.columns)
     )]
     ColumnTwice { role: Role, columns: Vec<Header> },
+    #[error(
+        "The column {column} reads the opposite way to consent (yes would mean do not text). \
+         Replace it with an \"SMS consent\" column holding Yes or No, and upload the file again"
+    )]
+    UnclearConsent { column: Header },
+    #[error(
+        "The file has no NHS number, mobile number or date of birth column. The first row should \
+         name them: \"NHS number\", \"Mobile number\" and \"Date of birth\" (or as SystmOne or EMIS export them)"
+    )]
+    NoRequiredColumns,
 }
 
 fn join_roles(roles: &[Role]) -> String {
@@ -115,7 +130,12 @@ impl Source {
                 let more = reader
                     .read_byte_record(record)
                     .map_err(|e| match e.into_kind() {
-                        csv::ErrorKind::Io(io) => ListError::Read(io),
+                        csv::ErrorKind::Io(io) => {
+                            match io.get_ref().and_then(|e| e.downcast_ref::<UnclosedQuote>()) {
+                                Some(unclosed) => ListError::UnclosedQuote { row: unclosed.row },
+                                None => ListError::Read(io),
+                            }
+                        }
                         other => ListError::Read(std::io::Error::other(format!("{other:?}"))),
                     })?;
                 if !more {
@@ -205,7 +225,7 @@ impl PatientList {
 
     fn find_header(&mut self) -> Result<(), ListError> {
         let mut record = ByteRecord::new();
-        let mut first_problem = None;
+        let mut best_problem = None;
         let mut non_blank = 0;
         while non_blank <= MAX_ROWS_BEFORE_HEADER {
             let Some(row) = self.source.next(&mut record)? else {
@@ -228,24 +248,41 @@ impl PatientList {
                     self.header_row = row;
                     return Ok(());
                 }
-                Err(problem) if first_problem.is_none() => {
-                    if looks_like_patient_data(&cells) {
+                Err(problem) => {
+                    if non_blank == 1 && looks_like_patient_data(&cells) {
                         return Err(ListError::NoHeader);
                     }
-                    first_problem = Some(match problem {
-                        ColumnProblem::Missing(missing) => ListError::MissingColumns {
-                            missing,
-                            found: headers,
-                        },
-                        ColumnProblem::Twice(role, columns) => {
-                            ListError::ColumnTwice { role, columns }
+                    // The row naming the most required columns is the header
+                    // the person meant; its problem is the one to report.
+                    let (named, error) = match problem {
+                        ColumnProblem::Missing(missing)
+                            if missing.len() == Role::REQUIRED.len() =>
+                        {
+                            // Nothing shows this row is a header: never quote it.
+                            (0, ListError::NoRequiredColumns)
                         }
-                    });
+                        ColumnProblem::Missing(missing) => (
+                            Role::REQUIRED.len() - missing.len(),
+                            ListError::MissingColumns {
+                                missing,
+                                found: headers,
+                            },
+                        ),
+                        ColumnProblem::Twice(role, columns) => (
+                            Role::REQUIRED.len(),
+                            ListError::ColumnTwice { role, columns },
+                        ),
+                        ColumnProblem::UnclearConsent(column) => {
+                            (Role::REQUIRED.len(), ListError::UnclearConsent { column })
+                        }
+                    };
+                    if best_problem.as_ref().is_none_or(|(best, _)| named > *best) {
+                        best_problem = Some((named, error));
+                    }
                 }
-                Err(_) => {}
             }
         }
-        Err(first_problem.unwrap_or(ListError::Empty))
+        Err(best_problem.map_or(ListError::Empty, |(_, error)| error))
     }
 
     /// Reads the next non-blank row into `record`; returns its row number as

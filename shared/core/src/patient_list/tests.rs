@@ -449,10 +449,34 @@ fn up_to_ten_title_rows_are_allowed_and_no_more() {
     assert_eq!(list.header_row(), 21);
 
     let too_many = open(format!("{}{HEADER}\na,b,c,d\n", titles(11)));
-    let Err(ListError::MissingColumns { found, .. }) = too_many else {
-        panic!("eleven title rows: the header is not looked for");
+    // The rows looked at name no required column, so none is quoted back.
+    assert!(
+        matches!(too_many, Err(ListError::NoRequiredColumns)),
+        "eleven title rows: the header is not looked for"
+    );
+}
+
+#[test]
+fn the_header_naming_most_required_columns_is_the_one_reported() {
+    let result = open("Flu recall list\r\nNHS Number,Mobile,Name\r\n9434765919,07700900123,Jo\r\n");
+    let Err(ListError::MissingColumns { missing, found }) = result else {
+        panic!("the header row's problem is reported");
     };
-    assert_eq!(found[0].text, "Report line 1", "the first row is reported");
+    assert_eq!(missing, [Role::DateOfBirth]);
+    assert_eq!(found.len(), 3);
+}
+
+#[test]
+fn an_unclosed_quote_is_a_file_level_error_with_its_row() {
+    let mut list = open(format!("{HEADER}\r\na,\"b,c,d\r\ne,f,g,h\r\n")).expect("opens");
+    let mut record = csv::ByteRecord::new();
+    let error = list
+        .read_row(&mut record)
+        .expect_err("the quote never closes");
+    assert!(
+        matches!(error, ListError::UnclosedQuote { row: 2 }),
+        "{error}"
+    );
 }
 
 #[test]

@@ -24,6 +24,7 @@ use crate::mobile::UkMobile;
 use crate::nhs_number::NhsNumber;
 use crate::opt_out::OptOutList;
 use crate::patient_list::{ListError, PatientList};
+use crate::report::without_formula_guard;
 use crate::sms::{Encoding, TextLength};
 use cells::Cells;
 pub use reason::Reason;
@@ -247,21 +248,26 @@ fn check_row(
             expected: plan.header_count,
         });
     }
-    let nhs_number = NhsNumber::parse(&cells.get(columns.nhs_number))
+    let nhs_number = NhsNumber::parse(without_formula_guard(&cells.get(columns.nhs_number)))
         .map_err(|e| reasons.push(Reason::NhsNumber(e)))
         .ok();
-    let mobile = UkMobile::parse(&cells.get(columns.mobile))
+    let mobile = UkMobile::parse(without_formula_guard(&cells.get(columns.mobile)))
         .map_err(|e| reasons.push(Reason::Mobile(e)))
         .ok();
-    let date_of_birth = DateOfBirth::parse(&cells.get(columns.date_of_birth), options.today)
-        .map_err(|e| reasons.push(Reason::DateOfBirth(e)))
-        .ok();
-    if let Some(consent) = columns.consent {
-        match Consent::from_cell(&cells.get(consent)) {
-            Consent::NotDeclined => {}
-            Consent::Declined => reasons.push(Reason::Declined),
-            Consent::Unrecognised => reasons.push(Reason::ConsentUnrecognised),
-        }
+    let date_of_birth = DateOfBirth::parse(
+        without_formula_guard(&cells.get(columns.date_of_birth)),
+        options.today,
+    )
+    .map_err(|e| reasons.push(Reason::DateOfBirth(e)))
+    .ok();
+    let consents = columns
+        .consent
+        .iter()
+        .map(|&c| Consent::from_cell(&cells.get(c)));
+    match consents.max() {
+        None | Some(Consent::NotDeclined) => {}
+        Some(Consent::Declined) => reasons.push(Reason::Declined),
+        Some(Consent::Unrecognised) => reasons.push(Reason::ConsentUnrecognised),
     }
     if nhs_number.is_some_and(|n| options.opted_out.contains_nhs_number(n))
         || mobile.is_some_and(|m| options.opted_out.contains_mobile(m))
@@ -436,7 +442,7 @@ pub fn validate_list(
     for (role, index) in [
         ("name", columns.name),
         ("emis_number", columns.emis_number),
-        ("consent", columns.consent),
+        ("consent", columns.consent.first().copied()),
     ] {
         if let Some(i) = index {
             column_names.insert(role, role_header(i));

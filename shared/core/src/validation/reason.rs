@@ -64,6 +64,7 @@ impl Reason {
             Reason::NhsNumber(N::WrongLength) => "nhs_number_length",
             Reason::NhsNumber(N::WrongGrouping) => "nhs_number_grouping",
             Reason::NhsNumber(N::CheckDigit) => "nhs_number_check_digit",
+            Reason::NhsNumber(N::Placeholder) => "nhs_number_placeholder",
             Reason::Mobile(M::Missing) => "mobile_missing",
             Reason::Mobile(M::UnknownCharacter) => "mobile_characters",
             Reason::Mobile(M::SpreadsheetDamage) => "mobile_spreadsheet_damage",
