@@ -22,6 +22,7 @@ use crate::mobile::UkMobile;
 use crate::nhs_number::NhsNumber;
 pub use sniff::TextEncoding;
 use sniff::{SNIFF_LEN, Sniffed};
+use spreadsheet::Sheet;
 
 /// How many leading rows may be a title or notes above the header row, as
 /// some clinical-system reports have.
@@ -44,9 +45,12 @@ pub enum ListError {
     )]
     NotAList(&'static str),
     #[error(
-        "The spreadsheet could not be read ({0}). Save it again as .xlsx or CSV and upload that"
+        "The spreadsheet could not be read: it may be damaged or password-protected. \
+         Save it again as .xlsx or CSV and upload that"
     )]
-    Spreadsheet(String),
+    DamagedSpreadsheet,
+    #[error("The spreadsheet is larger than 64 MB. Save the patient list as CSV and upload that")]
+    SpreadsheetTooLarge,
     #[error(
         "The first row holds patient details, not column names. Add a header row naming the \
          NHS number, mobile number and date of birth columns"
@@ -119,7 +123,7 @@ pub enum ListFormat {
 enum Source {
     /// Every line is a record (see [`blank_lines`]), so record N is row N + 1.
     Csv(csv::Reader<MarkBlankLines<Box<dyn Read + Send>>>),
-    Sheet(std::vec::IntoIter<(u64, Vec<String>)>),
+    Sheet(Sheet),
 }
 
 impl Source {
@@ -143,13 +147,7 @@ impl Source {
                 }
                 Ok(Some(record.position().map_or(0, |p| p.record()) + 1))
             }
-            Source::Sheet(rows) => Ok(rows.next().map(|(row, cells)| {
-                record.clear();
-                for cell in &cells {
-                    record.push_field(cell.as_bytes());
-                }
-                row
-            })),
+            Source::Sheet(sheet) => Ok(sheet.next_row(record)),
         }
     }
 }
@@ -202,12 +200,10 @@ impl PatientList {
         }
         let (source, format) = match sniff::sniff(&head) {
             Sniffed::NotAList(what) => return Err(ListError::NotAList(what)),
-            Sniffed::Spreadsheet => {
-                let mut bytes = head;
-                input.read_to_end(&mut bytes)?;
-                let rows = spreadsheet::first_sheet_rows(bytes)?;
-                (Source::Sheet(rows.into_iter()), ListFormat::Spreadsheet)
-            }
+            Sniffed::Spreadsheet => (
+                Source::Sheet(Sheet::open(head, input)?),
+                ListFormat::Spreadsheet,
+            ),
             Sniffed::Text(encoding) => csv_source(head, input, encoding),
         };
         let mut list = Self {
@@ -319,7 +315,7 @@ impl PatientList {
     /// spreadsheet knows exactly.
     pub fn estimated_rows(&self) -> Option<u64> {
         match &self.source {
-            Source::Sheet(rows) => Some(rows.len() as u64),
+            Source::Sheet(sheet) => Some(sheet.row_count()),
             Source::Csv(_) => self.estimated_rows,
         }
     }

@@ -569,8 +569,10 @@ fn random_binary_is_not_a_list() {
 
 #[test]
 fn a_broken_spreadsheet_is_reported_as_one() {
-    let e = error_of(b"PK\x03\x04this is not really a zip".to_vec());
-    assert!(matches!(e, ListError::Spreadsheet(_)), "{e:?}");
+    let e = error_of(b"PK\x03\x04xl/workbook.xml, then not really a zip".to_vec());
+    assert!(matches!(e, ListError::DamagedSpreadsheet), "{e:?}");
+    let other = error_of(b"PK\x03\x04this is not really a zip".to_vec());
+    assert!(matches!(other, ListError::NotAList("a zip archive")), "{other:?}");
     assert!(
         e.to_string().contains("Save it again as .xlsx or CSV"),
         "{e}"
