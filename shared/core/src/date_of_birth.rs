@@ -126,11 +126,13 @@ fn without_midnight(s: &str) -> &str {
 }
 
 fn parse_uk_date(input: &str) -> Result<NaiveDate, DateOfBirthError> {
-    let text = without_midnight(input.trim());
+    let text = without_midnight(crate::spreadsheet::trim_spaces(input));
     if text.is_empty() {
         return Err(DateOfBirthError::Missing);
     }
-    let mut parts = text.split(['/', '-', '.', ' ']).filter(|p| !p.is_empty());
+    let mut parts = text
+        .split(|c: char| matches!(c, '/' | '-' | '.') || crate::spreadsheet::is_space(c))
+        .filter(|p| !p.is_empty());
     let (Some(first), Some(second), Some(third), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())
     else {
@@ -183,6 +185,8 @@ mod tests {
             "5-MAR-1984",
             " 05/03/1984 00:00 ",
             "05/03/1984 00:00:00",
+            "5\u{a0}Mar\u{a0}1984",
+            "\u{200b}05/03/1984",
             "1984-03-05T00:00:00",
         ] {
             assert_eq!(iso(input), Ok("1984-03-05".to_owned()), "{input:?}");

@@ -62,7 +62,7 @@ pub fn check_digit(first_nine: &[u8; 9]) -> Option<u8> {
 
 impl NhsNumber {
     pub fn parse(input: &str) -> Result<Self, NhsNumberError> {
-        let trimmed = input.trim();
+        let trimmed = crate::spreadsheet::trim_spaces(input);
         if trimmed.is_empty() {
             return Err(NhsNumberError::Missing);
         }
@@ -78,7 +78,7 @@ impl NhsNumber {
                     }
                     count += 1;
                 }
-                c if c == '-' || c.is_whitespace() => {
+                c if c == '-' || crate::spreadsheet::is_space(c) => {
                     if separators < 2 {
                         separators_at[separators] = count;
                     }
@@ -124,6 +124,7 @@ mod tests {
             "9434765919",
             "943 476 5919",
             "943-476-5919",
+            "\u{200b}9434765919",
             " 9434765919 ",
             "943\u{a0}476\u{a0}5919",
         ] {

@@ -21,7 +21,8 @@ impl Encoding {
     }
 }
 
-/// The longest text we send: 6 GSM-7 fragments, as GOV.UK Notify allows.
+/// The longest text we send, as GOV.UK Notify allows: 6 fragments in GSM-7
+/// (14 in UCS-2).
 pub const MAX_CHARACTERS: usize = 918;
 
 /// GSM 03.38 basic character set (the escape code itself excluded).
@@ -52,24 +53,29 @@ pub fn gsm7_septets(c: char) -> Option<usize> {
 
 /// Running count over the pieces of a text, so a personalised message can be
 /// measured without building it.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LengthCounter {
     septets: usize,
     utf16_units: usize,
     all_gsm7: bool,
-    started: bool,
+}
+
+impl Default for LengthCounter {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl LengthCounter {
     pub fn new() -> Self {
         Self {
+            septets: 0,
+            utf16_units: 0,
             all_gsm7: true,
-            ..Self::default()
         }
     }
 
     pub fn push_str(&mut self, s: &str) {
-        self.started = true;
         for c in s.chars() {
             self.utf16_units += c.len_utf16();
             match gsm7_septets(c) {

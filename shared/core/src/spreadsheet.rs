@@ -1,4 +1,19 @@
-//! Damage that spreadsheets do to identifiers.
+//! What copy and paste and spreadsheets do to the values people upload.
+
+/// A space of any kind: Unicode whitespace (the non-breaking space a copy
+/// from a web page brings) and the zero-width characters that survive a paste.
+pub(crate) fn is_space(c: char) -> bool {
+    c.is_whitespace()
+        || matches!(
+            c,
+            '\u{180E}' | '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}'
+        )
+}
+
+/// `s` without spaces of any kind at either end.
+pub(crate) fn trim_spaces(s: &str) -> &str {
+    s.trim_matches(is_space)
+}
 
 /// `9.43477E+09`: what Excel shows, and saves to CSV, for a long number in a
 /// General column. The digits are gone, so the only fix is a new export.

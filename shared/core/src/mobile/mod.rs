@@ -19,9 +19,6 @@ use normalise::{NationalDigits, national_digits};
 
 include!(concat!(env!("OUT_DIR"), "/mobile_prefixes.rs"));
 
-const PREFIX_MOBILE: u8 = 0;
-const PREFIX_OTHER_TYPE: u8 = 1;
-const PREFIX_INVALID: u8 = 2;
 
 /// Why a cell is not a UK mobile number, in the words GOV.UK Notify uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, thiserror::Error)]

@@ -22,14 +22,6 @@ impl NationalDigits {
     }
 }
 
-fn is_invisible_space(c: char) -> bool {
-    c.is_whitespace()
-        || matches!(
-            c,
-            '\u{180E}' | '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}'
-        )
-}
-
 pub(super) fn national_digits(input: &str) -> Result<NationalDigits, MobileError> {
     let mut digits = [0u8; MAX_DIGITS];
     let mut len = 0;
@@ -51,10 +43,10 @@ pub(super) fn national_digits(input: &str) -> Result<NationalDigits, MobileError
                 seen_anything = true;
             }
             '(' | ')' | '-' => seen_anything = true,
-            c if is_invisible_space(c) => {}
+            c if crate::spreadsheet::is_space(c) => {}
             _ => {
                 return Err(
-                    if crate::spreadsheet::is_scientific_notation(input.trim()) {
+                    if crate::spreadsheet::is_scientific_notation(crate::spreadsheet::trim_spaces(input)) {
                         MobileError::SpreadsheetDamage
                     } else {
                         MobileError::UnknownCharacter
