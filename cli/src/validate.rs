@@ -105,7 +105,10 @@ fn validate(args: Args) -> anyhow::Result<()> {
     })();
     let summary = match result {
         Ok(summary) => {
-            outputs.publish()?;
+            if let Err(error) = outputs.publish() {
+                outputs.discard();
+                return Err(error);
+            }
             summary
         }
         Err(error) => {

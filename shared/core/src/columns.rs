@@ -152,6 +152,32 @@ impl fmt::Display for Header {
     }
 }
 
+/// Six digits or more: an NHS number, a phone number or a date, never a column name.
+pub(crate) fn has_long_number(text: &str) -> bool {
+    text.bytes().filter(u8::is_ascii_digit).count() >= 6
+}
+
+/// The headers for an error message: `"NHS No" (column B), …`. A header that
+/// holds a long number is data, not a name, and is not shown.
+pub(crate) fn describe_headers(headers: &[Header]) -> String {
+    let named: Vec<String> = headers
+        .iter()
+        .filter(|h| !h.text.is_empty())
+        .map(|h| {
+            if has_long_number(&h.text) {
+                format!("a number (column {}, not shown)", column_letter(h.index))
+            } else {
+                h.to_string()
+            }
+        })
+        .collect();
+    if named.is_empty() {
+        "none".to_owned()
+    } else {
+        named.join(", ")
+    }
+}
+
 #[derive(Debug, PartialEq, Eq)]
 pub enum ColumnProblem {
     Missing(Vec<Role>),

@@ -39,8 +39,10 @@ impl Template {
         if text.trim().is_empty() {
             return Err(TemplateError::Empty);
         }
+        // A line break is one character in a text, however the file wrote it.
+        let text = text.replace("\r\n", "\n");
         let mut parts = Vec::new();
-        let mut rest = text;
+        let mut rest = text.as_str();
         while let Some(open) = rest.find("((") {
             let after_open = &rest[open + 2..];
             let Some(close) = after_open.find("))") else {
@@ -183,6 +185,12 @@ mod tests {
             Ok("Dear patient, see you at Leeds.".to_owned())
         );
         assert_eq!(t.render(&["Joe", ""]), Err(1));
+    }
+
+    #[test]
+    fn a_windows_line_break_is_one_character() {
+        let t = Template::parse("Hello\r\nthere").expect("parses");
+        assert_eq!(t.render(&[]), Ok("Hello\nthere".to_owned()));
     }
 
     #[test]

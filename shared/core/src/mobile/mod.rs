@@ -19,7 +19,6 @@ use normalise::{NationalDigits, national_digits};
 
 include!(concat!(env!("OUT_DIR"), "/mobile_prefixes.rs"));
 
-
 /// Why a cell is not a UK mobile number, in the words GOV.UK Notify uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, thiserror::Error)]
 pub enum MobileError {

@@ -46,7 +46,9 @@ pub(super) fn national_digits(input: &str) -> Result<NationalDigits, MobileError
             c if crate::spreadsheet::is_space(c) => {}
             _ => {
                 return Err(
-                    if crate::spreadsheet::is_scientific_notation(crate::spreadsheet::trim_spaces(input)) {
+                    if crate::spreadsheet::is_scientific_notation(crate::spreadsheet::trim_spaces(
+                        input,
+                    )) {
                         MobileError::SpreadsheetDamage
                     } else {
                         MobileError::UnknownCharacter

@@ -17,7 +17,9 @@ use encoding_rs_io::DecodeReaderBytesBuilder;
 
 use blank_lines::{MarkBlankLines, UnclosedQuote};
 
-use crate::columns::{ColumnMap, ColumnProblem, Header, Role, column_letter, headers_of};
+use crate::columns::{
+    ColumnMap, ColumnProblem, Header, Role, describe_headers, has_long_number, headers_of,
+};
 use crate::mobile::UkMobile;
 use crate::nhs_number::NhsNumber;
 pub use sniff::TextEncoding;
@@ -59,7 +61,7 @@ pub enum ListError {
     #[error(
         "The file has no {} column. Columns found: {}. Name the columns \
          \"NHS number\", \"Mobile number\" and \"Date of birth\" (or as SystmOne or EMIS export them)",
-        join_roles(.missing), join_headers(.found)
+        join_roles(.missing), describe_headers(.found)
     )]
     MissingColumns {
         missing: Vec<Role>,
@@ -67,7 +69,7 @@ pub enum ListError {
     },
     #[error(
         "The file has more than one {} column: {}. Keep one and upload the file again",
-        .role.describe(), join_headers(.columns)
+        .role.describe(), describe_headers(.columns)
     )]
     ColumnTwice { role: Role, columns: Vec<Header> },
     #[error(
@@ -88,25 +90,6 @@ fn join_roles(roles: &[Role]) -> String {
         [] => String::new(),
         [one] => (*one).to_owned(),
         [init @ .., last] => format!("{} or {}", init.join(", "), last),
-    }
-}
-
-fn join_headers(headers: &[Header]) -> String {
-    let named: Vec<String> = headers
-        .iter()
-        .filter(|h| !h.text.is_empty())
-        .map(|h| {
-            if has_long_number(&h.text) {
-                format!("a number (column {}, not shown)", column_letter(h.index))
-            } else {
-                h.to_string()
-            }
-        })
-        .collect();
-    if named.is_empty() {
-        "none".to_owned()
-    } else {
-        named.join(", ")
     }
 }
 
@@ -310,7 +293,6 @@ impl PatientList {
         self.header_row
     }
 
-    /// Blank rows skipped so far (after the header).
     /// Rows the file probably holds, from its length and its first lines; a
     /// spreadsheet knows exactly.
     pub fn estimated_rows(&self) -> Option<u64> {
@@ -320,6 +302,7 @@ impl PatientList {
         }
     }
 
+    /// Blank rows skipped so far (after the header).
     pub fn blank_rows(&self) -> u64 {
         self.blank_rows
     }
@@ -368,10 +351,6 @@ fn csv_source(
             delimiter,
         },
     )
-}
-
-fn has_long_number(cell: &str) -> bool {
-    cell.bytes().filter(u8::is_ascii_digit).count() >= 6
 }
 
 /// A row with a valid NHS number or mobile, or with two cells holding six

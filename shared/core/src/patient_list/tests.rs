@@ -572,7 +572,10 @@ fn a_broken_spreadsheet_is_reported_as_one() {
     let e = error_of(b"PK\x03\x04xl/workbook.xml, then not really a zip".to_vec());
     assert!(matches!(e, ListError::DamagedSpreadsheet), "{e:?}");
     let other = error_of(b"PK\x03\x04this is not really a zip".to_vec());
-    assert!(matches!(other, ListError::NotAList("a zip archive")), "{other:?}");
+    assert!(
+        matches!(other, ListError::NotAList("a zip archive")),
+        "{other:?}"
+    );
     assert!(
         e.to_string().contains("Save it again as .xlsx or CSV"),
         "{e}"

@@ -16,7 +16,7 @@ use chrono::NaiveDate;
 use csv::ByteRecord;
 use serde::Serialize;
 
-use crate::columns::{ColumnMap, Header};
+use crate::columns::{ColumnMap, describe_headers};
 use crate::consent::Consent;
 use crate::date_of_birth::DateOfBirth;
 use crate::message::Template;
@@ -147,7 +147,7 @@ fn plan(list: &PatientList, message: Option<&Template>) -> Result<Plan, Validati
         let Some(column) = columns.column_for_placeholder(headers, &placeholder.name) else {
             return Err(ValidationError::UnknownPlaceholder {
                 placeholder: placeholder.name.clone(),
-                found: list_headers(headers),
+                found: describe_headers(headers),
             });
         };
         placeholder_columns.push(column);
@@ -171,15 +171,6 @@ fn plan(list: &PatientList, message: Option<&Template>) -> Result<Plan, Validati
         placeholder_columns,
         placeholder_names,
     })
-}
-
-fn list_headers(headers: &[Header]) -> String {
-    headers
-        .iter()
-        .filter(|h| !h.text.is_empty())
-        .map(|h| h.to_string())
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 #[derive(Default)]
@@ -276,10 +267,16 @@ fn check_row(
     }
     let text_length = options.message.and_then(|message| {
         match message.measure(|i| cells.get(plan.placeholder_columns[i])) {
-            Err(empty) => {
-                reasons.push(Reason::EmptyPlaceholder {
-                    placeholder: plan.placeholder_names[empty].clone(),
+            Err(_) => {
+                let empty = message.placeholders().enumerate().filter(|(i, p)| {
+                    p.fallback.is_none()
+                        && cells.get(plan.placeholder_columns[*i]).trim().is_empty()
                 });
+                for (i, _) in empty {
+                    reasons.push(Reason::EmptyPlaceholder {
+                        placeholder: plan.placeholder_names[i].clone(),
+                    });
+                }
                 None
             }
             Ok(length) if length.is_too_long() => {

@@ -1218,3 +1218,23 @@ fn trailing_commas_on_the_header_alone_do_not_make_rows_short() {
     );
     assert_eq!((run.summary().rows, run.summary().accepted), (1, 1));
 }
+
+#[test]
+fn every_empty_placeholder_is_a_reason_of_its_own() {
+    let run = run(
+        "NHS Number,Mobile,DOB,Name,Clinic\r\n9434765919,07700900123,01/01/1990,,\r\n",
+        Some("Dear ((name)), see ((clinic)) or ((name|x))"),
+        "",
+    );
+    assert_eq!(
+        run.reasons_of(2),
+        [
+            Reason::EmptyPlaceholder {
+                placeholder: "name".into()
+            },
+            Reason::EmptyPlaceholder {
+                placeholder: "clinic".into()
+            },
+        ]
+    );
+}
