@@ -57,17 +57,11 @@ impl DateOfBirth {
 
     /// ISO 8601, `YYYY-MM-DD`.
     pub fn iso(&self) -> IsoDate {
-        let (y, m, d) = (self.0.year() as u32, self.0.month(), self.0.day());
+        use crate::lexical::write_digits;
         let mut out = *b"0000-00-00";
-        let put = |slot: &mut [u8], mut v: u32| {
-            for b in slot.iter_mut().rev() {
-                *b = b'0' + (v % 10) as u8;
-                v /= 10;
-            }
-        };
-        put(&mut out[0..4], y);
-        put(&mut out[5..7], m);
-        put(&mut out[8..10], d);
+        write_digits(&mut out[0..4], self.0.year() as u64);
+        write_digits(&mut out[5..7], self.0.month().into());
+        write_digits(&mut out[8..10], self.0.day().into());
         IsoDate(out)
     }
 }
@@ -126,12 +120,12 @@ fn without_midnight(s: &str) -> &str {
 }
 
 fn parse_uk_date(input: &str) -> Result<NaiveDate, DateOfBirthError> {
-    let text = without_midnight(crate::spreadsheet::trim_spaces(input));
+    let text = without_midnight(crate::lexical::trim_spaces(input));
     if text.is_empty() {
         return Err(DateOfBirthError::Missing);
     }
     let mut parts = text
-        .split(|c: char| matches!(c, '/' | '-' | '.') || crate::spreadsheet::is_space(c))
+        .split(|c: char| matches!(c, '/' | '-' | '.') || crate::lexical::is_space(c))
         .filter(|p| !p.is_empty());
     let (Some(first), Some(second), Some(third), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())

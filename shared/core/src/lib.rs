@@ -5,6 +5,7 @@
 pub mod columns;
 pub mod consent;
 pub mod date_of_birth;
+mod lexical;
 pub mod message;
 pub mod mobile;
 pub mod nhs_number;
@@ -12,5 +13,4 @@ pub mod opt_out;
 pub mod patient_list;
 pub mod report;
 pub mod sms;
-mod spreadsheet;
 pub mod validation;

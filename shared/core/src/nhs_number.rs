@@ -41,7 +41,7 @@ impl fmt::Debug for NhsNumber {
 
 impl fmt::Display for NhsNumber {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:010}", self.0)
+        f.write_str(std::str::from_utf8(&self.digits()).expect("ASCII digits"))
     }
 }
 
@@ -62,7 +62,7 @@ pub fn check_digit(first_nine: &[u8; 9]) -> Option<u8> {
 
 impl NhsNumber {
     pub fn parse(input: &str) -> Result<Self, NhsNumberError> {
-        let trimmed = crate::spreadsheet::trim_spaces(input);
+        let trimmed = crate::lexical::trim_spaces(input);
         if trimmed.is_empty() {
             return Err(NhsNumberError::Missing);
         }
@@ -78,14 +78,14 @@ impl NhsNumber {
                     }
                     count += 1;
                 }
-                c if c == '-' || crate::spreadsheet::is_space(c) => {
+                c if c == '-' || crate::lexical::is_space(c) => {
                     if separators < 2 {
                         separators_at[separators] = count;
                     }
                     separators += 1;
                 }
                 _ => {
-                    return Err(if crate::spreadsheet::is_scientific_notation(trimmed) {
+                    return Err(if crate::lexical::is_scientific_notation(trimmed) {
                         NhsNumberError::SpreadsheetDamage
                     } else {
                         NhsNumberError::UnknownCharacter
@@ -111,6 +111,13 @@ impl NhsNumber {
 
     pub fn as_u64(&self) -> u64 {
         self.0
+    }
+
+    /// The ten digits, as written to files.
+    pub fn digits(&self) -> [u8; 10] {
+        let mut out = [0; 10];
+        crate::lexical::write_digits(&mut out, self.0);
+        out
     }
 }
 

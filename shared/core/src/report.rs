@@ -85,7 +85,7 @@ impl<A: Write, N: Write> ValidationSink for CsvReports<A, N> {
     fn accepted(&mut self, row: &AcceptedRow<'_>) -> Result<(), SinkError> {
         let w = &mut self.accepted;
         w.write_field(self.row_buffer.format(row.row))?;
-        w.write_field(format_nhs(row.nhs_number.as_u64()))?;
+        w.write_field(row.nhs_number.digits())?;
         w.write_field(row.mobile.e164().as_str())?;
         w.write_field(row.date_of_birth.iso().as_str())?;
         for value in row.personalisation {
@@ -119,16 +119,6 @@ impl<A: Write, N: Write> ValidationSink for CsvReports<A, N> {
         w.write_record(None::<&[u8]>)?;
         Ok(())
     }
-}
-
-fn format_nhs(nhs: u64) -> [u8; 10] {
-    let mut out = [b'0'; 10];
-    let mut n = nhs;
-    for slot in out.iter_mut().rev() {
-        *slot = b'0' + (n % 10) as u8;
-        n /= 10;
-    }
-    out
 }
 
 /// `summary.json`, pretty-printed for people and stable for tools.

@@ -77,11 +77,7 @@ impl UkMobile {
 
     pub fn e164(&self) -> E164 {
         let mut out = *b"+440000000000";
-        let mut n = self.national;
-        for slot in out[3..].iter_mut().rev() {
-            *slot = b'0' + (n % 10) as u8;
-            n /= 10;
-        }
+        crate::lexical::write_digits(&mut out[3..], self.national);
         E164(out)
     }
 

@@ -43,12 +43,10 @@ pub(super) fn national_digits(input: &str) -> Result<NationalDigits, MobileError
                 seen_anything = true;
             }
             '(' | ')' | '-' => seen_anything = true,
-            c if crate::spreadsheet::is_space(c) => {}
+            c if crate::lexical::is_space(c) => {}
             _ => {
                 return Err(
-                    if crate::spreadsheet::is_scientific_notation(crate::spreadsheet::trim_spaces(
-                        input,
-                    )) {
+                    if crate::lexical::is_scientific_notation(crate::lexical::trim_spaces(input)) {
                         MobileError::SpreadsheetDamage
                     } else {
                         MobileError::UnknownCharacter

@@ -1,4 +1,5 @@
-//! What copy and paste and spreadsheets do to the values people upload.
+//! What copy and paste and spreadsheets do to the values people upload, and
+//! the fixed-width digits we write back.
 
 /// A space of any kind: Unicode whitespace (the non-breaking space a copy
 /// from a web page brings) and the zero-width characters that survive a paste.
@@ -8,6 +9,15 @@ pub(crate) fn is_space(c: char) -> bool {
             c,
             '\u{180E}' | '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}'
         )
+}
+
+/// Writes `value` into `slot` as zero-padded decimal digits, right-aligned.
+/// The fixed-width forms we write (NHS number, E.164, ISO date) need no allocation.
+pub(crate) fn write_digits(slot: &mut [u8], mut value: u64) {
+    for b in slot.iter_mut().rev() {
+        *b = b'0' + (value % 10) as u8;
+        value /= 10;
+    }
 }
 
 /// `s` without spaces of any kind at either end.
