@@ -5,6 +5,7 @@
 pub mod columns;
 pub mod consent;
 pub mod date_of_birth;
+pub mod delivery;
 mod lexical;
 pub mod message;
 pub mod mobile;
