@@ -2,7 +2,15 @@
 //! fragment once split; the extension characters `^{}\[~]|€` take two) or,
 //! if any character is outside GSM-7, UCS-2 for the whole text (70, 67 a
 //! fragment, counted in UTF-16 units).
+//!
+//! [`downgrade_to_gsm7`] replaces the characters that have a GSM-7 stand-in
+//! (curly quotes, dashes, unusual spaces, ...) so that one of them does not
+//! switch a whole text to UCS-2.
 
+mod downgrade;
+
+pub(crate) use downgrade::note;
+pub use downgrade::{Downgraded, downgrade_to_gsm7, gsm7_equivalent};
 use serde::Serialize;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -26,11 +34,11 @@ impl Encoding {
 pub const MAX_CHARACTERS: usize = 918;
 
 /// GSM 03.38 basic character set (the escape code itself excluded).
-const GSM7_BASIC: &str = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?\
+pub(crate) const GSM7_BASIC: &str = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?\
 ¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà";
 
 /// Extension table: each costs two septets (escape + code).
-const GSM7_EXTENSION: &str = "^{}\\[~]|€\u{c}";
+pub(crate) const GSM7_EXTENSION: &str = "^{}\\[~]|€\u{c}";
 
 /// Septets a character costs in GSM-7, or `None` if it has no GSM-7 code.
 pub fn gsm7_septets(c: char) -> Option<usize> {
@@ -77,12 +85,23 @@ impl LengthCounter {
 
     pub fn push_str(&mut self, s: &str) {
         for c in s.chars() {
-            self.utf16_units += c.len_utf16();
-            match gsm7_septets(c) {
-                Some(n) => self.septets += n,
-                None => self.all_gsm7 = false,
-            }
+            self.push_char(c);
         }
+    }
+
+    pub fn push_char(&mut self, c: char) {
+        self.utf16_units += c.len_utf16();
+        match gsm7_septets(c) {
+            Some(n) => self.septets += n,
+            None => self.all_gsm7 = false,
+        }
+    }
+
+    /// Adds what `other` counted, as if its text had been pushed here.
+    pub fn append(&mut self, other: &LengthCounter) {
+        self.septets += other.septets;
+        self.utf16_units += other.utf16_units;
+        self.all_gsm7 &= other.all_gsm7;
     }
 
     pub fn finish(self) -> TextLength {
@@ -132,76 +151,4 @@ fn fragments(encoding: Encoding, characters: usize) -> usize {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn gsm7_boundaries() {
-        let cases = [
-            (0, 0),
-            (1, 1),
-            (160, 1),
-            (161, 2),
-            (306, 2),
-            (307, 3),
-            (918, 6),
-            (919, 7),
-        ];
-        for (chars, expected) in cases {
-            let t = TextLength::of(&"a".repeat(chars));
-            assert_eq!(
-                (t.encoding, t.characters, t.fragments),
-                (Encoding::Gsm7, chars, expected),
-                "{chars}"
-            );
-        }
-    }
-
-    #[test]
-    fn ucs2_boundaries() {
-        let cases = [(70, 1), (71, 2), (134, 2), (135, 3)];
-        for (chars, expected) in cases {
-            let t = TextLength::of(&"ł".repeat(chars));
-            assert_eq!(
-                (t.encoding, t.characters, t.fragments),
-                (Encoding::Ucs2, chars, expected),
-                "{chars}"
-            );
-        }
-    }
-
-    #[test]
-    fn extension_characters_count_double() {
-        let t = TextLength::of("^{}\\[~]|€");
-        assert_eq!((t.encoding, t.characters), (Encoding::Gsm7, 18));
-        let t = TextLength::of(&format!("{}€", "a".repeat(159)));
-        assert_eq!((t.characters, t.fragments), (161, 2));
-    }
-
-    #[test]
-    fn one_non_gsm_character_switches_the_whole_text() {
-        let t = TextLength::of(&format!("Dear Łukasz, {}", "a".repeat(100)));
-        assert_eq!(
-            (t.encoding, t.characters, t.fragments),
-            (Encoding::Ucs2, 113, 2)
-        );
-        // An emoji is two UTF-16 units.
-        assert_eq!(TextLength::of("😀").characters, 2);
-        // The backtick is ASCII but not GSM-7.
-        assert_eq!(TextLength::of("`").encoding, Encoding::Ucs2);
-    }
-
-    #[test]
-    fn gsm_accented_letters_stay_gsm7() {
-        let t = TextLength::of("Zoë é à Ñ ß £ €");
-        assert_eq!(t.encoding, Encoding::Ucs2, "ë is not in GSM-7");
-        let t = TextLength::of("Renée à Ñ ß £ €");
-        assert_eq!((t.encoding, t.characters), (Encoding::Gsm7, 16));
-    }
-
-    #[test]
-    fn basic_table_has_the_standard_size() {
-        // 128 codes, minus the escape.
-        assert_eq!(GSM7_BASIC.chars().count(), 127);
-    }
-}
+mod tests;
