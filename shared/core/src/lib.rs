@@ -15,3 +15,4 @@ pub mod patient_list;
 pub mod report;
 pub mod sms;
 pub mod validation;
+pub mod waves;
