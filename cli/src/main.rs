@@ -1,6 +1,8 @@
 //! `batchmsg`: batch SMS for community healthcare, on one machine.
 
 mod generate;
+mod inputs;
+mod preview;
 mod validate;
 
 use std::process::ExitCode;
@@ -22,6 +24,8 @@ struct Cli {
 enum Command {
     /// Check a patient list: which rows can be texted, and why the others cannot.
     Validate(validate::Args),
+    /// Show one patient's text exactly as it will be sent, and what the list would cost.
+    Preview(preview::Args),
     /// Write a synthetic patient list (test-range numbers only) with realistic damage.
     Generate(generate::Args),
 }
@@ -38,6 +42,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Validate(args) => validate::run(args),
+        Command::Preview(args) => preview::run(args),
         Command::Generate(args) => generate::run(args),
     };
     match result {

@@ -2,28 +2,23 @@
 //! and `summary.json` out. All three appear together or not at all.
 
 use std::fs::File;
-use std::io::{BufReader, BufWriter, Write};
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, bail};
-use batchmsg_core::message::Template;
-use batchmsg_core::opt_out::OptOutList;
-use batchmsg_core::patient_list::PatientList;
+use anyhow::Context;
 use batchmsg_core::report::{
     ACCEPTED_FILE, CsvReports, NOT_ACCEPTED_FILE, SUMMARY_FILE, write_summary,
 };
 use batchmsg_core::validation::{Summary, ValidationOptions, validate_list};
 
+use crate::inputs::{self, MessageArgs};
+
 #[derive(clap::Args)]
 pub struct Args {
     /// The patient list: CSV (UTF-8, Windows-1252 or UTF-16), .xlsx, .ods or .xls.
     file: PathBuf,
-    /// The message text, with ((placeholders)) such as ((name|there)).
-    #[arg(long, conflicts_with = "template")]
-    message: Option<String>,
-    /// A file holding the message text.
-    #[arg(long)]
-    template: Option<PathBuf>,
+    #[command(flatten)]
+    message: MessageArgs,
     /// Mobile numbers or NHS numbers that must not be texted, one a line.
     #[arg(long)]
     opted_out: Option<PathBuf>,
@@ -50,37 +45,10 @@ fn remove_earlier_results(dir: &Path) {
 }
 
 fn validate(args: Args) -> anyhow::Result<()> {
-    let message = match (&args.message, &args.template) {
-        (Some(text), _) => Some(text.clone()),
-        (None, Some(path)) => Some(
-            std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read the template {}", path.display()))?,
-        ),
-        (None, None) => None,
-    };
-    // A template file ends with a newline that is not part of the text.
-    let template = message
-        .as_deref()
-        .map(|text| Template::parse(text.trim_end()))
-        .transpose()
-        .context("the message cannot be used")?;
-    let opted_out = match &args.opted_out {
-        Some(path) => {
-            let file = File::open(path)
-                .with_context(|| format!("cannot open the opted-out list {}", path.display()))?;
-            OptOutList::read(BufReader::new(file))?
-        }
-        None => OptOutList::default(),
-    };
-    let input = File::open(&args.file)
-        .with_context(|| format!("cannot open the patient list {}", args.file.display()))?;
-    if input.metadata().is_ok_and(|m| m.is_dir()) {
-        bail!("{} is a folder, not a patient list", args.file.display());
-    }
-
-    let byte_len = input.metadata().ok().map(|m| m.len());
+    let template = args.message.template()?;
+    let opted_out = inputs::opted_out(args.opted_out.as_deref())?;
+    let mut list = inputs::patient_list(&args.file)?;
     let started = std::time::Instant::now();
-    let mut list = PatientList::open_sized(input, byte_len)?;
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create the output folder {}", args.out.display()))?;
     let outputs = Outputs::new(&args.out);
@@ -92,7 +60,7 @@ fn validate(args: Args) -> anyhow::Result<()> {
         let options = ValidationOptions {
             message: template.as_ref(),
             opted_out: &opted_out,
-            today: uk_today(),
+            today: inputs::uk_today(),
         };
         let summary = validate_list(&mut list, &options, &mut reports)?;
         let (accepted, not_accepted) = reports.finish().map_err(anyhow::Error::from_boxed)?;
@@ -125,12 +93,6 @@ fn validate(args: Args) -> anyhow::Result<()> {
     );
     print_summary(&summary, &args.out);
     Ok(())
-}
-
-fn uk_today() -> chrono::NaiveDate {
-    chrono::Utc::now()
-        .with_timezone(&chrono_tz::Europe::London)
-        .date_naive()
 }
 
 fn finish_file(mut writer: BufWriter<File>) -> anyhow::Result<()> {

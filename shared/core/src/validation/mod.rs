@@ -58,8 +58,12 @@ pub struct Layout {
     /// The list's own headers, as written.
     pub original_headers: Vec<String>,
     /// Accepted rows carry these after the fixed columns: `name`, `emis_number`,
-    /// then each other column a placeholder uses, under its own header.
+    /// then each other column a placeholder uses, under its own header (an
+    /// NHS number, mobile or date of birth used in the message too, as typed).
     pub personalisation: Vec<String>,
+    /// For each placeholder of the message, in order, its value's index in
+    /// [`Layout::personalisation`].
+    pub placeholder_slots: Vec<usize>,
     /// Whether accepted rows carry the length of their text.
     pub with_text_length: bool,
 }
@@ -143,6 +147,7 @@ fn plan(list: &PatientList, message: Option<&Template>) -> Result<Plan, Validati
     }
     let mut placeholder_columns = Vec::new();
     let mut placeholder_names = Vec::new();
+    let mut placeholder_slots = Vec::new();
     for placeholder in message.iter().flat_map(|m| m.placeholders()) {
         let Some(column) = columns.column_for_placeholder(headers, &placeholder.name) else {
             return Err(ValidationError::UnknownPlaceholder {
@@ -152,18 +157,22 @@ fn plan(list: &PatientList, message: Option<&Template>) -> Result<Plan, Validati
         };
         placeholder_columns.push(column);
         placeholder_names.push(Arc::from(placeholder.name.as_str()));
-        let is_fixed =
-            [columns.nhs_number, columns.mobile, columns.date_of_birth].contains(&column);
-        if !is_fixed && !personalisation_columns.contains(&column) {
-            personalisation_columns.push(column);
-            personalisation.push(headers[column].text.clone());
-        }
+        let slot = match personalisation_columns.iter().position(|&c| c == column) {
+            Some(slot) => slot,
+            None => {
+                personalisation_columns.push(column);
+                personalisation.push(headers[column].text.clone());
+                personalisation_columns.len() - 1
+            }
+        };
+        placeholder_slots.push(slot);
     }
     Ok(Plan {
         header_count: headers.len(),
         layout: Layout {
             original_headers: headers.iter().map(|h| h.text.clone()).collect(),
             personalisation,
+            placeholder_slots,
             with_text_length: message.is_some(),
         },
         columns,

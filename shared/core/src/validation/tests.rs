@@ -943,12 +943,13 @@ fn personalisation_is_name_then_emis_number_then_placeholder_columns() {
             "Notes"
         ]
     );
-    // The NHS number is a fixed column and each column appears once; Notes
-    // is not used by the message, so it is not carried.
+    // Each column appears once, the NHS number as typed too since the message
+    // uses it; Notes is not used by the message, so it is not carried.
     assert_eq!(
         layout.personalisation,
-        ["name", "emis_number", "Appt", "Clinic Name"]
+        ["name", "emis_number", "Appt", "Clinic Name", "NHS Number"]
     );
+    assert_eq!(layout.placeholder_slots, [0, 2, 3, 3, 4]);
     assert_eq!(
         run.row(2),
         &Out::Accepted {
@@ -956,7 +957,9 @@ fn personalisation_is_name_then_emis_number_then_placeholder_columns() {
             nhs_number: nhs(0),
             mobile: e164(0),
             date_of_birth: "1990-01-01".to_owned(),
-            personalisation: ["Ann", "E123", "10:30", "Leeds"].map(String::from).to_vec(),
+            personalisation: ["Ann", "E123", "10:30", "Leeds", &nhs(0)]
+                .map(String::from)
+                .to_vec(),
             text_length: Some(TextLength::of(&format!(
                 "Hi Ann, 10:30 at Leeds Leeds for {}.",
                 nhs(0)

@@ -1,0 +1,63 @@
+//! What `validate` and `preview` read before any row: the message, the
+//! opted-out list and the patient list itself, each with an error that names
+//! the file.
+
+use std::fs::File;
+use std::io::BufReader;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use batchmsg_core::message::Template;
+use batchmsg_core::opt_out::OptOutList;
+use batchmsg_core::patient_list::PatientList;
+
+/// `--message TEXT` or `--template FILE`.
+#[derive(clap::Args)]
+pub struct MessageArgs {
+    /// The message text, with ((placeholders)) such as ((name|there)).
+    #[arg(long, conflicts_with = "template")]
+    pub message: Option<String>,
+    /// A file holding the message text.
+    #[arg(long)]
+    pub template: Option<PathBuf>,
+}
+
+impl MessageArgs {
+    pub fn template(&self) -> anyhow::Result<Option<Template>> {
+        let text = match (&self.message, &self.template) {
+            (Some(text), _) => text.clone(),
+            (None, Some(path)) => std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read the template {}", path.display()))?,
+            (None, None) => return Ok(None),
+        };
+        // A template file ends with a newline that is not part of the text.
+        let template = Template::parse(text.trim_end()).context("the message cannot be used")?;
+        Ok(Some(template))
+    }
+}
+
+pub fn opted_out(path: Option<&Path>) -> anyhow::Result<OptOutList> {
+    let Some(path) = path else {
+        return Ok(OptOutList::default());
+    };
+    let file = File::open(path)
+        .with_context(|| format!("cannot open the opted-out list {}", path.display()))?;
+    Ok(OptOutList::read(BufReader::new(file))?)
+}
+
+pub fn patient_list(path: &Path) -> anyhow::Result<PatientList> {
+    let input = File::open(path)
+        .with_context(|| format!("cannot open the patient list {}", path.display()))?;
+    let metadata = input.metadata().ok();
+    if metadata.as_ref().is_some_and(|m| m.is_dir()) {
+        bail!("{} is a folder, not a patient list", path.display());
+    }
+    Ok(PatientList::open_sized(input, metadata.map(|m| m.len()))?)
+}
+
+/// Today's date in the UK, for dates of birth in the future.
+pub fn uk_today() -> chrono::NaiveDate {
+    chrono::Utc::now()
+        .with_timezone(&chrono_tz::Europe::London)
+        .date_naive()
+}
