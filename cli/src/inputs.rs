@@ -11,6 +11,36 @@ use batchmsg_core::message::Template;
 use batchmsg_core::opt_out::OptOutList;
 use batchmsg_core::patient_list::PatientList;
 
+/// The patient list and what it is checked against, as `validate` and
+/// `preview` take them.
+#[derive(clap::Args)]
+pub struct ListArgs {
+    /// The patient list: CSV (UTF-8, Windows-1252 or UTF-16), .xlsx, .ods or .xls.
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub message: MessageArgs,
+    /// Mobile numbers or NHS numbers that must not be texted, one a line.
+    #[arg(long)]
+    pub opted_out: Option<PathBuf>,
+}
+
+/// What [`ListArgs`] name, read and ready, file-level problems reported.
+pub struct Inputs {
+    pub template: Option<Template>,
+    pub opted_out: OptOutList,
+    pub list: PatientList,
+}
+
+impl ListArgs {
+    pub fn read(&self) -> anyhow::Result<Inputs> {
+        Ok(Inputs {
+            template: self.message.template()?,
+            opted_out: opted_out(self.opted_out.as_deref())?,
+            list: patient_list(&self.file)?,
+        })
+    }
+}
+
 /// `--message TEXT` or `--template FILE`.
 #[derive(clap::Args)]
 pub struct MessageArgs {
@@ -36,7 +66,7 @@ impl MessageArgs {
     }
 }
 
-pub fn opted_out(path: Option<&Path>) -> anyhow::Result<OptOutList> {
+fn opted_out(path: Option<&Path>) -> anyhow::Result<OptOutList> {
     let Some(path) = path else {
         return Ok(OptOutList::default());
     };
@@ -45,7 +75,7 @@ pub fn opted_out(path: Option<&Path>) -> anyhow::Result<OptOutList> {
     Ok(OptOutList::read(BufReader::new(file))?)
 }
 
-pub fn patient_list(path: &Path) -> anyhow::Result<PatientList> {
+fn patient_list(path: &Path) -> anyhow::Result<PatientList> {
     let input = File::open(path)
         .with_context(|| format!("cannot open the patient list {}", path.display()))?;
     let metadata = input.metadata().ok();

@@ -1,8 +1,6 @@
 //! `batchmsg preview`: one patient's text exactly as it will be sent, with its
 //! length, and what the whole list would cost. Writes no files.
 
-use std::path::PathBuf;
-
 use anyhow::bail;
 use batchmsg_core::message::Preview;
 use batchmsg_core::validation::{
@@ -10,20 +8,15 @@ use batchmsg_core::validation::{
     validate_list,
 };
 
-use crate::inputs::{self, MessageArgs};
+use crate::inputs::{self, Inputs, ListArgs};
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// The patient list, as for `validate`.
-    file: PathBuf,
     #[command(flatten)]
-    message: MessageArgs,
+    list: ListArgs,
     /// The row to preview, as numbered in the spreadsheet (default: the first accepted row).
     #[arg(long)]
     row: Option<u64>,
-    /// Mobile numbers or NHS numbers that must not be texted, one a line.
-    #[arg(long)]
-    opted_out: Option<PathBuf>,
 }
 
 /// Keeps the values of the row to preview, or the reasons it is not accepted.
@@ -71,11 +64,14 @@ impl ValidationSink for PickRow {
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let Some(template) = args.message.template()? else {
+    let Inputs {
+        template,
+        opted_out,
+        mut list,
+    } = args.list.read()?;
+    let Some(template) = template else {
         bail!("give the message to preview with --message TEXT or --template FILE");
     };
-    let opted_out = inputs::opted_out(args.opted_out.as_deref())?;
-    let mut list = inputs::patient_list(&args.file)?;
     let options = ValidationOptions {
         message: Some(&template),
         opted_out: &opted_out,

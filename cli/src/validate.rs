@@ -11,17 +11,12 @@ use batchmsg_core::report::{
 };
 use batchmsg_core::validation::{Summary, ValidationOptions, validate_list};
 
-use crate::inputs::{self, MessageArgs};
+use crate::inputs::{self, Inputs, ListArgs};
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// The patient list: CSV (UTF-8, Windows-1252 or UTF-16), .xlsx, .ods or .xls.
-    file: PathBuf,
     #[command(flatten)]
-    message: MessageArgs,
-    /// Mobile numbers or NHS numbers that must not be texted, one a line.
-    #[arg(long)]
-    opted_out: Option<PathBuf>,
+    list: ListArgs,
     /// Where to write accepted.csv, not-accepted.csv and summary.json.
     #[arg(long)]
     out: PathBuf,
@@ -45,9 +40,11 @@ fn remove_earlier_results(dir: &Path) {
 }
 
 fn validate(args: Args) -> anyhow::Result<()> {
-    let template = args.message.template()?;
-    let opted_out = inputs::opted_out(args.opted_out.as_deref())?;
-    let mut list = inputs::patient_list(&args.file)?;
+    let Inputs {
+        template,
+        opted_out,
+        mut list,
+    } = args.list.read()?;
     let started = std::time::Instant::now();
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create the output folder {}", args.out.display()))?;
