@@ -10,6 +10,10 @@ use anyhow::{Context, bail};
 use batchmsg_core::message::Template;
 use batchmsg_core::opt_out::OptOutList;
 use batchmsg_core::patient_list::PatientList;
+use batchmsg_core::templates::find_template;
+use batchmsg_local::{DATABASE_FILE, Database};
+
+use crate::data_dir::{DataDirArgs, block_on};
 
 /// The patient list and what it is checked against, as `validate` and
 /// `preview` take them.
@@ -22,6 +26,8 @@ pub struct ListArgs {
     /// Mobile numbers or NHS numbers that must not be texted, one a line.
     #[arg(long)]
     pub opted_out: Option<PathBuf>,
+    #[command(flatten)]
+    pub data: DataDirArgs,
 }
 
 /// What [`ListArgs`] name, read and ready, file-level problems reported.
@@ -34,36 +40,57 @@ pub struct Inputs {
 impl ListArgs {
     pub fn read(&self) -> anyhow::Result<Inputs> {
         Ok(Inputs {
-            template: self.message.template()?,
+            template: self.message.template(&self.data)?,
             opted_out: opted_out(self.opted_out.as_deref())?,
             list: patient_list(&self.file)?,
         })
     }
 }
 
-/// `--message TEXT` or `--template FILE`.
+/// `--message TEXT` or `--template FILE|NAME`.
 #[derive(clap::Args)]
 pub struct MessageArgs {
     /// The message text, with ((placeholders)) such as ((name|there)).
     #[arg(long, conflicts_with = "template")]
     pub message: Option<String>,
-    /// A file holding the message text.
-    #[arg(long)]
-    pub template: Option<PathBuf>,
+    /// A file holding the message text, or the name of a saved template
+    /// (`batchmsg template add`). A file of that name wins.
+    #[arg(long, value_name = "FILE|NAME")]
+    pub template: Option<String>,
 }
 
 impl MessageArgs {
-    pub fn template(&self) -> anyhow::Result<Option<Template>> {
+    pub fn template(&self, data: &DataDirArgs) -> anyhow::Result<Option<Template>> {
         let text = match (&self.message, &self.template) {
             (Some(text), _) => text.clone(),
-            (None, Some(path)) => std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read the template {}", path.display()))?,
+            (None, Some(file_or_name)) => template_text(file_or_name, data)?,
             (None, None) => return Ok(None),
         };
         // A template file ends with a newline that is not part of the text.
         let template = Template::parse(text.trim_end()).context("the message cannot be used")?;
         Ok(Some(template))
     }
+}
+
+/// The text of a template file, or else of the saved template of that name.
+fn template_text(file_or_name: &str, data: &DataDirArgs) -> anyhow::Result<String> {
+    let path = Path::new(file_or_name);
+    if path.is_file() {
+        return std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the template {}", path.display()));
+    }
+    // Only a folder that already holds a database is looked in: a lookup
+    // must not leave an empty data folder behind.
+    if !data.data_dir.join(DATABASE_FILE).is_file() {
+        bail!(
+            "there is no template file {file_or_name:?}, and no saved templates in {}",
+            data.data_dir.display()
+        );
+    }
+    let db = Database::open(&data.data_dir)?;
+    let found = block_on(find_template(&db, file_or_name))?
+        .map_err(|e| anyhow::anyhow!("{e}, and no file of that name either"))?;
+    Ok(found.text)
 }
 
 fn opted_out(path: Option<&Path>) -> anyhow::Result<OptOutList> {

@@ -1,8 +1,10 @@
 //! `batchmsg`: batch SMS for community healthcare, on one machine.
 
+mod data_dir;
 mod generate;
 mod inputs;
 mod preview;
+mod template;
 mod validate;
 
 use std::process::ExitCode;
@@ -26,6 +28,8 @@ enum Command {
     Validate(validate::Args),
     /// Show one patient's text exactly as it will be sent, and what the list would cost.
     Preview(preview::Args),
+    /// Save, list, show and remove named message templates.
+    Template(template::Args),
     /// Write a synthetic patient list (test-range numbers only) with realistic damage.
     Generate(generate::Args),
 }
@@ -43,6 +47,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Validate(args) => validate::run(args),
         Command::Preview(args) => preview::run(args),
+        Command::Template(args) => template::run(args),
         Command::Generate(args) => generate::run(args),
     };
     match result {

@@ -1,0 +1,130 @@
+//! The one SQLite database in the data folder, and its schema.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+use rusqlite::Connection;
+
+pub const DATABASE_FILE: &str = "batchmsg.sqlite3";
+
+/// Each entry moves the schema up one version; applied in order, once.
+const MIGRATIONS: &[&str] = &["CREATE TABLE templates (
+        name TEXT PRIMARY KEY COLLATE NOCASE,
+        text TEXT NOT NULL
+    ) STRICT;"];
+
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("cannot create the data folder {path}: {source}")]
+    Folder {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot open the database {path}: {source}")]
+    Sqlite {
+        path: PathBuf,
+        #[source]
+        source: rusqlite::Error,
+    },
+    #[error(
+        "the database {path} was written by a newer batchmsg (schema {found}, this one knows {known}): \
+         use that version, or another --data-dir"
+    )]
+    TooNew {
+        path: PathBuf,
+        found: i64,
+        known: usize,
+    },
+}
+
+/// A connection shared by the adapters; SQLite work is short, so one
+/// connection behind a mutex serves the whole process.
+pub struct Database {
+    connection: Mutex<Connection>,
+}
+
+impl Database {
+    /// Opens (creating if need be) the database in `data_dir`, in WAL mode,
+    /// with the schema brought up to date.
+    pub fn open(data_dir: &Path) -> Result<Self, OpenError> {
+        std::fs::create_dir_all(data_dir).map_err(|source| OpenError::Folder {
+            path: data_dir.to_owned(),
+            source,
+        })?;
+        let path = data_dir.join(DATABASE_FILE);
+        let sqlite = |source| OpenError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let mut connection = Connection::open(&path).map_err(sqlite)?;
+        connection
+            .pragma_update(None, "journal_mode", "WAL")
+            .and_then(|()| connection.pragma_update(None, "synchronous", "NORMAL"))
+            .and_then(|()| connection.busy_timeout(std::time::Duration::from_secs(5)))
+            .map_err(sqlite)?;
+        let version: i64 = connection
+            .pragma_query_value(None, "user_version", |row| row.get(0))
+            .map_err(sqlite)?;
+        if version > MIGRATIONS.len() as i64 {
+            return Err(OpenError::TooNew {
+                path,
+                found: version,
+                known: MIGRATIONS.len(),
+            });
+        }
+        let transaction = connection.transaction().map_err(sqlite)?;
+        for (done, migration) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+            transaction.execute_batch(migration).map_err(sqlite)?;
+            transaction
+                .pragma_update(None, "user_version", done as i64 + 1)
+                .map_err(sqlite)?;
+        }
+        transaction.commit().map_err(sqlite)?;
+        Ok(Self {
+            connection: Mutex::new(connection),
+        })
+    }
+
+    pub(crate) fn connection(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock leaves SQLite itself consistent
+        // (the transaction rolls back), so a poisoned lock is still usable.
+        self.connection
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn opening_twice_keeps_the_schema_and_uses_wal() {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        Database::open(dir.path()).expect("creates");
+        let again = Database::open(dir.path()).expect("opens again");
+        let connection = again.connection();
+        let mode: String = connection
+            .pragma_query_value(None, "journal_mode", |r| r.get(0))
+            .expect("reads the journal mode");
+        assert_eq!(mode, "wal");
+        let version: i64 = connection
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .expect("reads the version");
+        assert_eq!(version, MIGRATIONS.len() as i64);
+    }
+
+    #[test]
+    fn a_newer_schema_is_refused_not_damaged() {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        drop(Database::open(dir.path()).expect("creates"));
+        let raw = Connection::open(dir.path().join(DATABASE_FILE)).expect("opens");
+        raw.pragma_update(None, "user_version", 99).expect("sets");
+        drop(raw);
+        assert!(matches!(
+            Database::open(dir.path()),
+            Err(OpenError::TooNew { found: 99, .. })
+        ));
+    }
+}
