@@ -56,13 +56,18 @@ impl Sheet {
 
     /// Puts the next row's cells in `record`; returns its spreadsheet row number.
     pub(super) fn next_row(&mut self, record: &mut ByteRecord) -> Option<u64> {
-        let cells = self.range.rows().nth(self.next)?;
+        // Indexed, not `rows().nth(..)`: calamine's row iterator steps one
+        // row at a time, which would make reading a sheet quadratic.
+        if self.next >= self.range.height() {
+            return None;
+        }
         let row = self.first_row + self.next as u64 + 1;
-        self.next += 1;
         record.clear();
-        for cell in cells {
+        for column in 0..self.range.width() {
+            let cell = self.range.get((self.next, column)).unwrap_or(&Data::Empty);
             record.push_field(sheet_cell_text(cell).as_bytes());
         }
+        self.next += 1;
         Some(row)
     }
 
