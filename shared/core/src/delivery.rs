@@ -136,6 +136,16 @@ impl RecipientStatus {
         Ok(next)
     }
 
+    /// The states `event` may move a recipient from: what an adapter's
+    /// conditional update requires the stored state to be.
+    pub fn sources(event: RecipientEvent) -> Vec<RecipientStatus> {
+        Self::ALL
+            .iter()
+            .copied()
+            .filter(|s| s.apply(event).is_ok())
+            .collect()
+    }
+
     /// Nothing more will happen to this text.
     pub fn is_final(self) -> bool {
         matches!(
@@ -162,6 +172,15 @@ pub enum WaveEvent {
 }
 
 impl WaveStatus {
+    /// The states `event` may move a wave from.
+    pub fn sources(event: WaveEvent) -> Vec<WaveStatus> {
+        Self::ALL
+            .iter()
+            .copied()
+            .filter(|s| s.apply(event).is_ok())
+            .collect()
+    }
+
     pub fn apply(self, event: WaveEvent) -> Result<Self, IllegalTransition> {
         use WaveEvent as E;
         use WaveStatus as S;
@@ -194,6 +213,15 @@ pub enum BatchEvent {
 }
 
 impl BatchStatus {
+    /// The states `event` may move a batch from.
+    pub fn sources(event: BatchEvent) -> Vec<BatchStatus> {
+        Self::ALL
+            .iter()
+            .copied()
+            .filter(|s| s.apply(event).is_ok())
+            .collect()
+    }
+
     pub fn apply(self, event: BatchEvent) -> Result<Self, IllegalTransition> {
         use BatchEvent as E;
         use BatchStatus as S;
@@ -260,6 +288,24 @@ mod tests {
                 assert_eq!(from.apply(event).ok(), expected, "{from} on {event:?}");
             }
         }
+    }
+
+    #[test]
+    fn sources_are_the_states_an_event_moves_from() {
+        assert_eq!(S::sources(E::Claim), vec![S::Queued]);
+        assert_eq!(S::sources(E::Delivered), vec![S::Sent, S::TemporaryFailure]);
+        assert_eq!(
+            BatchStatus::sources(BatchEvent::Cancel),
+            vec![
+                BatchStatus::Validated,
+                BatchStatus::Scheduled,
+                BatchStatus::Sending
+            ]
+        );
+        assert_eq!(
+            WaveStatus::sources(WaveEvent::StartRelease),
+            vec![WaveStatus::Pending]
+        );
     }
 
     #[test]

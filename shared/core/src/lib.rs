@@ -2,6 +2,7 @@
 //! cases. No AWS, no SQLite, no I/O of its own: callers hand in readers and
 //! writers, and adapters implement the ports.
 
+pub mod batch;
 pub mod columns;
 pub mod consent;
 pub mod date_of_birth;
@@ -14,6 +15,7 @@ pub mod opt_out;
 pub mod patient_list;
 pub mod ports;
 pub mod report;
+pub mod sending;
 pub mod sms;
 pub mod templates;
 pub mod validation;

@@ -2,9 +2,15 @@
 //! implemented by an adapter for AWS and one for the embedded default.
 //!
 //! Methods return `Send` futures: the AWS adapters are async, and Lambda's
-//! HTTP runtime needs `Send` handler futures. Adapters implement them with
+//! runtime needs `Send` handler futures. Adapters implement them with
 //! `async fn`.
 
+mod sending;
 mod templates;
 
+pub use sending::{
+    BatchRepo, Clock, PortError, PortResult, PublishError, Published, PublishedLookup, RateLimiter,
+    Receipt, ReceiptOutcome, RecipientRepo, SendQueue, SmsSender, SystemClock, WaveRepo,
+    WaveScheduler,
+};
 pub use templates::{StoreError, StoredTemplate, TemplateStore};

@@ -1,0 +1,167 @@
+//! A batch, its recipients and its waves, as the repositories store them.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, Utc};
+
+use crate::delivery::{BatchStatus, RecipientStatus, WaveStatus};
+use crate::sms::Encoding;
+
+/// A batch's id: letters, digits and `-`, at most 64 characters, so that it
+/// is safe in a file name, an S3 key and a DynamoDB key alike.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct BatchId(String);
+
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{0:?} is not a batch id: ids are letters, digits and '-', at most 64 characters \
+     (batchmsg status lists them)"
+)]
+pub struct BadBatchId(String);
+
+impl BatchId {
+    /// A new id from the time it was made and a random suffix, which sorts
+    /// in the order batches were created: `20261125-170455-3f9a`.
+    pub fn new(at: DateTime<Utc>, random: u16) -> Self {
+        Self(format!("{}-{random:04x}", at.format("%Y%m%d-%H%M%S")))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl FromStr for BatchId {
+    type Err = BadBatchId;
+    fn from_str(s: &str) -> Result<Self, BadBatchId> {
+        let ok = !s.is_empty()
+            && s.len() <= 64
+            && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+        if ok {
+            Ok(Self(s.to_owned()))
+        } else {
+            Err(BadBatchId(s.chars().take(80).collect()))
+        }
+    }
+}
+
+impl fmt::Display for BatchId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A batch as stored. Holds no patient data.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Batch {
+    pub id: BatchId,
+    pub status: BatchStatus,
+    pub created_at: DateTime<Utc>,
+    /// The name of the uploaded file, without its folder.
+    pub list_name: String,
+    /// The message template, normalised.
+    pub message: String,
+    pub rows: u64,
+    pub accepted: u64,
+    pub not_accepted: u64,
+}
+
+/// A recipient's position among the batch's accepted recipients, from 0, in
+/// list order. Waves are ranges of it.
+pub type Seq = u32;
+
+/// One accepted patient and the text they are to get.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Recipient {
+    pub seq: Seq,
+    /// The row in the uploaded list (1 is the header row's number or above).
+    pub row: u64,
+    /// Ten digits.
+    pub nhs_number: String,
+    /// E.164, `+447…`.
+    pub mobile: String,
+    /// The text exactly as it will be sent.
+    pub body: String,
+    pub encoding: Encoding,
+    pub fragments: u32,
+}
+
+/// A recipient with where their text has got to: the record `report` writes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecipientRecord {
+    pub recipient: Recipient,
+    pub status: RecipientStatus,
+    /// Why it failed or was cancelled; the provider's words for a receipt.
+    pub reason: Option<String>,
+    pub provider_id: Option<String>,
+    pub sent_at: Option<DateTime<Utc>>,
+    /// When the last receipt (delivered or failed) arrived.
+    pub receipt_at: Option<DateTime<Utc>>,
+}
+
+/// A wave as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Wave {
+    /// 1 for the first.
+    pub number: u32,
+    /// Recipients `first .. first + size` (by [`Seq`]).
+    pub first: Seq,
+    pub size: u32,
+    pub due: DateTime<Utc>,
+    pub status: WaveStatus,
+}
+
+impl Wave {
+    pub fn seqs(&self) -> std::ops::Range<Seq> {
+        self.first..self.first + self.size
+    }
+}
+
+/// How many recipients are in each status, and the reasons for failures.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StatusCounts {
+    pub by_status: Vec<(RecipientStatus, u64)>,
+    /// For failed and cancelled recipients: status, reason and how many.
+    pub reasons: Vec<(RecipientStatus, String, u64)>,
+}
+
+impl StatusCounts {
+    pub fn get(&self, status: RecipientStatus) -> u64 {
+        self.by_status
+            .iter()
+            .filter(|(s, _)| *s == status)
+            .map(|(_, n)| n)
+            .sum()
+    }
+
+    /// Still to be sent: queued or being sent.
+    pub fn waiting(&self) -> u64 {
+        self.get(RecipientStatus::Queued) + self.get(RecipientStatus::Sending)
+    }
+
+    pub fn total(&self) -> u64 {
+        self.by_status.iter().map(|(_, n)| n).sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn ids_sort_by_creation_and_parse_back() {
+        let at = Utc.with_ymd_and_hms(2026, 11, 25, 17, 4, 55).unwrap();
+        let id = BatchId::new(at, 0x3f9a);
+        assert_eq!(id.as_str(), "20261125-170455-3f9a");
+        assert_eq!(id.as_str().parse::<BatchId>(), Ok(id));
+    }
+
+    #[test]
+    fn ids_that_could_escape_a_path_or_key_are_refused() {
+        for bad in ["", "../x", "a/b", "a b", "a#b", &"x".repeat(65)] {
+            assert!(bad.parse::<BatchId>().is_err(), "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,250 @@
+//! The ports a batch goes out through: where batches, recipients and waves
+//! are kept, the queue and scheduler that move them on, the SMS provider, the
+//! shared rate limit and the clock.
+//!
+//! Every state change is conditional on the state it starts from (taken from
+//! [`crate::delivery`] with `sources`), in SQL as on DynamoDB, and says
+//! whether it happened: that is what keeps sending at most once however often
+//! an event is delivered.
+
+use std::collections::HashMap;
+use std::future::Future;
+
+use chrono::{DateTime, Utc};
+
+use crate::batch::{Batch, BatchId, Recipient, RecipientRecord, Seq, StatusCounts, Wave};
+use crate::delivery::{BatchEvent, WaveEvent};
+
+/// An adapter failed (a database, a network call); its own error is the source.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct PortError(#[source] pub Box<dyn std::error::Error + Send + Sync>);
+
+impl PortError {
+    pub fn new(error: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Self(Box::new(error))
+    }
+}
+
+pub type PortResult<T> = Result<T, PortError>;
+
+pub trait BatchRepo {
+    /// Stores a new batch; `false` if one with that id exists (left alone).
+    fn create_batch(&self, batch: &Batch) -> impl Future<Output = PortResult<bool>> + Send;
+
+    fn batch(&self, id: &BatchId) -> impl Future<Output = PortResult<Option<Batch>>> + Send;
+
+    /// Every batch, newest first.
+    fn batches(&self) -> impl Future<Output = PortResult<Vec<Batch>>> + Send;
+
+    /// Moves the batch on if it is in a state `event` applies to; whether it did.
+    fn batch_event(
+        &self,
+        id: &BatchId,
+        event: BatchEvent,
+    ) -> impl Future<Output = PortResult<bool>> + Send;
+}
+
+/// A text the provider took.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Published {
+    pub seq: Seq,
+    pub provider_id: String,
+    pub at: DateTime<Utc>,
+}
+
+/// What a delivery receipt says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ReceiptOutcome {
+    Delivered,
+    TemporaryFailure,
+    PermanentFailure,
+}
+
+/// A delivery receipt, found by the provider's id for the text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Receipt {
+    pub provider_id: String,
+    pub outcome: ReceiptOutcome,
+    /// The provider's reason, for failures.
+    pub reason: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+pub trait RecipientRepo {
+    /// Stores recipients as `queued`; ones already stored are left alone, so
+    /// a repeated import changes nothing.
+    fn insert_recipients(
+        &self,
+        batch: &BatchId,
+        recipients: &[Recipient],
+    ) -> impl Future<Output = PortResult<()>> + Send;
+
+    /// Those of `seqs` still `queued` in `range`, in order.
+    fn queued_in(
+        &self,
+        batch: &BatchId,
+        range: std::ops::Range<Seq>,
+    ) -> impl Future<Output = PortResult<Vec<Seq>>> + Send;
+
+    /// Moves each of `seqs` from `queued` to `sending`, and returns the ones
+    /// that moved: only those may be sent.
+    fn claim(
+        &self,
+        batch: &BatchId,
+        seqs: &[Seq],
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = PortResult<Vec<Recipient>>> + Send;
+
+    /// `sending → sent`, keeping the provider's id.
+    fn mark_sent(
+        &self,
+        batch: &BatchId,
+        published: &[Published],
+    ) -> impl Future<Output = PortResult<()>> + Send;
+
+    /// `sending → queued`: the provider asked us to slow down, or it never
+    /// got the text.
+    fn requeue(&self, batch: &BatchId, seqs: &[Seq])
+    -> impl Future<Output = PortResult<()>> + Send;
+
+    /// `sending → technical-failure`, with the reason.
+    fn fail_technical(
+        &self,
+        batch: &BatchId,
+        failed: &[(Seq, String)],
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = PortResult<()>> + Send;
+
+    /// Applies a receipt to the text with that provider id, if its state
+    /// allows; whether it did.
+    fn record_receipt(&self, receipt: &Receipt) -> impl Future<Output = PortResult<bool>> + Send;
+
+    /// `queued → cancelled` for every recipient of the batch still queued;
+    /// how many.
+    fn cancel_queued(
+        &self,
+        batch: &BatchId,
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = PortResult<u64>> + Send;
+
+    /// Recipients in `sending`, with when they were claimed.
+    fn sending(
+        &self,
+        batch: &BatchId,
+    ) -> impl Future<Output = PortResult<Vec<(Seq, DateTime<Utc>)>>> + Send;
+
+    fn counts(
+        &self,
+        batch: &BatchId,
+        range: Option<std::ops::Range<Seq>>,
+    ) -> impl Future<Output = PortResult<StatusCounts>> + Send;
+
+    /// Every recipient with its record, in list order.
+    fn records(
+        &self,
+        batch: &BatchId,
+    ) -> impl Future<Output = PortResult<Vec<RecipientRecord>>> + Send;
+}
+
+pub trait WaveRepo {
+    /// Stores the waves as `pending`; ones already stored are left alone.
+    fn insert_waves(
+        &self,
+        batch: &BatchId,
+        waves: &[Wave],
+    ) -> impl Future<Output = PortResult<()>> + Send;
+
+    fn waves(&self, batch: &BatchId) -> impl Future<Output = PortResult<Vec<Wave>>> + Send;
+
+    /// Moves the wave on if it is in a state `event` applies to; whether it did.
+    fn wave_event(
+        &self,
+        batch: &BatchId,
+        wave: u32,
+        event: WaveEvent,
+    ) -> impl Future<Output = PortResult<bool>> + Send;
+}
+
+/// Hands (batch, recipient) jobs to the senders. At least once: a job may
+/// arrive twice, which the conditional claim makes harmless.
+pub trait SendQueue {
+    fn enqueue(&self, batch: &BatchId, seqs: &[Seq])
+    -> impl Future<Output = PortResult<()>> + Send;
+}
+
+/// Fires the release of each wave at its time. A schedule may fire more than
+/// once; the release is conditional.
+pub trait WaveScheduler {
+    fn schedule(
+        &self,
+        batch: &BatchId,
+        waves: &[Wave],
+    ) -> impl Future<Output = PortResult<()>> + Send;
+
+    /// Removes the schedules of these waves (ones already gone are fine).
+    fn unschedule(
+        &self,
+        batch: &BatchId,
+        waves: &[u32],
+    ) -> impl Future<Output = PortResult<()>> + Send;
+}
+
+/// Why the provider did not take a text.
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    /// Too many requests: the text was not taken; try again later.
+    #[error("the SMS provider asked us to slow down")]
+    Throttled,
+    /// The provider refused this text; sending it again would not help.
+    #[error("the SMS provider refused the text: {0}")]
+    Refused(String),
+    /// The call failed in a way that leaves unknown whether the text went.
+    #[error("the SMS provider could not be reached: {0}")]
+    Unavailable(#[source] PortError),
+}
+
+/// What the provider knows of texts it may have been given.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PublishedLookup {
+    /// Every text it took, of those asked about; the rest it never got.
+    Known(HashMap<Seq, Published>),
+    /// The provider cannot say (SNS keeps no such record).
+    Unknowable,
+}
+
+pub trait SmsSender {
+    /// Sends one text; the provider's id for it.
+    fn publish(
+        &self,
+        batch: &BatchId,
+        recipient: &Recipient,
+    ) -> impl Future<Output = Result<Published, PublishError>> + Send;
+
+    /// Which of `seqs` the provider took, if it can tell.
+    fn lookup(
+        &self,
+        batch: &BatchId,
+        seqs: &[Seq],
+    ) -> impl Future<Output = PortResult<PublishedLookup>> + Send;
+}
+
+/// The one sending rate for everything that sends.
+pub trait RateLimiter {
+    /// Waits until `units` (texts, or fragments) may go.
+    fn acquire(&self, units: u32) -> impl Future<Output = PortResult<()>> + Send;
+}
+
+pub trait Clock {
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// The system clock.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
