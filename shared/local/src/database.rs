@@ -8,10 +8,71 @@ use rusqlite::Connection;
 pub const DATABASE_FILE: &str = "batchmsg.sqlite3";
 
 /// Each entry moves the schema up one version; applied in order, once.
-const MIGRATIONS: &[&str] = &["CREATE TABLE templates (
+const MIGRATIONS: &[&str] = &[
+    "CREATE TABLE templates (
         name TEXT PRIMARY KEY COLLATE NOCASE,
         text TEXT NOT NULL
-    ) STRICT;"];
+    ) STRICT;",
+    // Times are milliseconds since 1970 (UTC).
+    "CREATE TABLE batches (
+        id TEXT PRIMARY KEY,
+        status TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        list_name TEXT NOT NULL,
+        message TEXT NOT NULL,
+        rows INTEGER NOT NULL,
+        accepted INTEGER NOT NULL,
+        not_accepted INTEGER NOT NULL
+    ) STRICT;
+    CREATE TABLE recipients (
+        batch TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        row INTEGER NOT NULL,
+        nhs_number TEXT NOT NULL,
+        mobile TEXT NOT NULL,
+        body TEXT NOT NULL,
+        encoding TEXT NOT NULL,
+        fragments INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        reason TEXT,
+        provider_id TEXT,
+        claimed_at INTEGER,
+        sent_at INTEGER,
+        receipt_at INTEGER,
+        PRIMARY KEY (batch, seq)
+    ) STRICT, WITHOUT ROWID;
+    CREATE UNIQUE INDEX recipients_by_provider_id ON recipients (provider_id)
+        WHERE provider_id IS NOT NULL;
+    CREATE INDEX recipients_by_status ON recipients (batch, status);
+    CREATE TABLE waves (
+        batch TEXT NOT NULL,
+        number INTEGER NOT NULL,
+        first INTEGER NOT NULL,
+        size INTEGER NOT NULL,
+        due INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        PRIMARY KEY (batch, number)
+    ) STRICT, WITHOUT ROWID;
+    CREATE TABLE schedules (
+        batch TEXT NOT NULL,
+        wave INTEGER NOT NULL,
+        due INTEGER NOT NULL,
+        PRIMARY KEY (batch, wave)
+    ) STRICT, WITHOUT ROWID;
+    CREATE INDEX schedules_by_due ON schedules (due);
+    CREATE TABLE queue (
+        id INTEGER PRIMARY KEY,
+        batch TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        available_at INTEGER NOT NULL,
+        taken INTEGER NOT NULL DEFAULT 0
+    ) STRICT;
+    CREATE INDEX queue_by_batch ON queue (batch, taken, id);
+    CREATE TABLE receipt_feed (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        outbox_offset INTEGER NOT NULL
+    ) STRICT;",
+];
 
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {

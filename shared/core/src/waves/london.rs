@@ -71,7 +71,7 @@ impl fmt::Display for Wall {
 
 /// An instant in UK time in words, like [`Wall`], adding `(BST)` or `(GMT)`
 /// when the clock shows that time twice that day.
-pub(super) struct Local(pub DateTime<Tz>);
+pub struct Local(pub DateTime<Tz>);
 
 impl fmt::Display for Local {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -82,7 +82,9 @@ use std::num::{NonZeroU32, NonZeroU64};
 use chrono::{DateTime, Datelike, Days, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Utc};
 use chrono_tz::Tz;
 
-use london::{ClockTime, Local, Wall};
+pub use london::Local as UkTime;
+use london::Local;
+use london::{ClockTime, Wall};
 
 pub use parse::{
     IntervalError, UkTimeError, WindowError, parse_interval, parse_uk_time, parse_window,

@@ -1,0 +1,94 @@
+//! Batches in SQLite.
+
+use batchmsg_core::batch::{Batch, BatchId};
+use batchmsg_core::delivery::{BatchEvent, BatchStatus};
+use batchmsg_core::ports::{BatchRepo, PortError, PortResult};
+use rusqlite::{OptionalExtension, Row, params};
+
+use crate::Database;
+use crate::time::{from_millis, to_millis};
+use crate::transition::moves_for;
+
+const COLUMNS: &str = "id, status, created_at, list_name, message, rows, accepted, not_accepted";
+
+fn batch_from(row: &Row<'_>) -> rusqlite::Result<Batch> {
+    let id: String = row.get(0)?;
+    let status: String = row.get(1)?;
+    let bad = |i, e: Box<dyn std::error::Error + Send + Sync>| {
+        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, e)
+    };
+    Ok(Batch {
+        id: id.parse().map_err(|e| bad(0, Box::new(e)))?,
+        status: status.parse().map_err(|e| bad(1, Box::new(e)))?,
+        created_at: from_millis(row.get(2)?),
+        list_name: row.get(3)?,
+        message: row.get(4)?,
+        rows: row.get(5)?,
+        accepted: row.get(6)?,
+        not_accepted: row.get(7)?,
+    })
+}
+
+impl BatchRepo for Database {
+    async fn create_batch(&self, batch: &Batch) -> PortResult<bool> {
+        let created = self
+            .connection()
+            .execute(
+                &format!(
+                    "INSERT INTO batches ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                     ON CONFLICT (id) DO NOTHING"
+                ),
+                params![
+                    batch.id.as_str(),
+                    batch.status.as_str(),
+                    to_millis(batch.created_at),
+                    batch.list_name,
+                    batch.message,
+                    batch.rows,
+                    batch.accepted,
+                    batch.not_accepted
+                ],
+            )
+            .map_err(PortError::new)?;
+        Ok(created == 1)
+    }
+
+    async fn batch(&self, id: &BatchId) -> PortResult<Option<Batch>> {
+        self.connection()
+            .query_row(
+                &format!("SELECT {COLUMNS} FROM batches WHERE id = ?1"),
+                [id.as_str()],
+                batch_from,
+            )
+            .optional()
+            .map_err(PortError::new)
+    }
+
+    async fn batches(&self) -> PortResult<Vec<Batch>> {
+        let connection = self.connection();
+        let mut statement = connection
+            .prepare(&format!(
+                "SELECT {COLUMNS} FROM batches ORDER BY created_at DESC, id DESC"
+            ))
+            .map_err(PortError::new)?;
+        let rows = statement
+            .query_map([], batch_from)
+            .map_err(PortError::new)?;
+        rows.collect::<Result<_, _>>().map_err(PortError::new)
+    }
+
+    async fn batch_event(&self, id: &BatchId, event: BatchEvent) -> PortResult<bool> {
+        let m = moves_for!(BatchStatus, event);
+        let moved = self
+            .connection()
+            .execute(
+                &format!(
+                    "UPDATE batches SET status = {} WHERE id = ?1 AND status IN {}",
+                    m.new_status, m.sources
+                ),
+                [id.as_str()],
+            )
+            .map_err(PortError::new)?;
+        Ok(moved == 1)
+    }
+}

@@ -1,0 +1,126 @@
+//! The send queue in SQLite. Like SQS, delivery is at least once: a job taken
+//! and not acknowledged (the sender stopped) is handed out again, and the
+//! conditional claim keeps a repeated job from sending twice.
+
+use batchmsg_core::batch::{BatchId, Seq};
+use batchmsg_core::ports::{PortError, PortResult, SendQueue};
+use chrono::{DateTime, Utc};
+use rusqlite::params;
+
+use crate::Database;
+use crate::time::to_millis;
+
+/// A job handed to a sender; acknowledge it once handled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Job {
+    pub id: i64,
+    pub seq: Seq,
+}
+
+impl Database {
+    fn enqueue_at(&self, batch: &BatchId, seqs: &[Seq], at: i64) -> PortResult<()> {
+        if seqs.is_empty() {
+            return Ok(());
+        }
+        let mut connection = self.connection();
+        let transaction = connection.transaction().map_err(PortError::new)?;
+        {
+            let mut statement = transaction
+                .prepare_cached("INSERT INTO queue (batch, seq, available_at) VALUES (?1, ?2, ?3)")
+                .map_err(PortError::new)?;
+            for seq in seqs {
+                statement
+                    .execute(params![batch.as_str(), seq, at])
+                    .map_err(PortError::new)?;
+            }
+        }
+        transaction.commit().map_err(PortError::new)
+    }
+
+    /// Queues jobs that may not be taken before `at` (after throttling).
+    pub fn enqueue_later(
+        &self,
+        batch: &BatchId,
+        seqs: &[Seq],
+        at: DateTime<Utc>,
+    ) -> PortResult<()> {
+        self.enqueue_at(batch, seqs, to_millis(at))
+    }
+
+    /// Takes up to `limit` jobs of `batch` available at `now`, oldest first.
+    pub fn take_jobs(
+        &self,
+        batch: &BatchId,
+        limit: usize,
+        now: DateTime<Utc>,
+    ) -> PortResult<Vec<Job>> {
+        let connection = self.connection();
+        let mut statement = connection
+            .prepare_cached(
+                "UPDATE queue SET taken = 1 WHERE id IN (
+                     SELECT id FROM queue WHERE batch = ?1 AND taken = 0 AND available_at <= ?2
+                     ORDER BY id LIMIT ?3)
+                 RETURNING id, seq",
+            )
+            .map_err(PortError::new)?;
+        let rows = statement
+            .query_map(
+                params![batch.as_str(), to_millis(now), limit as i64],
+                |row| {
+                    Ok(Job {
+                        id: row.get(0)?,
+                        seq: row.get(1)?,
+                    })
+                },
+            )
+            .map_err(PortError::new)?;
+        let mut jobs: Vec<Job> = rows.collect::<Result<_, _>>().map_err(PortError::new)?;
+        jobs.sort_by_key(|j| j.id);
+        Ok(jobs)
+    }
+
+    /// The jobs are handled: remove them.
+    pub fn acknowledge(&self, jobs: &[Job]) -> PortResult<()> {
+        let mut connection = self.connection();
+        let transaction = connection.transaction().map_err(PortError::new)?;
+        {
+            let mut statement = transaction
+                .prepare_cached("DELETE FROM queue WHERE id = ?1")
+                .map_err(PortError::new)?;
+            for job in jobs {
+                statement.execute([job.id]).map_err(PortError::new)?;
+            }
+        }
+        transaction.commit().map_err(PortError::new)
+    }
+
+    /// Hands out again every job of `batch` taken by a sender that stopped.
+    /// Only for the process that holds the batch's lock.
+    pub fn return_taken_jobs(&self, batch: &BatchId) -> PortResult<u64> {
+        self.connection()
+            .execute(
+                "UPDATE queue SET taken = 0 WHERE batch = ?1 AND taken = 1",
+                [batch.as_str()],
+            )
+            .map(|n| n as u64)
+            .map_err(PortError::new)
+    }
+
+    /// Jobs of `batch` not yet acknowledged, and when the next one can be taken.
+    pub fn queued_jobs(&self, batch: &BatchId) -> PortResult<(u64, Option<i64>)> {
+        self.connection()
+            .query_row(
+                "SELECT count(*), min(CASE WHEN taken = 0 THEN available_at END)
+                 FROM queue WHERE batch = ?1",
+                [batch.as_str()],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .map_err(PortError::new)
+    }
+}
+
+impl SendQueue for Database {
+    async fn enqueue(&self, batch: &BatchId, seqs: &[Seq]) -> PortResult<()> {
+        self.enqueue_at(batch, seqs, 0)
+    }
+}

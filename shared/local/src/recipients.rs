@@ -1,0 +1,306 @@
+//! Recipients in SQLite. Every change of status is one conditional update
+//! per recipient, many to a transaction.
+
+use std::ops::Range;
+
+use batchmsg_core::batch::{BatchId, Recipient, RecipientRecord, Seq, StatusCounts};
+use batchmsg_core::delivery::{RecipientEvent, RecipientStatus};
+use batchmsg_core::ports::{
+    PortError, PortResult, Published, Receipt, ReceiptOutcome, RecipientRepo,
+};
+use batchmsg_core::sms::Encoding;
+use chrono::{DateTime, Utc};
+use rusqlite::{Row, params};
+
+use crate::Database;
+use crate::time::{from_millis, to_millis};
+use crate::transition::moves_for;
+
+const RECIPIENT_COLUMNS: &str = "seq, row, nhs_number, mobile, body, encoding, fragments";
+
+pub const CANCELLED_REASON: &str = "Cancelled before it was sent";
+
+fn conversion(i: usize, e: impl std::error::Error + Send + Sync + 'static) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
+}
+
+fn recipient_from(row: &Row<'_>) -> rusqlite::Result<Recipient> {
+    let encoding: String = row.get(5)?;
+    Ok(Recipient {
+        seq: row.get(0)?,
+        row: row.get(1)?,
+        nhs_number: row.get(2)?,
+        mobile: row.get(3)?,
+        body: row.get(4)?,
+        encoding: match encoding.as_str() {
+            "UCS-2" => Encoding::Ucs2,
+            _ => Encoding::Gsm7,
+        },
+        fragments: row.get(6)?,
+    })
+}
+
+fn status_from(row: &Row<'_>, i: usize) -> rusqlite::Result<RecipientStatus> {
+    let status: String = row.get(i)?;
+    status.parse().map_err(|e| conversion(i, e))
+}
+
+impl Database {
+    /// Runs `update` (parameters: batch, seq, then `extra`) for each of
+    /// `items` in one transaction; how many rows it changed.
+    fn update_each<T>(
+        &self,
+        sql: &str,
+        batch: &BatchId,
+        items: &[T],
+        mut bind: impl FnMut(&mut rusqlite::Statement<'_>, &str, &T) -> rusqlite::Result<usize>,
+    ) -> PortResult<usize> {
+        if items.is_empty() {
+            return Ok(0);
+        }
+        let mut connection = self.connection();
+        let transaction = connection.transaction().map_err(PortError::new)?;
+        let mut changed = 0;
+        {
+            let mut statement = transaction.prepare_cached(sql).map_err(PortError::new)?;
+            for item in items {
+                changed += bind(&mut statement, batch.as_str(), item).map_err(PortError::new)?;
+            }
+        }
+        transaction.commit().map_err(PortError::new)?;
+        Ok(changed)
+    }
+}
+
+impl RecipientRepo for Database {
+    async fn insert_recipients(&self, batch: &BatchId, recipients: &[Recipient]) -> PortResult<()> {
+        self.update_each(
+            "INSERT INTO recipients
+                 (batch, seq, row, nhs_number, mobile, body, encoding, fragments, status)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'queued')
+             ON CONFLICT (batch, seq) DO NOTHING",
+            batch,
+            recipients,
+            |statement, batch, r| {
+                statement.execute(params![
+                    batch,
+                    r.seq,
+                    r.row,
+                    r.nhs_number,
+                    r.mobile,
+                    r.body,
+                    r.encoding.as_str(),
+                    r.fragments
+                ])
+            },
+        )?;
+        Ok(())
+    }
+
+    async fn queued_in(&self, batch: &BatchId, range: Range<Seq>) -> PortResult<Vec<Seq>> {
+        let connection = self.connection();
+        let mut statement = connection
+            .prepare_cached(
+                "SELECT seq FROM recipients
+                 WHERE batch = ?1 AND seq >= ?2 AND seq < ?3 AND status = 'queued'
+                 ORDER BY seq",
+            )
+            .map_err(PortError::new)?;
+        let seqs = statement
+            .query_map(params![batch.as_str(), range.start, range.end], |row| {
+                row.get(0)
+            })
+            .map_err(PortError::new)?;
+        seqs.collect::<Result<_, _>>().map_err(PortError::new)
+    }
+
+    async fn claim(
+        &self,
+        batch: &BatchId,
+        seqs: &[Seq],
+        at: DateTime<Utc>,
+    ) -> PortResult<Vec<Recipient>> {
+        let m = moves_for!(RecipientStatus, RecipientEvent::Claim);
+        let sql = format!(
+            "UPDATE recipients SET status = {}, claimed_at = ?3
+             WHERE batch = ?1 AND seq = ?2 AND status IN {}
+             RETURNING {RECIPIENT_COLUMNS}",
+            m.new_status, m.sources
+        );
+        let at = to_millis(at);
+        let mut claimed = Vec::with_capacity(seqs.len());
+        self.update_each(&sql, batch, seqs, |statement, batch, seq| {
+            let mut rows = statement.query(params![batch, seq, at])?;
+            match rows.next()? {
+                Some(row) => {
+                    claimed.push(recipient_from(row)?);
+                    Ok(1)
+                }
+                None => Ok(0),
+            }
+        })?;
+        Ok(claimed)
+    }
+
+    async fn mark_sent(&self, batch: &BatchId, published: &[Published]) -> PortResult<()> {
+        let m = moves_for!(RecipientStatus, RecipientEvent::Published);
+        let sql = format!(
+            "UPDATE recipients SET status = {}, provider_id = ?3, sent_at = ?4
+             WHERE batch = ?1 AND seq = ?2 AND status IN {}",
+            m.new_status, m.sources
+        );
+        self.update_each(&sql, batch, published, |statement, batch, p| {
+            statement.execute(params![batch, p.seq, p.provider_id, to_millis(p.at)])
+        })?;
+        Ok(())
+    }
+
+    async fn requeue(&self, batch: &BatchId, seqs: &[Seq]) -> PortResult<()> {
+        let m = moves_for!(RecipientStatus, RecipientEvent::Throttled);
+        let sql = format!(
+            "UPDATE recipients SET status = {}, claimed_at = NULL
+             WHERE batch = ?1 AND seq = ?2 AND status IN {}",
+            m.new_status, m.sources
+        );
+        self.update_each(&sql, batch, seqs, |statement, batch, seq| {
+            statement.execute(params![batch, seq])
+        })?;
+        Ok(())
+    }
+
+    async fn fail_technical(
+        &self,
+        batch: &BatchId,
+        failed: &[(Seq, String)],
+        at: DateTime<Utc>,
+    ) -> PortResult<()> {
+        let m = moves_for!(RecipientStatus, RecipientEvent::TechnicalFailure);
+        let sql = format!(
+            "UPDATE recipients SET status = {}, reason = ?3, receipt_at = ?4
+             WHERE batch = ?1 AND seq = ?2 AND status IN {}",
+            m.new_status, m.sources
+        );
+        let at = to_millis(at);
+        self.update_each(&sql, batch, failed, |statement, batch, (seq, reason)| {
+            statement.execute(params![batch, seq, reason, at])
+        })?;
+        Ok(())
+    }
+
+    async fn record_receipt(&self, receipt: &Receipt) -> PortResult<bool> {
+        let event = match receipt.outcome {
+            ReceiptOutcome::Delivered => RecipientEvent::Delivered,
+            ReceiptOutcome::TemporaryFailure => RecipientEvent::TemporaryFailure,
+            ReceiptOutcome::PermanentFailure => RecipientEvent::PermanentFailure,
+        };
+        let m = moves_for!(RecipientStatus, event);
+        let sql = format!(
+            "UPDATE recipients SET status = {}, reason = ?2, receipt_at = ?3
+             WHERE provider_id = ?1 AND status IN {}",
+            m.new_status, m.sources
+        );
+        let changed = self
+            .connection()
+            .prepare_cached(&sql)
+            .and_then(|mut statement| {
+                statement.execute(params![
+                    receipt.provider_id,
+                    receipt.reason,
+                    to_millis(receipt.at)
+                ])
+            })
+            .map_err(PortError::new)?;
+        Ok(changed == 1)
+    }
+
+    async fn cancel_queued(&self, batch: &BatchId, at: DateTime<Utc>) -> PortResult<u64> {
+        let m = moves_for!(RecipientStatus, RecipientEvent::Cancel);
+        let changed = self
+            .connection()
+            .execute(
+                &format!(
+                    "UPDATE recipients SET status = {}, reason = ?2, receipt_at = ?3
+                     WHERE batch = ?1 AND status IN {}",
+                    m.new_status, m.sources
+                ),
+                params![batch.as_str(), CANCELLED_REASON, to_millis(at)],
+            )
+            .map_err(PortError::new)?;
+        Ok(changed as u64)
+    }
+
+    async fn sending(&self, batch: &BatchId) -> PortResult<Vec<(Seq, DateTime<Utc>)>> {
+        let connection = self.connection();
+        let mut statement = connection
+            .prepare_cached(
+                "SELECT seq, claimed_at FROM recipients
+                 WHERE batch = ?1 AND status = 'sending' ORDER BY seq",
+            )
+            .map_err(PortError::new)?;
+        let rows = statement
+            .query_map([batch.as_str()], |row| {
+                Ok((
+                    row.get(0)?,
+                    from_millis(row.get::<_, Option<i64>>(1)?.unwrap_or(0)),
+                ))
+            })
+            .map_err(PortError::new)?;
+        rows.collect::<Result<_, _>>().map_err(PortError::new)
+    }
+
+    async fn counts(&self, batch: &BatchId, range: Option<Range<Seq>>) -> PortResult<StatusCounts> {
+        let range = range.unwrap_or(0..Seq::MAX);
+        let connection = self.connection();
+        let mut statement = connection
+            .prepare_cached(
+                "SELECT status, reason, count(*) FROM recipients
+                 WHERE batch = ?1 AND seq >= ?2 AND seq < ?3
+                 GROUP BY status, reason ORDER BY status, count(*) DESC",
+            )
+            .map_err(PortError::new)?;
+        let rows = statement
+            .query_map(params![batch.as_str(), range.start, range.end], |row| {
+                Ok((
+                    status_from(row, 0)?,
+                    row.get::<_, Option<String>>(1)?,
+                    row.get::<_, u64>(2)?,
+                ))
+            })
+            .map_err(PortError::new)?;
+        let mut counts = StatusCounts::default();
+        for row in rows {
+            let (status, reason, n) = row.map_err(PortError::new)?;
+            match counts.by_status.iter_mut().find(|(s, _)| *s == status) {
+                Some((_, total)) => *total += n,
+                None => counts.by_status.push((status, n)),
+            }
+            if let Some(reason) = reason {
+                counts.reasons.push((status, reason, n));
+            }
+        }
+        Ok(counts)
+    }
+
+    async fn records(&self, batch: &BatchId) -> PortResult<Vec<RecipientRecord>> {
+        let connection = self.connection();
+        let mut statement = connection
+            .prepare(&format!(
+                "SELECT {RECIPIENT_COLUMNS}, status, reason, provider_id, sent_at, receipt_at
+                 FROM recipients WHERE batch = ?1 ORDER BY seq"
+            ))
+            .map_err(PortError::new)?;
+        let rows = statement
+            .query_map([batch.as_str()], |row| {
+                Ok(RecipientRecord {
+                    recipient: recipient_from(row)?,
+                    status: status_from(row, 7)?,
+                    reason: row.get(8)?,
+                    provider_id: row.get(9)?,
+                    sent_at: row.get::<_, Option<i64>>(10)?.map(from_millis),
+                    receipt_at: row.get::<_, Option<i64>>(11)?.map(from_millis),
+                })
+            })
+            .map_err(PortError::new)?;
+        rows.collect::<Result<_, _>>().map_err(PortError::new)
+    }
+}

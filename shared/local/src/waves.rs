@@ -1,0 +1,198 @@
+//! Waves in SQLite, and the in-process scheduler that fires them: a table of
+//! schedules, one per wave, each removed once it fires (as EventBridge
+//! Scheduler's ActionAfterCompletion DELETE does).
+
+use batchmsg_core::batch::{BatchId, Wave};
+use batchmsg_core::delivery::{WaveEvent, WaveStatus};
+use batchmsg_core::ports::{PortError, PortResult, WaveRepo, WaveScheduler};
+use chrono::{DateTime, Utc};
+use rusqlite::params;
+
+use crate::Database;
+use crate::time::{from_millis, to_millis};
+use crate::transition::moves_for;
+
+/// A wave whose time has come.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DueWave {
+    pub batch: BatchId,
+    pub wave: u32,
+    pub due: DateTime<Utc>,
+}
+
+impl WaveRepo for Database {
+    async fn insert_waves(&self, batch: &BatchId, waves: &[Wave]) -> PortResult<()> {
+        let mut connection = self.connection();
+        let transaction = connection.transaction().map_err(PortError::new)?;
+        {
+            let mut statement = transaction
+                .prepare_cached(
+                    "INSERT INTO waves (batch, number, first, size, due, status)
+                     VALUES (?1, ?2, ?3, ?4, ?5, 'pending')
+                     ON CONFLICT (batch, number) DO NOTHING",
+                )
+                .map_err(PortError::new)?;
+            for w in waves {
+                statement
+                    .execute(params![
+                        batch.as_str(),
+                        w.number,
+                        w.first,
+                        w.size,
+                        to_millis(w.due)
+                    ])
+                    .map_err(PortError::new)?;
+            }
+        }
+        transaction.commit().map_err(PortError::new)
+    }
+
+    async fn waves(&self, batch: &BatchId) -> PortResult<Vec<Wave>> {
+        let connection = self.connection();
+        let mut statement = connection
+            .prepare_cached(
+                "SELECT number, first, size, due, status FROM waves
+                 WHERE batch = ?1 ORDER BY number",
+            )
+            .map_err(PortError::new)?;
+        let rows = statement
+            .query_map([batch.as_str()], |row| {
+                let status: String = row.get(4)?;
+                Ok(Wave {
+                    number: row.get(0)?,
+                    first: row.get(1)?,
+                    size: row.get(2)?,
+                    due: from_millis(row.get(3)?),
+                    status: status.parse::<WaveStatus>().map_err(|e| {
+                        rusqlite::Error::FromSqlConversionFailure(
+                            4,
+                            rusqlite::types::Type::Text,
+                            Box::new(e),
+                        )
+                    })?,
+                })
+            })
+            .map_err(PortError::new)?;
+        rows.collect::<Result<_, _>>().map_err(PortError::new)
+    }
+
+    async fn wave_event(&self, batch: &BatchId, wave: u32, event: WaveEvent) -> PortResult<bool> {
+        let m = moves_for!(WaveStatus, event);
+        let changed = self
+            .connection()
+            .execute(
+                &format!(
+                    "UPDATE waves SET status = {} WHERE batch = ?1 AND number = ?2 AND status IN {}",
+                    m.new_status, m.sources
+                ),
+                params![batch.as_str(), wave],
+            )
+            .map_err(PortError::new)?;
+        Ok(changed == 1)
+    }
+}
+
+impl WaveScheduler for Database {
+    async fn schedule(&self, batch: &BatchId, waves: &[Wave]) -> PortResult<()> {
+        let mut connection = self.connection();
+        let transaction = connection.transaction().map_err(PortError::new)?;
+        {
+            let mut statement = transaction
+                .prepare_cached(
+                    "INSERT INTO schedules (batch, wave, due) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (batch, wave) DO NOTHING",
+                )
+                .map_err(PortError::new)?;
+            for w in waves {
+                statement
+                    .execute(params![batch.as_str(), w.number, to_millis(w.due)])
+                    .map_err(PortError::new)?;
+            }
+        }
+        transaction.commit().map_err(PortError::new)
+    }
+
+    async fn unschedule(&self, batch: &BatchId, waves: &[u32]) -> PortResult<()> {
+        let mut connection = self.connection();
+        let transaction = connection.transaction().map_err(PortError::new)?;
+        {
+            let mut statement = transaction
+                .prepare_cached("DELETE FROM schedules WHERE batch = ?1 AND wave = ?2")
+                .map_err(PortError::new)?;
+            for wave in waves {
+                statement
+                    .execute(params![batch.as_str(), wave])
+                    .map_err(PortError::new)?;
+            }
+        }
+        transaction.commit().map_err(PortError::new)
+    }
+}
+
+impl Database {
+    /// Schedules of `batch` due at `now` or before, earliest first.
+    pub fn due_waves(&self, batch: &BatchId, now: DateTime<Utc>) -> PortResult<Vec<DueWave>> {
+        let connection = self.connection();
+        let mut statement = connection
+            .prepare_cached(
+                "SELECT wave, due FROM schedules WHERE batch = ?1 AND due <= ?2 ORDER BY due, wave",
+            )
+            .map_err(PortError::new)?;
+        let rows = statement
+            .query_map(params![batch.as_str(), to_millis(now)], |row| {
+                Ok(DueWave {
+                    batch: batch.clone(),
+                    wave: row.get(0)?,
+                    due: from_millis(row.get(1)?),
+                })
+            })
+            .map_err(PortError::new)?;
+        rows.collect::<Result<_, _>>().map_err(PortError::new)
+    }
+
+    /// When the next schedule of `batch` fires, if any is left.
+    pub fn next_due(&self, batch: &BatchId) -> PortResult<Option<DateTime<Utc>>> {
+        self.connection()
+            .query_row(
+                "SELECT min(due) FROM schedules WHERE batch = ?1",
+                [batch.as_str()],
+                |row| row.get::<_, Option<i64>>(0),
+            )
+            .map(|due| due.map(from_millis))
+            .map_err(PortError::new)
+    }
+
+    /// The schedule has fired: remove it.
+    pub fn fired(&self, due: &DueWave) -> PortResult<()> {
+        self.connection()
+            .execute(
+                "DELETE FROM schedules WHERE batch = ?1 AND wave = ?2",
+                params![due.batch.as_str(), due.wave],
+            )
+            .map(drop)
+            .map_err(PortError::new)
+    }
+
+    /// Batches with a schedule still to fire or a job in the queue: the
+    /// work `batchmsg run` looks for.
+    pub fn batches_with_work(&self) -> PortResult<Vec<BatchId>> {
+        let connection = self.connection();
+        let mut statement = connection
+            .prepare(
+                "SELECT batch FROM schedules UNION SELECT batch FROM queue
+                 UNION SELECT batch FROM recipients WHERE status = 'sending'
+                 UNION SELECT batch FROM waves WHERE status = 'releasing'
+                 ORDER BY 1",
+            )
+            .map_err(PortError::new)?;
+        let rows = statement
+            .query_map([], |row| row.get::<_, String>(0))
+            .map_err(PortError::new)?;
+        let mut ids = Vec::new();
+        for row in rows {
+            let id = row.map_err(PortError::new)?;
+            ids.push(id.parse().map_err(PortError::new)?);
+        }
+        Ok(ids)
+    }
+}
