@@ -1,9 +1,15 @@
 //! `batchmsg`: batch SMS for community healthcare, on one machine.
 
+mod cancel;
 mod data_dir;
 mod generate;
 mod inputs;
 mod preview;
+mod report;
+mod run;
+mod runner;
+mod send;
+mod status;
 mod template;
 mod validate;
 
@@ -28,6 +34,19 @@ enum Command {
     Validate(validate::Args),
     /// Show one patient's text exactly as it will be sent, and what the list would cost.
     Preview(preview::Args),
+    /// Validate a list and send it: now, at a time, or in staggered waves.
+    Send(send::Args),
+    /// Finish everything unfinished: fire waves whose time has come and resume
+    /// sends that were cut off. Exits when no batch has work left.
+    Run(run::Args),
+    /// Every batch, or one batch wave by wave: texts waiting, sent, delivered,
+    /// failed and cancelled, and why texts failed.
+    Status(status::Args),
+    /// Cancel a batch: its pending waves and every text not yet sent.
+    Cancel(cancel::Args),
+    /// Write a batch's record of what was sent to whom and when, as CSV for
+    /// the patient record.
+    Report(report::Args),
     /// Save, list, show and remove named message templates.
     Template(template::Args),
     /// Write a synthetic patient list (test-range numbers only) with realistic damage.
@@ -47,6 +66,11 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Validate(args) => validate::run(args),
         Command::Preview(args) => preview::run(args),
+        Command::Send(args) => send::run(args),
+        Command::Run(args) => run::run(args),
+        Command::Status(args) => status::run(args),
+        Command::Cancel(args) => cancel::run(args),
+        Command::Report(args) => report::run(args),
         Command::Template(args) => template::run(args),
         Command::Generate(args) => generate::run(args),
     };

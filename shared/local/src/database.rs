@@ -68,6 +68,11 @@ const MIGRATIONS: &[&str] = &[
         taken INTEGER NOT NULL DEFAULT 0
     ) STRICT;
     CREATE INDEX queue_by_batch ON queue (batch, taken, id);
+    CREATE TABLE send_rates (
+        batch TEXT PRIMARY KEY,
+        per_second INTEGER,
+        unit TEXT NOT NULL
+    ) STRICT;
     CREATE TABLE receipt_feed (
         id INTEGER PRIMARY KEY CHECK (id = 1),
         outbox_offset INTEGER NOT NULL

@@ -4,8 +4,12 @@
 mod batch_folder;
 mod batches;
 mod database;
+mod feed_offset;
+pub mod outbox;
 mod queue;
+pub mod rate_limit;
 mod recipients;
+mod send_rates;
 mod templates;
 mod time;
 mod transition;

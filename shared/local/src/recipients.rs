@@ -6,7 +6,7 @@ use std::ops::Range;
 use batchmsg_core::batch::{BatchId, Recipient, RecipientRecord, Seq, StatusCounts};
 use batchmsg_core::delivery::{RecipientEvent, RecipientStatus};
 use batchmsg_core::ports::{
-    PortError, PortResult, Published, Receipt, ReceiptOutcome, RecipientRepo,
+    PortError, PortResult, Published, Receipt, ReceiptApplied, ReceiptOutcome, RecipientRepo,
 };
 use batchmsg_core::sms::Encoding;
 use chrono::{DateTime, Utc};
@@ -187,7 +187,7 @@ impl RecipientRepo for Database {
         Ok(())
     }
 
-    async fn record_receipt(&self, receipt: &Receipt) -> PortResult<bool> {
+    async fn record_receipt(&self, receipt: &Receipt) -> PortResult<ReceiptApplied> {
         let event = match receipt.outcome {
             ReceiptOutcome::Delivered => RecipientEvent::Delivered,
             ReceiptOutcome::TemporaryFailure => RecipientEvent::TemporaryFailure,
@@ -199,8 +199,8 @@ impl RecipientRepo for Database {
              WHERE provider_id = ?1 AND status IN {}",
             m.new_status, m.sources
         );
-        let changed = self
-            .connection()
+        let connection = self.connection();
+        let changed = connection
             .prepare_cached(&sql)
             .and_then(|mut statement| {
                 statement.execute(params![
@@ -210,7 +210,18 @@ impl RecipientRepo for Database {
                 ])
             })
             .map_err(PortError::new)?;
-        Ok(changed == 1)
+        if changed == 1 {
+            return Ok(ReceiptApplied::Applied);
+        }
+        let known = connection
+            .prepare_cached("SELECT 1 FROM recipients WHERE provider_id = ?1")
+            .and_then(|mut statement| statement.exists([&receipt.provider_id]))
+            .map_err(PortError::new)?;
+        Ok(if known {
+            ReceiptApplied::Ignored
+        } else {
+            ReceiptApplied::NotYetKnown
+        })
     }
 
     async fn cancel_queued(&self, batch: &BatchId, at: DateTime<Utc>) -> PortResult<u64> {
@@ -302,5 +313,20 @@ impl RecipientRepo for Database {
             })
             .map_err(PortError::new)?;
         rows.collect::<Result<_, _>>().map_err(PortError::new)
+    }
+}
+
+impl Database {
+    /// Removes the recipients of an import that failed before its batch was
+    /// stored, so no half-imported list is left behind.
+    pub fn discard_unfinished_import(&self, batch: &BatchId) -> PortResult<u64> {
+        self.connection()
+            .execute(
+                "DELETE FROM recipients WHERE batch = ?1
+                 AND NOT EXISTS (SELECT 1 FROM batches WHERE id = ?1)",
+                [batch.as_str()],
+            )
+            .map(|n| n as u64)
+            .map_err(PortError::new)
     }
 }

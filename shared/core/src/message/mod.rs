@@ -114,6 +114,27 @@ impl Template {
         builder.finish()
     }
 
+    /// The template written out again, normalised: what a batch records as
+    /// its message.
+    pub fn source(&self) -> String {
+        let mut out = String::new();
+        for part in &self.parts {
+            match part {
+                Part::Text(text) => out.push_str(text),
+                Part::Placeholder(p) => {
+                    out.push_str("((");
+                    out.push_str(&p.name);
+                    if let Some(fallback) = &p.fallback {
+                        out.push('|');
+                        out.push_str(fallback);
+                    }
+                    out.push_str("))");
+                }
+            }
+        }
+        out
+    }
+
     pub fn parts(&self) -> &[Part] {
         &self.parts
     }

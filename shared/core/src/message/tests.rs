@@ -418,3 +418,11 @@ proptest! {
         prop_assert_eq!(t.render(&values), Ok(downgrade_to_gsm7(&normalise(&filled)).text));
     }
 }
+
+#[test]
+fn source_writes_the_template_out_again() {
+    let text = "Dear ((name|patient)), your ((kind)) is due. Call 01234 567890";
+    let template = Template::parse(text).expect("parses");
+    assert_eq!(template.source(), text);
+    assert_eq!(Template::parse(&template.source()), Ok(template));
+}

@@ -10,7 +10,7 @@ mod templates;
 
 pub use sending::{
     BatchRepo, Clock, PortError, PortResult, PublishError, Published, PublishedLookup, RateLimiter,
-    Receipt, ReceiptOutcome, RecipientRepo, SendQueue, SmsSender, SystemClock, WaveRepo,
-    WaveScheduler,
+    Receipt, ReceiptApplied, ReceiptOutcome, RecipientRepo, SendQueue, SmsSender, SystemClock,
+    WaveRepo, WaveScheduler,
 };
 pub use templates::{StoreError, StoredTemplate, TemplateStore};

@@ -71,6 +71,17 @@ pub struct Receipt {
     pub at: DateTime<Utc>,
 }
 
+/// What became of a receipt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReceiptApplied {
+    Applied,
+    /// A repeat, or the text's state does not allow it (already final).
+    Ignored,
+    /// No text has that provider id yet: the receipt came before the sender
+    /// recorded the text as sent. Try it again shortly.
+    NotYetKnown,
+}
+
 pub trait RecipientRepo {
     /// Stores recipients as `queued`; ones already stored are left alone, so
     /// a repeated import changes nothing.
@@ -117,8 +128,11 @@ pub trait RecipientRepo {
     ) -> impl Future<Output = PortResult<()>> + Send;
 
     /// Applies a receipt to the text with that provider id, if its state
-    /// allows; whether it did.
-    fn record_receipt(&self, receipt: &Receipt) -> impl Future<Output = PortResult<bool>> + Send;
+    /// allows.
+    fn record_receipt(
+        &self,
+        receipt: &Receipt,
+    ) -> impl Future<Output = PortResult<ReceiptApplied>> + Send;
 
     /// `queued → cancelled` for every recipient of the batch still queued;
     /// how many.

@@ -1,11 +1,14 @@
 use super::SendingError;
-use crate::ports::{Receipt, RecipientRepo};
+use crate::ports::{Receipt, ReceiptApplied, RecipientRepo};
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ReceiptsRecorded {
     pub applied: u64,
-    /// For a text we do not know, a repeat, or one already final.
+    /// Repeats, and receipts for texts already final.
     pub ignored: u64,
+    /// For texts not yet recorded as sent (the receipt overtook the sender):
+    /// hand them in again shortly.
+    pub early: Vec<Receipt>,
 }
 
 /// Records delivery receipts. Each applies only where the text's state
@@ -16,10 +19,10 @@ pub async fn record_receipts(
 ) -> Result<ReceiptsRecorded, SendingError> {
     let mut recorded = ReceiptsRecorded::default();
     for receipt in receipts {
-        if recipients.record_receipt(receipt).await? {
-            recorded.applied += 1;
-        } else {
-            recorded.ignored += 1;
+        match recipients.record_receipt(receipt).await? {
+            ReceiptApplied::Applied => recorded.applied += 1,
+            ReceiptApplied::Ignored => recorded.ignored += 1,
+            ReceiptApplied::NotYetKnown => recorded.early.push(receipt.clone()),
         }
     }
     Ok(recorded)

@@ -1,0 +1,90 @@
+//! `batchmsg run`: finish everything unfinished: fire waves whose time has
+//! come (schedules that span days), and resume sends a stopped process left
+//! part-done. Exits when no batch has work left.
+
+use std::num::NonZeroU32;
+
+use anyhow::Context;
+use batchmsg_core::sending::RateUnit;
+use batchmsg_local::{DATABASE_FILE, Database};
+
+use crate::data_dir::DataDirArgs;
+use crate::runner::{self, Local, Rate};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// At most this many texts a second; by default each batch's own rate
+    /// from `send`, the lowest when several are resumed together.
+    #[arg(long, value_name = "PER_SECOND")]
+    rate: Option<NonZeroU32>,
+    #[command(flatten)]
+    data: DataDirArgs,
+}
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    if !args.data.data_dir.join(DATABASE_FILE).is_file() {
+        println!(
+            "Nothing to do: no batches in {}",
+            args.data.data_dir.display()
+        );
+        return Ok(());
+    }
+    let db = Database::open(&args.data.data_dir)?;
+    let batches = db.batches_with_work()?;
+    if batches.is_empty() {
+        println!("Nothing to do: every batch is finished or waiting on nothing");
+        return Ok(());
+    }
+    let rate = match args.rate {
+        Some(limit) => Rate {
+            per_second: Some(limit),
+            unit: RateUnit::Texts,
+        },
+        None => strictest_rate(&db, &batches)?,
+    };
+    drop(db);
+    let local = Local::open(args.data.data_dir.clone(), rate)?;
+    println!(
+        "Resuming {} batch{}: {}",
+        batches.len(),
+        if batches.len() == 1 { "" } else { "es" },
+        batches
+            .iter()
+            .map(|b| b.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let runtime = tokio::runtime::Runtime::new().context("cannot start")?;
+    runtime.block_on(runner::drive(local.clone(), batches.clone(), None))?;
+    for batch in &batches {
+        let db = &local.db;
+        let progress = runtime.block_on(batchmsg_core::sending::progress(db, db, db, batch))?;
+        print!(
+            "{}",
+            crate::status::render_batch(&progress, &local.data_dir)
+        );
+    }
+    Ok(())
+}
+
+/// The lowest rate any of `batches` was sent with.
+fn strictest_rate(
+    db: &Database,
+    batches: &[batchmsg_core::batch::BatchId],
+) -> anyhow::Result<Rate> {
+    let mut strictest = Rate {
+        per_second: None,
+        unit: RateUnit::Texts,
+    };
+    for batch in batches {
+        if let Some((Some(limit), unit)) = db.send_rate(batch)?
+            && strictest.per_second.is_none_or(|s| limit < s)
+        {
+            strictest = Rate {
+                per_second: Some(limit),
+                unit,
+            };
+        }
+    }
+    Ok(strictest)
+}

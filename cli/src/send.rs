@@ -1,0 +1,380 @@
+//! `batchmsg send`: validate a list into a new batch, show the plan, and on
+//! confirmation send it now, at a time, or in staggered waves.
+
+use std::fs::File;
+use std::io::{BufWriter, IsTerminal, Write};
+use std::num::{NonZeroU32, NonZeroU64};
+use std::path::Path;
+
+use anyhow::{Context, bail};
+use batchmsg_core::batch::{Batch, BatchId, Recipient};
+use batchmsg_core::delivery::BatchStatus;
+use batchmsg_core::message::Template;
+use batchmsg_core::ports::{BatchRepo, RecipientRepo, SystemClock};
+use batchmsg_core::report::{CsvReports, NOT_ACCEPTED_FILE, SUMMARY_FILE, write_summary};
+use batchmsg_core::sending::{RateUnit, RecipientRows, cancel_batch, progress, schedule_batch};
+use batchmsg_core::validation::{Summary, ValidationOptions, validate_list};
+use batchmsg_core::waves::{
+    Schedule, UkTime, WavePlan, parse_interval, parse_uk_time, parse_window, plan_waves,
+};
+use batchmsg_local::batch_folder;
+use chrono::Utc;
+
+use crate::inputs::{self, Inputs, ListArgs};
+use crate::runner::{self, Local, Rate};
+use crate::status;
+
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    list: ListArgs,
+    /// Send everything at this UK time (`2026-12-01 09:00`), or with
+    /// --stagger, start then.
+    #[arg(long, value_name = "TIME")]
+    at: Option<String>,
+    /// Send this many patients a wave…
+    #[arg(long, value_name = "N", requires = "every")]
+    stagger: Option<NonZeroU64>,
+    /// …one wave every DURATION (`1d`, `2h`, `30m`, `10s`).
+    #[arg(long, value_name = "DURATION", requires = "stagger")]
+    every: Option<String>,
+    /// Only send within these UK hours, e.g. "weekdays 08:00-18:00"; waves
+    /// outside move to the next opening.
+    #[arg(long, value_name = "SPEC")]
+    window: Option<String>,
+    /// At most this many texts a second (or fragments, with --rate-in fragments).
+    #[arg(long, value_name = "PER_SECOND")]
+    rate: Option<NonZeroU32>,
+    /// What --rate counts.
+    #[arg(long, value_enum, default_value = "texts", requires = "rate")]
+    rate_in: RateIn,
+    /// Send without asking for confirmation.
+    #[arg(long)]
+    yes: bool,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum RateIn {
+    Texts,
+    Fragments,
+}
+
+/// A batch validated into the database, before it is planned.
+struct Imported {
+    batch: Batch,
+    summary: Summary,
+    first: Option<Recipient>,
+}
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let schedule = schedule(&args)?;
+    let window = args
+        .window
+        .as_deref()
+        .map(parse_window)
+        .transpose()
+        .context("--window")?;
+    // Times in the past and windows that never open are refused before the
+    // list is read.
+    plan_waves(1, &schedule, window.as_ref(), Utc::now())?;
+
+    let Inputs {
+        template,
+        opted_out,
+        mut list,
+    } = args.list.read()?;
+    let Some(template) = template else {
+        bail!("say what to send: --message TEXT, or --template FILE|NAME");
+    };
+    let rate = Rate {
+        per_second: args.rate,
+        unit: match args.rate_in {
+            RateIn::Texts => RateUnit::Texts,
+            RateIn::Fragments => RateUnit::Fragments,
+        },
+    };
+    let local = Local::open(args.list.data.data_dir.clone(), rate)?;
+    let runtime = tokio::runtime::Runtime::new()?;
+
+    let id = BatchId::new(Utc::now(), rand_suffix());
+    let folder = batch_folder(&local.data_dir, &id);
+    std::fs::create_dir_all(&folder)
+        .with_context(|| format!("cannot create {}", folder.display()))?;
+    let list_name = args
+        .list
+        .file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let imported = {
+        let handle = runtime.handle().clone();
+        let (task_local, task_id, task_folder) = (local.clone(), id.clone(), folder.clone());
+        let imported = runtime
+            .block_on(runtime.spawn_blocking(move || {
+                let options = ValidationOptions {
+                    message: Some(&template),
+                    opted_out: &opted_out,
+                    today: inputs::uk_today(),
+                };
+                let target = Target {
+                    local: &task_local,
+                    runtime: &handle,
+                    id: &task_id,
+                    folder: &task_folder,
+                    list_name: &list_name,
+                };
+                import(&target, &template, &mut list, &options)
+            }))
+            .context("validation stopped")
+            .and_then(|r| r);
+        if imported.is_err() {
+            let _ = local.db.discard_unfinished_import(&id);
+            let _ = std::fs::remove_dir_all(&folder);
+        }
+        imported?
+    };
+    let plan = plan_waves(
+        imported.summary.accepted,
+        &schedule,
+        window.as_ref(),
+        Utc::now(),
+    );
+    let plan = match plan {
+        Ok(plan) => plan,
+        Err(error) => {
+            runtime.block_on(abandon(&local, &id))?;
+            return Err(error.into());
+        }
+    };
+    print_plan(&imported, &plan, &folder);
+    if imported.summary.accepted == 0 {
+        runtime.block_on(abandon(&local, &id))?;
+        bail!("no patient in the list can be texted, so nothing was sent");
+    }
+    if !args.yes && !confirmed(&plan, imported.summary.accepted)? {
+        runtime.block_on(abandon(&local, &id))?;
+        println!(
+            "Nothing sent. Batch {id} is cancelled; its lists stay in {}",
+            folder.display()
+        );
+        return Ok(());
+    }
+
+    runtime.block_on(async {
+        let db = &local.db;
+        db.save_send_rate(&id, rate.per_second, rate.unit)?;
+        schedule_batch(db, db, db, &id, &plan).await?;
+        tracing::info!(batch = %id, waves = plan.waves.len(), "batch scheduled");
+        let bar = progress_bar(imported.summary.accepted);
+        runner::drive(local.clone(), vec![id.clone()], Some(bar.clone())).await?;
+        bar.finish_and_clear();
+        let progress = progress(db, db, db, &id).await?;
+        print!("{}", status::render_batch(&progress, &local.data_dir));
+        anyhow::Ok(())
+    })
+}
+
+fn schedule(args: &Args) -> anyhow::Result<Schedule> {
+    let at = args
+        .at
+        .as_deref()
+        .map(parse_uk_time)
+        .transpose()
+        .context("--at")?;
+    Ok(match (args.stagger, &args.every) {
+        (Some(per_wave), Some(every)) => Schedule::Stagger {
+            per_wave,
+            every: parse_interval(every).context("--every")?,
+            start: at,
+        },
+        _ => match at {
+            Some(at) => Schedule::At(at),
+            None => Schedule::Now,
+        },
+    })
+}
+
+/// Where an import goes.
+#[derive(Clone, Copy)]
+struct Target<'a> {
+    local: &'a Local,
+    runtime: &'a tokio::runtime::Handle,
+    id: &'a BatchId,
+    folder: &'a Path,
+    list_name: &'a str,
+}
+
+/// Validates the list into a new batch: recipients into the database in
+/// chunks, the reports into the batch's folder.
+fn import(
+    target: &Target<'_>,
+    template: &Template,
+    list: &mut batchmsg_core::patient_list::PatientList,
+    options: &ValidationOptions<'_>,
+) -> anyhow::Result<Imported> {
+    let Target {
+        local,
+        runtime,
+        id,
+        folder,
+        list_name,
+    } = *target;
+    let create = |name: &str| -> anyhow::Result<BufWriter<File>> {
+        let path = folder.join(name);
+        let file =
+            File::create(&path).with_context(|| format!("cannot write {}", path.display()))?;
+        Ok(BufWriter::new(file))
+    };
+    let mut first = None;
+    let reports = CsvReports::new(std::io::sink(), create(NOT_ACCEPTED_FILE)?);
+    let mut rows = RecipientRows::new(reports, template, |chunk: Vec<Recipient>| {
+        if first.is_none() {
+            first = chunk.first().cloned();
+        }
+        runtime.block_on(local.db.insert_recipients(id, &chunk))?;
+        Ok(())
+    });
+    let summary = validate_list(list, options, &mut rows)?;
+    let reports = rows.finish().map_err(anyhow::Error::from_boxed)?;
+    let (_, mut not_accepted) = reports.finish().map_err(anyhow::Error::from_boxed)?;
+    not_accepted.flush()?;
+    let mut summary_file = create(SUMMARY_FILE)?;
+    write_summary(&mut summary_file, &summary).map_err(anyhow::Error::from_boxed)?;
+    summary_file.flush()?;
+
+    let batch = Batch {
+        id: id.clone(),
+        status: BatchStatus::Validated,
+        created_at: Utc::now(),
+        list_name: list_name.to_owned(),
+        message: template.source(),
+        rows: summary.rows,
+        accepted: summary.accepted,
+        not_accepted: summary.not_accepted,
+    };
+    runtime.block_on(local.db.create_batch(&batch))?;
+    tracing::info!(
+        batch = %id,
+        rows = summary.rows,
+        accepted = summary.accepted,
+        not_accepted = summary.not_accepted,
+        "batch validated"
+    );
+    Ok(Imported {
+        batch,
+        summary,
+        first,
+    })
+}
+
+/// The batch will not be sent: cancel it, keeping its lists.
+async fn abandon(local: &Local, id: &BatchId) -> anyhow::Result<()> {
+    let db = &local.db;
+    cancel_batch(db, db, db, db, &SystemClock, id).await?;
+    Ok(())
+}
+
+fn print_plan(imported: &Imported, plan: &WavePlan, folder: &Path) {
+    let summary = &imported.summary;
+    println!(
+        "Batch {}: {} rows, {} accepted, {} not accepted",
+        imported.batch.id, summary.rows, summary.accepted, summary.not_accepted
+    );
+    if summary.not_accepted > 0 {
+        for reason in summary.reasons.iter().take(5) {
+            println!("  {:>8}  {}", reason.rows, reason.reason);
+        }
+        println!(
+            "  Not-accepted list: {}",
+            folder.join(NOT_ACCEPTED_FILE).display()
+        );
+    }
+    if let Some(first) = &imported.first {
+        println!(
+            "\nText for the first patient (row {}), {} characters, {}, {} fragment{}:",
+            first.row,
+            first.body.encode_utf16().count(),
+            first.encoding.as_str(),
+            first.fragments,
+            if first.fragments == 1 { "" } else { "s" }
+        );
+        for line in first.body.lines() {
+            println!("  | {line}");
+        }
+    }
+    if let Some(texts) = &summary.texts {
+        println!(
+            "All texts: {} fragments ({} GSM-7, {} UCS-2), longest {} characters",
+            texts.fragments, texts.gsm7_texts, texts.ucs2_texts, texts.most_characters
+        );
+    }
+    if plan.waves.is_empty() {
+        return;
+    }
+    println!(
+        "\n{} wave{} (UK time):",
+        plan.waves.len(),
+        if plan.waves.len() == 1 { "" } else { "s" }
+    );
+    let shown: Vec<_> = if plan.waves.len() > 12 {
+        plan.waves[..8]
+            .iter()
+            .chain(&plan.waves[plan.waves.len() - 3..])
+            .collect()
+    } else {
+        plan.waves.iter().collect()
+    };
+    for (i, wave) in shown.iter().enumerate() {
+        if plan.waves.len() > 12 && i == 8 {
+            println!("  … {} more waves …", plan.waves.len() - 11);
+        }
+        println!(
+            "  {:>5}  {:>7} texts  {}",
+            wave.number,
+            wave.size,
+            UkTime(wave.due_local)
+        );
+        for note in &wave.notes {
+            println!("         {note}");
+        }
+    }
+}
+
+fn confirmed(plan: &WavePlan, accepted: u64) -> anyhow::Result<bool> {
+    if !std::io::stdin().is_terminal() {
+        bail!("add --yes to send without being asked (there is no terminal to ask at)");
+    }
+    print!(
+        "\nSend {accepted} texts in {} wave{}? [y/N] ",
+        plan.waves.len(),
+        if plan.waves.len() == 1 { "" } else { "s" }
+    );
+    std::io::stdout().flush()?;
+    let mut answer = String::new();
+    std::io::stdin().read_line(&mut answer)?;
+    Ok(matches!(
+        answer.trim().to_ascii_lowercase().as_str(),
+        "y" | "yes"
+    ))
+}
+
+fn progress_bar(total: u64) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(total);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{bar:40} {pos}/{len} texts · {per_sec} · {elapsed_precise} {msg}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar
+}
+
+/// A batch id's random part; the time part already separates batches made
+/// a second apart.
+fn rand_suffix() -> u16 {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or_default();
+    (nanos ^ std::process::id().rotate_left(16)) as u16
+}
