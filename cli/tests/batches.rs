@@ -8,7 +8,7 @@ use std::path::Path;
 use batchmsg_core::batch::{Batch, BatchId, Recipient, Wave};
 use batchmsg_core::delivery::{BatchStatus, WaveEvent};
 use batchmsg_core::ports::{
-    BatchRepo, Published, Receipt, ReceiptOutcome, RecipientRepo, WaveRepo,
+    BatchRepo, Published, Receipt, ReceiptApplied, ReceiptOutcome, RecipientRepo, WaveRepo,
 };
 use batchmsg_core::sms::Encoding;
 use batchmsg_local::Database;
@@ -112,7 +112,10 @@ fn seed(data_dir: &Path) -> BatchId {
                 reason: reason.map(str::to_owned),
                 at: at(8, 1, 0),
             };
-            assert!(db.record_receipt(&receipt).await.unwrap());
+            assert_eq!(
+                db.record_receipt(&receipt).await.unwrap(),
+                ReceiptApplied::Applied
+            );
         }
     });
     id
