@@ -71,7 +71,23 @@ impl Local {
         let chunk = rate.per_second.map_or(UNLIMITED_CHUNK, |limit| {
             (limit.get() as usize / (2 * WORKERS)).clamp(1, UNLIMITED_CHUNK)
         });
-        let limiter = Limiter::per_second(rate.per_second);
+        // Texts a stopped process sent within the last second still count.
+        let now = Utc::now();
+        let earlier: Vec<(Duration, u32)> = match rate.per_second {
+            None => Vec::new(),
+            Some(_) => outbox
+                .sent_since(now - chrono::TimeDelta::seconds(2))?
+                .into_iter()
+                .map(|(at, fragments)| {
+                    let units = match rate.unit {
+                        RateUnit::Texts => 1,
+                        RateUnit::Fragments => fragments.max(1),
+                    };
+                    ((now - at).to_std().unwrap_or_default(), units)
+                })
+                .collect(),
+        };
+        let limiter = Limiter::per_second_after(rate.per_second, &earlier);
         Ok(Arc::new(Self {
             data_dir,
             db,
@@ -183,17 +199,25 @@ async fn drive_batch(
         }
     }
     loop {
+        let mut worked = false;
         for due in db.due_waves(batch, Utc::now())? {
             let release = release_wave(db, db, db, db, batch, due.wave).await?;
             db.fired(&due)?;
             tracing::info!(batch = %batch, wave = due.wave, ?release, "wave released");
+            worked = true;
         }
-        send_queued(local, batch, progress).await?;
-        finish_if_done(db, db, db, batch).await?;
+        if let Some(progress) = progress.filter(|_| worked) {
+            progress.set_message("");
+        }
+        worked |= send_queued(local, batch, progress).await?;
+        if worked {
+            finish_if_done(db, db, db, batch).await?;
+        }
 
         let next_wave = db.next_due(batch)?;
         let (jobs, next_job) = db.queued_jobs(batch)?;
         if next_wave.is_none() && jobs == 0 && db.sending(batch).await?.is_empty() {
+            finish_if_done(db, db, db, batch).await?;
             return Ok(());
         }
         if let (Some(progress), Some(at)) = (progress, next_wave) {
@@ -210,12 +234,15 @@ async fn drive_batch(
 }
 
 /// Sends every job of the batch available now, with several workers sharing
-/// the rate limit.
+/// the rate limit; whether there was any.
 async fn send_queued(
     local: &Arc<Local>,
     batch: &BatchId,
     progress: Option<&ProgressBar>,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<bool> {
+    if db_has_no_jobs_now(&local.db, batch)? {
+        return Ok(false);
+    }
     let mut workers = tokio::task::JoinSet::new();
     for _ in 0..WORKERS {
         let local = local.clone();
@@ -223,12 +250,17 @@ async fn send_queued(
         let progress = progress.cloned();
         workers.spawn(async move { send_worker(&local, &batch, progress.as_ref()).await });
     }
-    let mut result = Ok(());
+    let mut result = Ok(true);
     while let Some(joined) = workers.join_next().await {
         let outcome = joined.map_err(|e| anyhow::anyhow!("a sending worker stopped: {e}"));
-        result = result.and(outcome.and_then(|r| r));
+        result = result.and(outcome.and_then(|r| r).map(|()| true));
     }
     result
+}
+
+fn db_has_no_jobs_now(db: &Database, batch: &BatchId) -> anyhow::Result<bool> {
+    let (jobs, next) = db.queued_jobs(batch)?;
+    Ok(jobs == 0 || next.is_none_or(|at| at > Utc::now().timestamp_millis()))
 }
 
 async fn send_worker(

@@ -151,13 +151,19 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         runtime.block_on(abandon(&local, &id))?;
         bail!("no patient in the list can be texted, so nothing was sent");
     }
-    if !args.yes && !confirmed(&plan, imported.summary.accepted)? {
-        runtime.block_on(abandon(&local, &id))?;
-        println!(
-            "Nothing sent. Batch {id} is cancelled; its lists stay in {}",
-            folder.display()
-        );
-        return Ok(());
+    if !args.yes {
+        // Not sent, whether the answer was no or there was no asking (no
+        // terminal, stdin closed): either way the batch must not be left
+        // `validated`, its texts counted as waiting for ever.
+        let answer = confirmed(&plan, imported.summary.accepted);
+        if !matches!(answer, Ok(true)) {
+            runtime.block_on(abandon(&local, &id))?;
+            println!(
+                "Nothing sent. Batch {id} is cancelled; its lists stay in {}",
+                folder.display()
+            );
+            return answer.map(drop);
+        }
     }
 
     runtime.block_on(async {

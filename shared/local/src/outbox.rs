@@ -185,6 +185,42 @@ impl Outbox {
         file.write_all(line)
     }
 
+    /// Texts sent at `since` or later, each with its time and fragments,
+    /// from the end of the outbox: what a rate limit started after a crash
+    /// must count as already sent. Reads at most the last 16 MB.
+    pub fn sent_since(&self, since: DateTime<Utc>) -> io::Result<Vec<(DateTime<Utc>, u32)>> {
+        const TAIL: u64 = 16 << 20;
+        let mut file = match File::open(&self.path) {
+            Ok(file) => file,
+            Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(error) => return Err(error),
+        };
+        let length = file.metadata()?.len();
+        let start = length.saturating_sub(TAIL);
+        file.seek(SeekFrom::Start(start))?;
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes)?;
+        // Unless reading from the start, the first piece may be part of a line.
+        let skip = match start {
+            0 => 0,
+            _ => bytes
+                .iter()
+                .position(|&b| b == b'\n')
+                .map_or(bytes.len(), |i| i + 1),
+        };
+        let mut recent = Vec::new();
+        let mut offset = start + skip as u64;
+        for line in bytes[skip..].split_inclusive(|&b| b == b'\n') {
+            if let Some((text, at)) = parse_line(line, offset)
+                && at >= since
+            {
+                recent.push((at, text.fragments));
+            }
+            offset += line.len() as u64;
+        }
+        Ok(recent)
+    }
+
     /// The texts of `batch` among `wanted` that the outbox holds.
     fn find(&self, batch: &BatchId, wanted: &HashSet<Seq>) -> io::Result<HashMap<Seq, Published>> {
         let mut found = HashMap::new();

@@ -75,6 +75,30 @@ impl SlidingWindowLimiter {
     }
 }
 
+impl SlidingWindowLimiter {
+    /// As [`SlidingWindowLimiter::per_second`], counting grants made before
+    /// it existed (by a process that stopped), each `ago` before now, so a
+    /// restart cannot double the rate for a second.
+    pub fn per_second_after(limit: NonZeroU32, earlier: &[(Duration, u32)]) -> Self {
+        let now = Instant::now();
+        let mut earlier: Vec<(Instant, u32)> = earlier
+            .iter()
+            .filter(|(ago, _)| *ago < WINDOW)
+            .filter_map(|&(ago, units)| Some((now.checked_sub(ago)?, units)))
+            .collect();
+        earlier.sort_by_key(|(at, _)| *at);
+        let grants = Grants {
+            units: earlier.iter().map(|(_, units)| u64::from(*units)).sum(),
+            log: earlier.into(),
+        };
+        Self {
+            limit: limit.get(),
+            window: WINDOW,
+            grants: Mutex::new(grants),
+        }
+    }
+}
+
 impl RateLimiter for SlidingWindowLimiter {
     /// Waits until `units` fit in the window. More units than the limit are
     /// granted once the window is empty, so a long text cannot wait forever.
@@ -121,8 +145,16 @@ pub enum Limiter {
 impl Limiter {
     /// `None` sends as fast as the provider takes them.
     pub fn per_second(limit: Option<NonZeroU32>) -> Self {
+        Self::per_second_after(limit, &[])
+    }
+
+    /// As [`Limiter::per_second`], counting `earlier` grants (see
+    /// [`SlidingWindowLimiter::per_second_after`]).
+    pub fn per_second_after(limit: Option<NonZeroU32>, earlier: &[(Duration, u32)]) -> Self {
         match limit {
-            Some(limit) => Self::SlidingWindow(SlidingWindowLimiter::per_second(limit)),
+            Some(limit) => {
+                Self::SlidingWindow(SlidingWindowLimiter::per_second_after(limit, earlier))
+            }
             None => Self::Unlimited(Unlimited),
         }
     }
@@ -249,6 +281,23 @@ mod tests {
         for _ in 0..10_000 {
             limiter.acquire(6).await.unwrap();
         }
+        assert_eq!(start.elapsed(), Duration::ZERO);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn grants_made_before_a_restart_still_count() {
+        let limit = NonZeroU32::new(10).unwrap();
+        // Ten texts 300 ms ago: none may go until they leave the window.
+        let earlier = vec![(Duration::from_millis(300), 1); 10];
+        let limiter = SlidingWindowLimiter::per_second_after(limit, &earlier);
+        let start = Instant::now();
+        limiter.acquire(1).await.unwrap();
+        assert!(start.elapsed() >= WINDOW - Duration::from_millis(300));
+        // Grants from longer ago than the window are forgotten at once.
+        let old = vec![(Duration::from_secs(5), 1); 10];
+        let limiter = SlidingWindowLimiter::per_second_after(limit, &old);
+        let start = Instant::now();
+        limiter.acquire(10).await.unwrap();
         assert_eq!(start.elapsed(), Duration::ZERO);
     }
 }

@@ -59,8 +59,19 @@ pub async fn finish_if_done(
     waves: &(impl WaveRepo + Sync),
     id: &BatchId,
 ) -> Result<bool, SendingError> {
-    let progress = progress(batches, recipients, waves, id).await?;
-    if progress.batch.status != BatchStatus::Sending || !progress.nothing_left_to_send() {
+    let batch = batches
+        .batch(id)
+        .await?
+        .ok_or_else(|| SendingError::NoSuchBatch(id.clone()))?;
+    if batch.status != BatchStatus::Sending {
+        return Ok(false);
+    }
+    let all_out = waves
+        .waves(id)
+        .await?
+        .iter()
+        .all(|w| matches!(w.status, WaveStatus::Released | WaveStatus::Cancelled));
+    if !all_out || recipients.counts(id, None).await?.waiting() > 0 {
         return Ok(false);
     }
     Ok(batches.batch_event(id, BatchEvent::Complete).await?)
