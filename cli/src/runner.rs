@@ -17,7 +17,7 @@ use batchmsg_core::sending::{
 };
 use batchmsg_local::outbox::{Outbox, ReceiptFeed};
 use batchmsg_local::rate_limit::Limiter;
-use batchmsg_local::{Database, SendingLock};
+use batchmsg_local::{Database, LockError, SendingLock};
 use chrono::{DateTime, Utc};
 use indicatif::ProgressBar;
 use tokio::sync::Mutex;
@@ -180,7 +180,14 @@ async fn drive_batch(
     batch: &BatchId,
     progress: Option<&ProgressBar>,
 ) -> anyhow::Result<()> {
-    let _lock = SendingLock::try_acquire(&local.data_dir, batch)?;
+    let _lock = match SendingLock::try_acquire(&local.data_dir, batch) {
+        Ok(lock) => lock,
+        Err(busy @ LockError::Busy(_)) => {
+            eprintln!("Skipped: {busy}");
+            return Ok(());
+        }
+        Err(error) => return Err(error.into()),
+    };
     let db = &local.db;
     let returned = db.return_taken_jobs(batch)?;
     let recovered = recover_sending(db, &local.outbox, db, &SystemClock, batch).await?;
