@@ -10,6 +10,8 @@ mod recover;
 mod release;
 mod schedule;
 mod send;
+#[cfg(test)]
+mod tests;
 
 pub use cancel::{Cancelled, cancel_batch};
 pub use import::{IMPORT_CHUNK, RecipientRows};

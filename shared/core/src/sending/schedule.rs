@@ -1,6 +1,6 @@
 use super::SendingError;
 use crate::batch::{BatchId, Wave};
-use crate::delivery::{BatchEvent, BatchStatus, WaveStatus};
+use crate::delivery::{BatchEvent, BatchStatus, WaveEvent, WaveStatus};
 use crate::ports::{BatchRepo, WaveRepo, WaveScheduler};
 use crate::waves::WavePlan;
 
@@ -38,13 +38,21 @@ pub async fn schedule_batch(
     wave_repo.insert_waves(id, &waves).await?;
     scheduler.schedule(id, &waves).await?;
     if !batches.batch_event(id, BatchEvent::Schedule).await? {
-        // Cancelled while we scheduled: take the schedules back.
-        let numbers: Vec<u32> = waves.iter().map(|w| w.number).collect();
-        scheduler.unschedule(id, &numbers).await?;
         let status = batches
             .batch(id)
             .await?
             .map_or(BatchStatus::Cancelled, |b| b.status);
+        // Cancelled while we scheduled: take the schedules back, and cancel
+        // the waves a cancel that ran before they were stored did not see.
+        // Otherwise another schedule of this batch got there first: its
+        // schedules (the same waves) stand.
+        if status == BatchStatus::Cancelled {
+            let numbers: Vec<u32> = waves.iter().map(|w| w.number).collect();
+            for &number in &numbers {
+                wave_repo.wave_event(id, number, WaveEvent::Cancel).await?;
+            }
+            scheduler.unschedule(id, &numbers).await?;
+        }
         return Err(SendingError::WrongState {
             batch: id.clone(),
             status,

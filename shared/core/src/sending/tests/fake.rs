@@ -1,0 +1,706 @@
+//! One in-memory fake for every sending port. Each state change is made the
+//! way the real adapters must make it: conditional on the stored state being
+//! one of `sources(event)`, the new state from `apply`.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::sync::{Mutex, MutexGuard};
+
+use chrono::{DateTime, TimeDelta, TimeZone, Utc};
+
+use crate::batch::{Batch, BatchId, Recipient, RecipientRecord, Seq, StatusCounts, Wave};
+use crate::delivery::{
+    BatchEvent, BatchStatus, IllegalTransition, RecipientEvent, RecipientStatus, WaveEvent,
+    WaveStatus,
+};
+use crate::ports::{
+    BatchRepo, Clock, PortError, PortResult, PublishError, Published, PublishedLookup, RateLimiter,
+    Receipt, ReceiptApplied, ReceiptOutcome, RecipientRepo, SendQueue, SmsSender, WaveRepo,
+    WaveScheduler,
+};
+use crate::sms::Encoding;
+
+/// The reason the fake gives a cancelled recipient (as the SQLite adapter).
+pub const CANCELLED: &str = "Cancelled before it was sent";
+
+/// The one conditional update: `state` moves on `event` only if it is one of
+/// the event's sources.
+fn moved<S: Copy + PartialEq, E: Copy>(
+    state: &mut S,
+    event: E,
+    sources: fn(E) -> Vec<S>,
+    apply: fn(S, E) -> Result<S, IllegalTransition>,
+) -> bool {
+    if !sources(event).contains(state) {
+        return false;
+    }
+    *state = apply(*state, event).expect("an event applies to each of its sources");
+    true
+}
+
+fn recipient_moved(status: &mut RecipientStatus, event: RecipientEvent) -> bool {
+    moved(
+        status,
+        event,
+        RecipientStatus::sources,
+        RecipientStatus::apply,
+    )
+}
+
+fn port_error(message: &str) -> PortError {
+    PortError::new(std::io::Error::other(message.to_owned()))
+}
+
+/// What the fake provider can say about texts it may have taken.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Lookup {
+    #[default]
+    Known,
+    Unknowable,
+}
+
+/// A recipient as the fake stores it.
+#[derive(Clone, Debug)]
+pub struct Stored {
+    pub record: RecipientRecord,
+    pub claimed_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Default)]
+pub struct State {
+    pub batches: BTreeMap<BatchId, Batch>,
+    pub recipients: BTreeMap<BatchId, BTreeMap<Seq, Stored>>,
+    pub waves: BTreeMap<BatchId, BTreeMap<u32, Wave>>,
+    pub schedules: BTreeSet<(BatchId, u32)>,
+    /// Jobs in the send queue, oldest first.
+    pub jobs: VecDeque<(BatchId, Seq)>,
+    pub now: DateTime<Utc>,
+
+    /// Every call of `publish`, in order: the seq asked for.
+    pub attempts: Vec<Seq>,
+    /// Every text the provider took, in order.
+    pub published: Vec<(BatchId, Published)>,
+    /// Units asked of the rate limiter, call by call.
+    pub acquired: Vec<u32>,
+
+    // The script.
+    /// `publish` calls (from 0, counted over the fake's life) that are throttled.
+    pub throttle_calls: BTreeSet<usize>,
+    /// Seqs the provider refuses, with its reason.
+    pub refuse: BTreeMap<Seq, String>,
+    /// Seqs whose publish fails as Unavailable; `true`: the provider took
+    /// the text all the same (the answer was lost).
+    pub unavailable: BTreeMap<Seq, bool>,
+    pub lookup: Lookup,
+    /// How many of the next `mark_sent` calls fail (a sender that stops
+    /// between publishing and recording).
+    pub fail_mark_sent: u32,
+    /// The `acquire` call (from 0) that fails.
+    pub fail_acquire_call: Option<usize>,
+    /// Applied to the batch just before the next `Schedule` event: another
+    /// process getting there first.
+    pub before_schedule: Option<BatchEvent>,
+}
+
+pub struct Fake {
+    state: Mutex<State>,
+}
+
+pub fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 25, 9, 0, 0).unwrap()
+}
+
+pub fn batch_id() -> BatchId {
+    "20261125-090000-0001".parse().unwrap()
+}
+
+/// Recipient `seq` of the test batch: one fragment unless said otherwise.
+pub fn recipient(seq: Seq) -> Recipient {
+    Recipient {
+        seq,
+        row: u64::from(seq) + 2,
+        nhs_number: format!("{}", 9_990_000_000u64 + u64::from(seq)),
+        mobile: format!("+447700900{seq:03}"),
+        body: format!("Hello {seq}, your appointment is tomorrow."),
+        encoding: Encoding::Gsm7,
+        fragments: 1,
+    }
+}
+
+impl Fake {
+    pub fn new() -> Self {
+        let state = State {
+            now: t0(),
+            ..State::default()
+        };
+        Self {
+            state: Mutex::new(state),
+        }
+    }
+
+    /// A fake holding the test batch in `status`, with `sizes.len()` waves of
+    /// those sizes (pending, each scheduled, an hour apart) and their
+    /// recipients, all `queued`.
+    pub fn with_batch(status: BatchStatus, sizes: &[u32]) -> Self {
+        let fake = Self::with_recipients(status, sizes.iter().sum());
+        let id = batch_id();
+        let mut st = fake.state();
+        let mut first = 0;
+        let mut waves = BTreeMap::new();
+        for (i, &size) in sizes.iter().enumerate() {
+            let number = i as u32 + 1;
+            waves.insert(
+                number,
+                Wave {
+                    number,
+                    first,
+                    size,
+                    due: t0() + TimeDelta::hours(i as i64),
+                    status: WaveStatus::Pending,
+                },
+            );
+            st.schedules.insert((id.clone(), number));
+            first += size;
+        }
+        st.waves.insert(id, waves);
+        drop(st);
+        fake
+    }
+
+    /// A fake holding the test batch in `status` with `total` recipients,
+    /// all `queued`, and no waves yet.
+    pub fn with_recipients(status: BatchStatus, total: u32) -> Self {
+        let fake = Self::new();
+        let id = batch_id();
+        {
+            let mut st = fake.state();
+            st.batches.insert(
+                id.clone(),
+                Batch {
+                    id: id.clone(),
+                    status,
+                    created_at: t0(),
+                    list_name: "clinic-list.csv".into(),
+                    message: "Hello ((name)), your appointment is tomorrow.".into(),
+                    rows: u64::from(total),
+                    accepted: u64::from(total),
+                    not_accepted: 0,
+                },
+            );
+            let stored = (0..total)
+                .map(|seq| (seq, Stored::queued(recipient(seq))))
+                .collect();
+            st.recipients.insert(id, stored);
+        }
+        fake
+    }
+
+    pub fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap()
+    }
+
+    pub fn advance(&self, by: TimeDelta) {
+        self.state().now += by;
+    }
+
+    pub fn record(&self, seq: Seq) -> RecipientRecord {
+        self.state().recipients[&batch_id()][&seq].record.clone()
+    }
+
+    pub fn status(&self, seq: Seq) -> RecipientStatus {
+        self.record(seq).status
+    }
+
+    pub fn statuses(&self) -> Vec<RecipientStatus> {
+        self.state().recipients[&batch_id()]
+            .values()
+            .map(|s| s.record.status)
+            .collect()
+    }
+
+    pub fn set_status(&self, seq: Seq, status: RecipientStatus) {
+        self.state()
+            .recipients
+            .get_mut(&batch_id())
+            .unwrap()
+            .get_mut(&seq)
+            .unwrap()
+            .record
+            .status = status;
+    }
+
+    pub fn batch_status(&self) -> BatchStatus {
+        self.state().batches[&batch_id()].status
+    }
+
+    pub fn wave_status(&self, number: u32) -> WaveStatus {
+        self.state().waves[&batch_id()][&number].status
+    }
+
+    pub fn set_wave_status(&self, number: u32, status: WaveStatus) {
+        self.state()
+            .waves
+            .get_mut(&batch_id())
+            .unwrap()
+            .get_mut(&number)
+            .unwrap()
+            .status = status;
+    }
+
+    /// The waves of the test batch with a schedule still standing.
+    pub fn scheduled(&self) -> Vec<u32> {
+        let id = batch_id();
+        self.state()
+            .schedules
+            .iter()
+            .filter(|(b, _)| *b == id)
+            .map(|(_, n)| *n)
+            .collect()
+    }
+
+    /// Takes every job from the queue.
+    pub fn take_jobs(&self) -> Vec<Seq> {
+        self.state().jobs.drain(..).map(|(_, seq)| seq).collect()
+    }
+
+    /// Takes up to `n` jobs from the front of the queue.
+    pub fn take_some_jobs(&self, n: usize) -> Vec<Seq> {
+        let mut st = self.state();
+        let n = n.min(st.jobs.len());
+        st.jobs.drain(..n).map(|(_, seq)| seq).collect()
+    }
+
+    /// Texts the provider took for `seq`.
+    pub fn texts_to(&self, seq: Seq) -> usize {
+        self.state()
+            .published
+            .iter()
+            .filter(|(_, p)| p.seq == seq)
+            .count()
+    }
+
+    /// Texts the provider took, for each recipient of the test batch.
+    pub fn texts_per_recipient(&self) -> Vec<usize> {
+        let seqs: Vec<Seq> = self.state().recipients[&batch_id()]
+            .keys()
+            .copied()
+            .collect();
+        seqs.into_iter().map(|s| self.texts_to(s)).collect()
+    }
+
+    pub fn texts(&self) -> usize {
+        self.state().published.len()
+    }
+
+    /// The provider's id for the text it took for `seq`.
+    pub fn provider_id(&self, seq: Seq) -> Option<String> {
+        self.state()
+            .published
+            .iter()
+            .find(|(_, p)| p.seq == seq)
+            .map(|(_, p)| p.provider_id.clone())
+    }
+
+    /// Throttle the `n`th `publish` from now (0: the next one).
+    pub fn throttle_in(&self, n: usize) {
+        let mut st = self.state();
+        let call = st.attempts.len() + n;
+        st.throttle_calls.insert(call);
+    }
+}
+
+impl Stored {
+    pub fn queued(recipient: Recipient) -> Self {
+        Self {
+            record: RecipientRecord {
+                recipient,
+                status: RecipientStatus::Queued,
+                reason: None,
+                provider_id: None,
+                sent_at: None,
+                receipt_at: None,
+            },
+            claimed_at: None,
+        }
+    }
+}
+
+impl State {
+    fn recipients_of(&mut self, batch: &BatchId) -> Option<&mut BTreeMap<Seq, Stored>> {
+        self.recipients.get_mut(batch)
+    }
+
+    /// Applies `event` to recipient `seq`; whether it moved.
+    fn recipient_event(
+        &mut self,
+        batch: &BatchId,
+        seq: Seq,
+        event: RecipientEvent,
+    ) -> Option<&mut Stored> {
+        let stored = self.recipients_of(batch)?.get_mut(&seq)?;
+        recipient_moved(&mut stored.record.status, event).then_some(stored)
+    }
+}
+
+impl BatchRepo for Fake {
+    async fn create_batch(&self, batch: &Batch) -> PortResult<bool> {
+        let mut st = self.state();
+        if st.batches.contains_key(&batch.id) {
+            return Ok(false);
+        }
+        st.batches.insert(batch.id.clone(), batch.clone());
+        Ok(true)
+    }
+
+    async fn batch(&self, id: &BatchId) -> PortResult<Option<Batch>> {
+        Ok(self.state().batches.get(id).cloned())
+    }
+
+    async fn batches(&self) -> PortResult<Vec<Batch>> {
+        let mut batches: Vec<Batch> = self.state().batches.values().cloned().collect();
+        batches.sort_by_key(|b| std::cmp::Reverse(b.created_at));
+        Ok(batches)
+    }
+
+    async fn batch_event(&self, id: &BatchId, event: BatchEvent) -> PortResult<bool> {
+        let mut st = self.state();
+        let before = if event == BatchEvent::Schedule {
+            st.before_schedule.take()
+        } else {
+            None
+        };
+        let Some(batch) = st.batches.get_mut(id) else {
+            return Ok(false);
+        };
+        if let Some(other) = before {
+            moved(
+                &mut batch.status,
+                other,
+                BatchStatus::sources,
+                BatchStatus::apply,
+            );
+        }
+        Ok(moved(
+            &mut batch.status,
+            event,
+            BatchStatus::sources,
+            BatchStatus::apply,
+        ))
+    }
+}
+
+impl RecipientRepo for Fake {
+    async fn insert_recipients(&self, batch: &BatchId, recipients: &[Recipient]) -> PortResult<()> {
+        let mut st = self.state();
+        let stored = st.recipients.entry(batch.clone()).or_default();
+        for r in recipients {
+            stored
+                .entry(r.seq)
+                .or_insert_with(|| Stored::queued(r.clone()));
+        }
+        Ok(())
+    }
+
+    async fn queued_in(
+        &self,
+        batch: &BatchId,
+        range: std::ops::Range<Seq>,
+    ) -> PortResult<Vec<Seq>> {
+        let st = self.state();
+        Ok(st
+            .recipients
+            .get(batch)
+            .map(|stored| {
+                stored
+                    .range(range)
+                    .filter(|(_, s)| s.record.status == RecipientStatus::Queued)
+                    .map(|(seq, _)| *seq)
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
+    async fn claim(
+        &self,
+        batch: &BatchId,
+        seqs: &[Seq],
+        at: DateTime<Utc>,
+    ) -> PortResult<Vec<Recipient>> {
+        let mut st = self.state();
+        let mut claimed = Vec::new();
+        for &seq in seqs {
+            if let Some(stored) = st.recipient_event(batch, seq, RecipientEvent::Claim) {
+                stored.claimed_at = Some(at);
+                claimed.push(stored.record.recipient.clone());
+            }
+        }
+        Ok(claimed)
+    }
+
+    async fn mark_sent(&self, batch: &BatchId, published: &[Published]) -> PortResult<()> {
+        let mut st = self.state();
+        if st.fail_mark_sent > 0 {
+            st.fail_mark_sent -= 1;
+            return Err(port_error(
+                "the sender stopped before recording what it sent",
+            ));
+        }
+        for p in published {
+            if let Some(stored) = st.recipient_event(batch, p.seq, RecipientEvent::Published) {
+                stored.record.provider_id = Some(p.provider_id.clone());
+                stored.record.sent_at = Some(p.at);
+            }
+        }
+        Ok(())
+    }
+
+    async fn requeue(&self, batch: &BatchId, seqs: &[Seq]) -> PortResult<()> {
+        let mut st = self.state();
+        for &seq in seqs {
+            if let Some(stored) = st.recipient_event(batch, seq, RecipientEvent::Throttled) {
+                stored.claimed_at = None;
+            }
+        }
+        Ok(())
+    }
+
+    async fn fail_technical(
+        &self,
+        batch: &BatchId,
+        failed: &[(Seq, String)],
+        at: DateTime<Utc>,
+    ) -> PortResult<()> {
+        let mut st = self.state();
+        for (seq, reason) in failed {
+            if let Some(stored) = st.recipient_event(batch, *seq, RecipientEvent::TechnicalFailure)
+            {
+                stored.record.reason = Some(reason.clone());
+                stored.record.receipt_at = Some(at);
+            }
+        }
+        Ok(())
+    }
+
+    async fn record_receipt(&self, receipt: &Receipt) -> PortResult<ReceiptApplied> {
+        let event = match receipt.outcome {
+            ReceiptOutcome::Delivered => RecipientEvent::Delivered,
+            ReceiptOutcome::TemporaryFailure => RecipientEvent::TemporaryFailure,
+            ReceiptOutcome::PermanentFailure => RecipientEvent::PermanentFailure,
+        };
+        let mut st = self.state();
+        let found = st
+            .recipients
+            .values_mut()
+            .flat_map(|stored| stored.values_mut())
+            .find(|s| s.record.provider_id.as_deref() == Some(receipt.provider_id.as_str()));
+        let Some(stored) = found else {
+            return Ok(ReceiptApplied::NotYetKnown);
+        };
+        if !recipient_moved(&mut stored.record.status, event) {
+            return Ok(ReceiptApplied::Ignored);
+        }
+        stored.record.reason.clone_from(&receipt.reason);
+        stored.record.receipt_at = Some(receipt.at);
+        Ok(ReceiptApplied::Applied)
+    }
+
+    async fn cancel_queued(&self, batch: &BatchId, at: DateTime<Utc>) -> PortResult<u64> {
+        let mut st = self.state();
+        let mut cancelled = 0;
+        for stored in st
+            .recipients_of(batch)
+            .into_iter()
+            .flat_map(|s| s.values_mut())
+        {
+            if recipient_moved(&mut stored.record.status, RecipientEvent::Cancel) {
+                stored.record.reason = Some(CANCELLED.to_owned());
+                stored.record.receipt_at = Some(at);
+                cancelled += 1;
+            }
+        }
+        Ok(cancelled)
+    }
+
+    async fn sending(&self, batch: &BatchId) -> PortResult<Vec<(Seq, DateTime<Utc>)>> {
+        let st = self.state();
+        Ok(st
+            .recipients
+            .get(batch)
+            .into_iter()
+            .flat_map(|s| s.iter())
+            .filter(|(_, s)| s.record.status == RecipientStatus::Sending)
+            .map(|(seq, s)| (*seq, s.claimed_at.expect("a claimed recipient has a time")))
+            .collect())
+    }
+
+    async fn counts(
+        &self,
+        batch: &BatchId,
+        range: Option<std::ops::Range<Seq>>,
+    ) -> PortResult<StatusCounts> {
+        let st = self.state();
+        let range = range.unwrap_or(0..Seq::MAX);
+        let mut by_status: BTreeMap<&str, (RecipientStatus, u64)> = BTreeMap::new();
+        let mut reasons: BTreeMap<(&str, String), (RecipientStatus, u64)> = BTreeMap::new();
+        for stored in st
+            .recipients
+            .get(batch)
+            .into_iter()
+            .flat_map(|s| s.range(range.clone()))
+            .map(|(_, s)| s)
+        {
+            let status = stored.record.status;
+            by_status.entry(status.as_str()).or_insert((status, 0)).1 += 1;
+            if let Some(reason) = &stored.record.reason {
+                reasons
+                    .entry((status.as_str(), reason.clone()))
+                    .or_insert((status, 0))
+                    .1 += 1;
+            }
+        }
+        Ok(StatusCounts {
+            by_status: by_status.into_values().collect(),
+            reasons: reasons
+                .into_iter()
+                .map(|((_, reason), (status, n))| (status, reason, n))
+                .collect(),
+        })
+    }
+
+    async fn records(&self, batch: &BatchId) -> PortResult<Vec<RecipientRecord>> {
+        let st = self.state();
+        Ok(st
+            .recipients
+            .get(batch)
+            .into_iter()
+            .flat_map(|s| s.values())
+            .map(|s| s.record.clone())
+            .collect())
+    }
+}
+
+impl WaveRepo for Fake {
+    async fn insert_waves(&self, batch: &BatchId, waves: &[Wave]) -> PortResult<()> {
+        let mut st = self.state();
+        let stored = st.waves.entry(batch.clone()).or_default();
+        for w in waves {
+            stored.entry(w.number).or_insert_with(|| Wave {
+                status: WaveStatus::Pending,
+                ..w.clone()
+            });
+        }
+        Ok(())
+    }
+
+    async fn waves(&self, batch: &BatchId) -> PortResult<Vec<Wave>> {
+        let st = self.state();
+        Ok(st
+            .waves
+            .get(batch)
+            .into_iter()
+            .flat_map(|w| w.values().cloned())
+            .collect())
+    }
+
+    async fn wave_event(&self, batch: &BatchId, wave: u32, event: WaveEvent) -> PortResult<bool> {
+        let mut st = self.state();
+        let Some(stored) = st.waves.get_mut(batch).and_then(|w| w.get_mut(&wave)) else {
+            return Ok(false);
+        };
+        Ok(moved(
+            &mut stored.status,
+            event,
+            WaveStatus::sources,
+            WaveStatus::apply,
+        ))
+    }
+}
+
+impl SendQueue for Fake {
+    async fn enqueue(&self, batch: &BatchId, seqs: &[Seq]) -> PortResult<()> {
+        let mut st = self.state();
+        st.jobs.extend(seqs.iter().map(|&seq| (batch.clone(), seq)));
+        Ok(())
+    }
+}
+
+impl WaveScheduler for Fake {
+    async fn schedule(&self, batch: &BatchId, waves: &[Wave]) -> PortResult<()> {
+        let mut st = self.state();
+        for w in waves {
+            st.schedules.insert((batch.clone(), w.number));
+        }
+        Ok(())
+    }
+
+    async fn unschedule(&self, batch: &BatchId, waves: &[u32]) -> PortResult<()> {
+        let mut st = self.state();
+        for &w in waves {
+            st.schedules.remove(&(batch.clone(), w));
+        }
+        Ok(())
+    }
+}
+
+impl SmsSender for Fake {
+    async fn publish(
+        &self,
+        batch: &BatchId,
+        recipient: &Recipient,
+    ) -> Result<Published, PublishError> {
+        let mut st = self.state();
+        let call = st.attempts.len();
+        st.attempts.push(recipient.seq);
+        if st.throttle_calls.contains(&call) {
+            return Err(PublishError::Throttled);
+        }
+        if let Some(reason) = st.refuse.get(&recipient.seq) {
+            return Err(PublishError::Refused(reason.clone()));
+        }
+        let lost = st.unavailable.get(&recipient.seq).copied();
+        if lost == Some(false) {
+            return Err(PublishError::Unavailable(port_error("connection refused")));
+        }
+        let published = Published {
+            seq: recipient.seq,
+            provider_id: format!("msg-{}", st.published.len() + 1),
+            at: st.now,
+        };
+        st.published.push((batch.clone(), published.clone()));
+        match lost {
+            Some(_) => Err(PublishError::Unavailable(port_error("connection reset"))),
+            None => Ok(published),
+        }
+    }
+
+    async fn lookup(&self, batch: &BatchId, seqs: &[Seq]) -> PortResult<PublishedLookup> {
+        let st = self.state();
+        if st.lookup == Lookup::Unknowable {
+            return Ok(PublishedLookup::Unknowable);
+        }
+        let known: HashMap<Seq, Published> = st
+            .published
+            .iter()
+            .filter(|(b, p)| b == batch && seqs.contains(&p.seq))
+            .map(|(_, p)| (p.seq, p.clone()))
+            .collect();
+        Ok(PublishedLookup::Known(known))
+    }
+}
+
+impl RateLimiter for Fake {
+    async fn acquire(&self, units: u32) -> PortResult<()> {
+        let mut st = self.state();
+        let call = st.acquired.len();
+        st.acquired.push(units);
+        if st.fail_acquire_call == Some(call) {
+            return Err(port_error("the rate limiter's table is unreachable"));
+        }
+        Ok(())
+    }
+}
+
+impl Clock for Fake {
+    fn now(&self) -> DateTime<Utc> {
+        self.state().now
+    }
+}
