@@ -284,6 +284,7 @@ async fn send_worker(
         let seqs: Vec<_> = jobs.iter().map(|j| j.seq).collect();
         let outcome = send_texts(
             db,
+            db,
             &local.outbox,
             &local.limiter,
             &SystemClock,
@@ -297,7 +298,7 @@ async fn send_worker(
         }
         db.acknowledge(&jobs)?;
         if let Some(progress) = progress {
-            progress.inc(outcome.sent + outcome.failed);
+            progress.inc(outcome.sent + outcome.failed + outcome.cancelled);
         }
     }
 }

@@ -240,6 +240,25 @@ impl RecipientRepo for Database {
         Ok(changed as u64)
     }
 
+    async fn cancel_these(
+        &self,
+        batch: &BatchId,
+        seqs: &[Seq],
+        at: DateTime<Utc>,
+    ) -> PortResult<u64> {
+        let m = moves_for!(RecipientStatus, RecipientEvent::Cancel);
+        let sql = format!(
+            "UPDATE recipients SET status = {}, reason = ?3, receipt_at = ?4
+             WHERE batch = ?1 AND seq = ?2 AND status IN {}",
+            m.new_status, m.sources
+        );
+        let at = to_millis(at);
+        let changed = self.update_each(&sql, batch, seqs, |statement, batch, seq| {
+            statement.execute(params![batch, seq, CANCELLED_REASON, at])
+        })?;
+        Ok(changed as u64)
+    }
+
     async fn sending(&self, batch: &BatchId) -> PortResult<Vec<(Seq, DateTime<Utc>)>> {
         let connection = self.connection();
         let mut statement = connection

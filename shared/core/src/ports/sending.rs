@@ -142,6 +142,14 @@ pub trait RecipientRepo {
         at: DateTime<Utc>,
     ) -> impl Future<Output = PortResult<u64>> + Send;
 
+    /// `queued → cancelled` for those of `seqs` still queued; how many.
+    fn cancel_these(
+        &self,
+        batch: &BatchId,
+        seqs: &[Seq],
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = PortResult<u64>> + Send;
+
     /// Recipients in `sending`, with when they were claimed.
     fn sending(
         &self,

@@ -8,7 +8,8 @@ use crate::ports::{BatchRepo, RecipientRepo, SendQueue, WaveRepo};
 pub enum Release {
     /// This many texts were queued.
     Queued(u64),
-    /// The wave was already released or cancelled: nothing to do.
+    /// The wave was already released or cancelled, or another release has it
+    /// (`releasing`): nothing to do.
     AlreadyDone(WaveStatus),
 }
 
@@ -43,7 +44,13 @@ pub async fn release_wave(
                 .wave_event(id, number, WaveEvent::StartRelease)
                 .await?
             {
-                return Ok(Release::AlreadyDone(wave.status));
+                // Another release or a cancel got there first.
+                let now = waves
+                    .waves(id)
+                    .await?
+                    .into_iter()
+                    .find(|w| w.number == number);
+                return Ok(Release::AlreadyDone(now.map_or(wave.status, |w| w.status)));
             }
         }
         WaveStatus::Releasing => {}

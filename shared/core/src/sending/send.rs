@@ -1,6 +1,7 @@
 use super::SendingError;
 use crate::batch::{BatchId, Seq};
-use crate::ports::{Clock, PublishError, RateLimiter, RecipientRepo, SmsSender};
+use crate::delivery::BatchStatus;
+use crate::ports::{BatchRepo, Clock, PublishError, RateLimiter, RecipientRepo, SmsSender};
 
 /// What the rate limit counts.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -15,6 +16,8 @@ pub enum RateUnit {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SendOutcome {
     pub sent: u64,
+    /// The batch was cancelled: these were still `queued` and are now `cancelled`.
+    pub cancelled: u64,
     /// Not `queued` any more (sent, cancelled, or taken by another sender):
     /// a repeated job, skipped.
     pub skipped: u64,
@@ -29,10 +32,15 @@ pub struct SendOutcome {
 /// claimed was handled already and is skipped), waits for the rate limit,
 /// hands it to the provider, and records the outcome.
 ///
+/// Nothing is sent for a cancelled batch: a job that comes back after the
+/// cancel (a throttled text, one a crash left unsent) cancels its recipient.
+///
 /// A crash after the provider took a text and before it is recorded leaves
 /// the recipient `sending`; [`super::recover_sending`] settles it without
 /// sending it again.
+#[allow(clippy::too_many_arguments)]
 pub async fn send_texts(
+    batches: &(impl BatchRepo + Sync),
     recipients: &(impl RecipientRepo + Sync),
     sender: &(impl SmsSender + Sync),
     limiter: &(impl RateLimiter + Sync),
@@ -41,6 +49,18 @@ pub async fn send_texts(
     seqs: &[Seq],
     unit: RateUnit,
 ) -> Result<SendOutcome, SendingError> {
+    let batch = batches
+        .batch(id)
+        .await?
+        .ok_or_else(|| SendingError::NoSuchBatch(id.clone()))?;
+    if batch.status == BatchStatus::Cancelled {
+        let cancelled = recipients.cancel_these(id, seqs, clock.now()).await?;
+        return Ok(SendOutcome {
+            cancelled,
+            skipped: seqs.len() as u64 - cancelled,
+            ..SendOutcome::default()
+        });
+    }
     let claimed = recipients.claim(id, seqs, clock.now()).await?;
     let mut outcome = SendOutcome {
         skipped: (seqs.len() - claimed.len()) as u64,

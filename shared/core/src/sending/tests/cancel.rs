@@ -98,3 +98,21 @@ async fn a_validated_batch_is_cancelled_before_any_wave() {
     assert_eq!(fake.batch_status(), BatchStatus::Cancelled);
     assert_eq!(fake.statuses(), [RecipientStatus::Cancelled; 3]);
 }
+
+#[tokio::test]
+async fn a_text_throttled_after_the_cancel_is_cancelled_when_it_comes_back() {
+    use crate::ports::RecipientRepo;
+    let fake = Fake::with_batch(BatchStatus::Sending, &[2]);
+    // Another sender has claimed text 1 when the batch is cancelled…
+    fake.set_status(1, RecipientStatus::Sending);
+    fake.cancel().await.unwrap();
+    // …and the provider throttles it, so it goes back to `queued`.
+    fake.requeue(&super::batch_id(), &[1]).await.unwrap();
+    assert_eq!(fake.status(1), RecipientStatus::Queued);
+
+    let outcome = fake.send(&[1]).await;
+    assert_eq!((outcome.sent, outcome.cancelled), (0, 1));
+    assert_eq!(fake.status(1), RecipientStatus::Cancelled);
+    assert_eq!(fake.record(1).reason.as_deref(), Some(CANCELLED));
+    assert_eq!(fake.texts(), 0);
+}

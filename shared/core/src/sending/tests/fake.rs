@@ -520,6 +520,28 @@ impl RecipientRepo for Fake {
         Ok(cancelled)
     }
 
+    async fn cancel_these(
+        &self,
+        batch: &BatchId,
+        seqs: &[Seq],
+        at: DateTime<Utc>,
+    ) -> PortResult<u64> {
+        let mut st = self.state();
+        let mut cancelled = 0;
+        if let Some(stored) = st.recipients_of(batch) {
+            for seq in seqs {
+                if let Some(stored) = stored.get_mut(seq)
+                    && recipient_moved(&mut stored.record.status, RecipientEvent::Cancel)
+                {
+                    stored.record.reason = Some(CANCELLED.to_owned());
+                    stored.record.receipt_at = Some(at);
+                    cancelled += 1;
+                }
+            }
+        }
+        Ok(cancelled)
+    }
+
     async fn sending(&self, batch: &BatchId) -> PortResult<Vec<(Seq, DateTime<Utc>)>> {
         let st = self.state();
         Ok(st

@@ -35,7 +35,7 @@ impl Fake {
     }
 
     async fn send_in(&self, seqs: &[Seq], unit: RateUnit) -> Result<SendOutcome, SendingError> {
-        send_texts(self, self, self, self, &batch_id(), seqs, unit).await
+        send_texts(self, self, self, self, self, &batch_id(), seqs, unit).await
     }
 
     async fn send(&self, seqs: &[Seq]) -> SendOutcome {
