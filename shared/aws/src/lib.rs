@@ -1,0 +1,4 @@
+//! The AWS adapters: each core port on the official SDK, configured from the
+//! environment (see `config`). No business rule lives here.
+
+pub mod config;
