@@ -2,3 +2,7 @@
 //! environment (see `config`). No business rule lives here.
 
 pub mod config;
+pub mod dynamo;
+pub mod scheduler;
+pub mod sns;
+pub mod sqs;

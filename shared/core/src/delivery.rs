@@ -6,6 +6,9 @@
 use std::fmt;
 use std::str::FromStr;
 
+/// The reason every adapter records for a text cancelled before it was sent.
+pub const CANCELLED_REASON: &str = "Cancelled before it was sent";
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{what} cannot go from {from} on {event}")]
 pub struct IllegalTransition {

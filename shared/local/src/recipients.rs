@@ -18,7 +18,7 @@ use crate::transition::moves_for;
 
 const RECIPIENT_COLUMNS: &str = "seq, row, nhs_number, mobile, body, encoding, fragments";
 
-pub const CANCELLED_REASON: &str = "Cancelled before it was sent";
+pub use batchmsg_core::delivery::CANCELLED_REASON;
 
 fn conversion(i: usize, e: impl std::error::Error + Send + Sync + 'static) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))

@@ -134,6 +134,24 @@ pub trait RecipientRepo {
         receipt: &Receipt,
     ) -> impl Future<Output = PortResult<ReceiptApplied>> + Send;
 
+    /// Applies many receipts, in order; what became of each. An adapter that
+    /// can do the work in fewer requests overrides this.
+    fn record_receipts(
+        &self,
+        receipts: &[Receipt],
+    ) -> impl Future<Output = PortResult<Vec<ReceiptApplied>>> + Send
+    where
+        Self: Sync,
+    {
+        async move {
+            let mut applied = Vec::with_capacity(receipts.len());
+            for receipt in receipts {
+                applied.push(self.record_receipt(receipt).await?);
+            }
+            Ok(applied)
+        }
+    }
+
     /// `queued → cancelled` for every recipient of the batch still queued;
     /// how many.
     fn cancel_queued(

@@ -18,8 +18,9 @@ pub async fn record_receipts(
     receipts: &[Receipt],
 ) -> Result<ReceiptsRecorded, SendingError> {
     let mut recorded = ReceiptsRecorded::default();
-    for receipt in receipts {
-        match recipients.record_receipt(receipt).await? {
+    let applied = recipients.record_receipts(receipts).await?;
+    for (receipt, applied) in receipts.iter().zip(applied) {
+        match applied {
             ReceiptApplied::Applied => recorded.applied += 1,
             ReceiptApplied::Ignored => recorded.ignored += 1,
             ReceiptApplied::NotYetKnown => recorded.early.push(receipt.clone()),

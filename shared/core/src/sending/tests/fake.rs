@@ -20,7 +20,7 @@ use crate::ports::{
 use crate::sms::Encoding;
 
 /// The reason the fake gives a cancelled recipient (as the SQLite adapter).
-pub const CANCELLED: &str = "Cancelled before it was sent";
+pub use crate::delivery::CANCELLED_REASON as CANCELLED;
 
 /// The one conditional update: `state` moves on `event` only if it is one of
 /// the event's sources.

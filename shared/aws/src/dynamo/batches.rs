@@ -1,0 +1,138 @@
+//! Batch items: `BATCH#{id}` / `BATCH`, listed newest first through GSI1.
+
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::types::AttributeValue;
+use batchmsg_core::batch::{Batch, BatchId};
+use batchmsg_core::delivery::BatchEvent;
+use batchmsg_core::ports::{BatchRepo, PortResult};
+
+use super::item::{Item, Read, n, s};
+use super::keys::{
+    BATCH_SK, BATCHES, GSI1, GSI1PK, GSI1SK, PK, attr, batch_id_of, batch_pk, batches_sk, key,
+};
+use super::moves::{Change, Move};
+use super::{DynamoError, DynamoRepos};
+
+fn batch_item(batch: &Batch) -> Item {
+    let created_ms = batch.created_at.timestamp_millis();
+    let mut item = key(batch_pk(&batch.id), BATCH_SK);
+    item.extend([
+        (attr::STATUS.to_owned(), s(batch.status.as_str())),
+        (attr::CREATED_AT.to_owned(), n(created_ms)),
+        (attr::LIST_NAME.to_owned(), s(&batch.list_name)),
+        (attr::MESSAGE.to_owned(), s(&batch.message)),
+        (attr::ROWS.to_owned(), n(batch.rows)),
+        (attr::ACCEPTED.to_owned(), n(batch.accepted)),
+        (attr::NOT_ACCEPTED.to_owned(), n(batch.not_accepted)),
+        (GSI1PK.to_owned(), s(BATCHES)),
+        (GSI1SK.to_owned(), s(batches_sk(created_ms, &batch.id))),
+    ]);
+    item
+}
+
+fn batch_from(item: &Item) -> Result<Batch, DynamoError> {
+    let read = Read::new(item, "batch");
+    Ok(Batch {
+        id: batch_id_of(read.s(PK)?).ok_or(DynamoError::BadItem {
+            kind: "batch",
+            attribute: PK,
+        })?,
+        status: read.parsed(attr::STATUS)?,
+        created_at: read.time(attr::CREATED_AT)?,
+        list_name: read.s(attr::LIST_NAME)?.to_owned(),
+        message: read.s(attr::MESSAGE)?.to_owned(),
+        rows: read.n(attr::ROWS)?,
+        accepted: read.n(attr::ACCEPTED)?,
+        not_accepted: read.n(attr::NOT_ACCEPTED)?,
+    })
+}
+
+impl BatchRepo for DynamoRepos {
+    /// One PutItem, conditional on no item having the key.
+    async fn create_batch(&self, batch: &Batch) -> PortResult<bool> {
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(batch_item(batch)))
+            .condition_expression("attribute_not_exists(#pk)")
+            .expression_attribute_names("#pk", PK)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(error) => match error.as_service_error() {
+                Some(PutItemError::ConditionalCheckFailedException(_)) => Ok(false),
+                _ => Err(self.request_error("PutItem", error).into()),
+            },
+        }
+    }
+
+    /// One strongly consistent GetItem.
+    async fn batch(&self, id: &BatchId) -> PortResult<Option<Batch>> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key(batch_pk(id), BATCH_SK)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| self.request_error("GetItem", e))?;
+        Ok(out.item.as_ref().map(batch_from).transpose()?)
+    }
+
+    /// A Query of GSI1 backwards, page by page. Index reads are eventually
+    /// consistent: a batch created a moment ago may be missing.
+    async fn batches(&self) -> PortResult<Vec<Batch>> {
+        let items = self
+            .query_all(|| {
+                self.client
+                    .query()
+                    .table_name(&self.table)
+                    .index_name(GSI1)
+                    .key_condition_expression("#gsi1pk = :batches")
+                    .expression_attribute_names("#gsi1pk", GSI1PK)
+                    .expression_attribute_values(":batches", AttributeValue::S(BATCHES.to_owned()))
+                    .scan_index_forward(false)
+            })
+            .await?;
+        Ok(items.iter().map(batch_from).collect::<Result<_, _>>()?)
+    }
+
+    /// One conditional UpdateItem.
+    async fn batch_event(&self, id: &BatchId, event: BatchEvent) -> PortResult<bool> {
+        let Some(m) = Move::batch(event)? else {
+            return Ok(false);
+        };
+        let change = Change::new(key(batch_pk(id), BATCH_SK), &m);
+        Ok(self.update(&change, false).await?.happened())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dynamo::item::millis;
+    use batchmsg_core::delivery::BatchStatus;
+    use chrono::{TimeZone, Utc};
+
+    #[test]
+    fn a_batch_item_reads_back_as_the_batch() {
+        let batch = Batch {
+            id: "20261125-090000-0001".parse().unwrap(),
+            status: BatchStatus::Validated,
+            created_at: Utc.with_ymd_and_hms(2026, 11, 25, 9, 0, 0).unwrap()
+                + chrono::TimeDelta::milliseconds(7),
+            list_name: "clinic.csv".to_owned(),
+            message: "Hello ((name))".to_owned(),
+            rows: 12,
+            accepted: 10,
+            not_accepted: 2,
+        };
+        let item = batch_item(&batch);
+        assert_eq!(item[GSI1SK], s("1795597200007#20261125-090000-0001"));
+        assert_eq!(item[attr::CREATED_AT], millis(batch.created_at));
+        assert_eq!(batch_from(&item).unwrap(), batch);
+    }
+}

@@ -1,0 +1,159 @@
+//! The table's keys and attribute names.
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use batchmsg_core::batch::{BatchId, Seq};
+
+use super::DynamoError;
+use super::item::{Item, s};
+
+pub(crate) const PK: &str = "PK";
+pub(crate) const SK: &str = "SK";
+pub(crate) const GSI1: &str = "GSI1";
+pub(crate) const GSI1PK: &str = "GSI1PK";
+pub(crate) const GSI1SK: &str = "GSI1SK";
+
+/// `GSI1PK` of every batch item.
+pub(crate) const BATCHES: &str = "BATCHES";
+pub(crate) const BATCH_SK: &str = "BATCH";
+pub(crate) const MSG_SK: &str = "MSG";
+pub(crate) const RECIPIENT_PREFIX: &str = "R#";
+pub(crate) const WAVE_PREFIX: &str = "W#";
+const BATCH_PREFIX: &str = "BATCH#";
+const MSG_PREFIX: &str = "MSG#";
+
+/// The largest recipient `seq` the 7-digit sort key orders correctly.
+pub const MAX_SEQ: Seq = 9_999_999;
+/// The largest wave number the 5-digit sort key orders correctly.
+pub const MAX_WAVE: u32 = 99_999;
+
+/// Attribute names.
+pub(crate) mod attr {
+    pub(crate) const STATUS: &str = "status";
+    // Batch.
+    pub(crate) const CREATED_AT: &str = "created_at";
+    pub(crate) const LIST_NAME: &str = "list_name";
+    pub(crate) const MESSAGE: &str = "message";
+    pub(crate) const ROWS: &str = "rows";
+    pub(crate) const ACCEPTED: &str = "accepted";
+    pub(crate) const NOT_ACCEPTED: &str = "not_accepted";
+    // Recipient.
+    pub(crate) const SEQ: &str = "seq";
+    pub(crate) const ROW: &str = "row";
+    pub(crate) const NHS_NUMBER: &str = "nhs_number";
+    pub(crate) const MOBILE: &str = "mobile";
+    pub(crate) const BODY: &str = "body";
+    pub(crate) const ENCODING: &str = "encoding";
+    pub(crate) const FRAGMENTS: &str = "fragments";
+    pub(crate) const REASON: &str = "reason";
+    pub(crate) const PROVIDER_ID: &str = "provider_id";
+    pub(crate) const CLAIMED_AT: &str = "claimed_at";
+    pub(crate) const SENT_AT: &str = "sent_at";
+    pub(crate) const RECEIPT_AT: &str = "receipt_at";
+    // Wave.
+    pub(crate) const FIRST: &str = "first";
+    pub(crate) const SIZE: &str = "size";
+    pub(crate) const DUE: &str = "due";
+    // Message id.
+    pub(crate) const BATCH: &str = "batch";
+}
+
+pub(crate) fn batch_pk(id: &BatchId) -> String {
+    format!("{BATCH_PREFIX}{id}")
+}
+
+/// The batch id in a `BATCH#{id}` partition key.
+pub(crate) fn batch_id_of(pk: &str) -> Option<BatchId> {
+    pk.strip_prefix(BATCH_PREFIX)?.parse().ok()
+}
+
+pub(crate) fn recipient_sk(seq: Seq) -> String {
+    format!("{RECIPIENT_PREFIX}{seq:07}")
+}
+
+pub(crate) fn wave_sk(number: u32) -> String {
+    format!("{WAVE_PREFIX}{number:05}")
+}
+
+/// The wave number in a `W#{number}` sort key.
+pub(crate) fn wave_number_of(sk: &str) -> Option<u32> {
+    sk.strip_prefix(WAVE_PREFIX)?.parse().ok()
+}
+
+pub(crate) fn msg_pk(provider_id: &str) -> String {
+    format!("{MSG_PREFIX}{provider_id}")
+}
+
+/// The provider's id in a `MSG#{provider_id}` partition key.
+pub(crate) fn provider_id_of(pk: &str) -> Option<&str> {
+    pk.strip_prefix(MSG_PREFIX)
+}
+
+/// `GSI1SK` of a batch: its creation time in milliseconds, 13 digits (so
+/// until the year 2286 they sort as numbers; times before 1970 count as
+/// 1970), `#`, its id.
+pub(crate) fn batches_sk(created_ms: i64, id: &BatchId) -> String {
+    format!("{:013}#{id}", created_ms.max(0))
+}
+
+pub(crate) fn key(pk: String, sk: impl Into<String>) -> Item {
+    Item::from([(PK.to_owned(), s(pk)), (SK.to_owned(), s(sk))])
+}
+
+pub(crate) fn recipient_key(batch: &BatchId, seq: Seq) -> Item {
+    key(batch_pk(batch), recipient_sk(seq))
+}
+
+pub(crate) fn check_seq(seq: Seq) -> Result<(), DynamoError> {
+    if seq > MAX_SEQ {
+        return Err(DynamoError::OutOfRange {
+            what: "recipient",
+            value: seq.into(),
+            max: MAX_SEQ.into(),
+        });
+    }
+    Ok(())
+}
+
+pub(crate) fn check_wave(number: u32) -> Result<(), DynamoError> {
+    if number > MAX_WAVE {
+        return Err(DynamoError::OutOfRange {
+            what: "wave",
+            value: number.into(),
+            max: MAX_WAVE.into(),
+        });
+    }
+    Ok(())
+}
+
+/// The sort key of an item, as a string.
+pub(crate) fn sk_of(item: &Item) -> Option<&str> {
+    item.get(SK)
+        .and_then(|v| AttributeValue::as_s(v).ok())
+        .map(String::as_str)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_sort_as_their_numbers_do() {
+        let id: BatchId = "20261125-090000-0001".parse().unwrap();
+        assert_eq!(batch_pk(&id), "BATCH#20261125-090000-0001");
+        assert_eq!(batch_id_of(&batch_pk(&id)), Some(id.clone()));
+        assert_eq!(recipient_sk(42), "R#0000042");
+        assert!(recipient_sk(9) < recipient_sk(10));
+        assert!(recipient_sk(MAX_SEQ - 1) < recipient_sk(MAX_SEQ));
+        assert_eq!(wave_sk(3), "W#00003");
+        assert_eq!(wave_number_of(&wave_sk(MAX_WAVE)), Some(MAX_WAVE));
+        assert_eq!(msg_pk("abc"), "MSG#abc");
+        assert_eq!(provider_id_of(&msg_pk("abc")), Some("abc"));
+        let early = batches_sk(999, &id);
+        let late = batches_sk(1_764_061_200_000, &id);
+        assert_eq!(late, "1764061200000#20261125-090000-0001");
+        assert!(early < late, "{early} < {late}");
+        assert!(check_seq(MAX_SEQ).is_ok());
+        assert!(check_seq(MAX_SEQ + 1).is_err());
+        assert!(check_wave(MAX_WAVE + 1).is_err());
+    }
+}

@@ -1,0 +1,185 @@
+//! The send queue against moto's SQS: jobs go out 25 recipients a message
+//! and ten messages a request, and come back as [`SendJob`]s.
+
+mod support;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+use aws_sdk_sqs::config::interceptors::BeforeTransmitInterceptorContextRef;
+use aws_sdk_sqs::config::{ConfigBag, Intercept, RuntimeComponents};
+use aws_sdk_sqs::error::BoxError;
+use batchmsg_aws::sqs::{BATCH_ENTRIES, JOB_SEQS, SendJob, SqsSendQueue};
+use batchmsg_core::batch::{BatchId, Seq};
+use batchmsg_core::ports::SendQueue;
+use support::Moto;
+
+/// Counts the SendMessageBatch requests a client makes (every HTTP attempt).
+#[derive(Clone, Debug, Default)]
+struct BatchRequests(Arc<AtomicUsize>);
+
+impl Intercept for BatchRequests {
+    fn name(&self) -> &'static str {
+        "BatchRequests"
+    }
+
+    fn read_before_transmit(
+        &self,
+        context: &BeforeTransmitInterceptorContextRef<'_>,
+        _: &RuntimeComponents,
+        _: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let target = context.request().headers().get("x-amz-target");
+        let action = context.request().uri().contains("SendMessageBatch");
+        if action || target.is_some_and(|t| t.ends_with(".SendMessageBatch")) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+        Ok(())
+    }
+}
+
+struct Setup {
+    _moto: Moto,
+    sqs: aws_sdk_sqs::Client,
+    queue: SqsSendQueue,
+    requests: BatchRequests,
+}
+
+async fn setup() -> Setup {
+    let moto = Moto::connect().await;
+    let requests = BatchRequests::default();
+    let config = aws_sdk_sqs::config::Builder::from(&moto.sdk)
+        .interceptor(requests.clone())
+        .build();
+    let sqs = aws_sdk_sqs::Client::from_conf(config);
+    let url = sqs
+        .create_queue()
+        .queue_name("batchmsg-send")
+        .send()
+        .await
+        .expect("creates the queue")
+        .queue_url
+        .expect("a queue url");
+    let queue = SqsSendQueue::new(sqs.clone(), url);
+    Setup {
+        _moto: moto,
+        sqs,
+        queue,
+        requests,
+    }
+}
+
+/// Receives (ten at a time) and deletes every message on the queue; the
+/// bodies.
+async fn drain(sqs: &aws_sdk_sqs::Client, url: &str) -> Vec<String> {
+    let mut bodies = Vec::new();
+    loop {
+        let received = sqs
+            .receive_message()
+            .queue_url(url)
+            .max_number_of_messages(BATCH_ENTRIES as i32)
+            .visibility_timeout(300)
+            .send()
+            .await
+            .expect("receives");
+        let messages = received.messages();
+        if messages.is_empty() {
+            return bodies;
+        }
+        let mut delete = sqs.delete_message_batch().queue_url(url);
+        for (i, message) in messages.iter().enumerate() {
+            bodies.push(message.body().expect("a body").to_owned());
+            delete = delete.entries(
+                aws_sdk_sqs::types::DeleteMessageBatchRequestEntry::builder()
+                    .id(i.to_string())
+                    .receipt_handle(message.receipt_handle().expect("a handle"))
+                    .build()
+                    .expect("an entry"),
+            );
+        }
+        let deleted = delete.send().await.expect("deletes");
+        assert!(deleted.failed().is_empty(), "{deleted:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_thousand_recipients_go_out_in_four_requests_and_come_back_once_each() {
+    let setup = setup().await;
+    let batch: BatchId = "20261125-170455-3f9a".parse().unwrap();
+    let seqs: Vec<Seq> = (0..1_000).collect();
+
+    let started = Instant::now();
+    setup.queue.enqueue(&batch, &seqs).await.expect("enqueues");
+    let enqueue_took = started.elapsed();
+    assert_eq!(setup.requests.0.load(Ordering::SeqCst), 4);
+
+    let bodies = drain(&setup.sqs, setup.queue.queue_url()).await;
+    assert_eq!(bodies.len(), 40, "25 recipients a message");
+    let mut times: HashMap<Seq, usize> = HashMap::new();
+    for body in &bodies {
+        let job = SendJob::parse(body).expect("a send job");
+        assert_eq!(job.batch, batch);
+        assert!(job.seqs.len() <= JOB_SEQS);
+        for seq in job.seqs {
+            *times.entry(seq).or_default() += 1;
+        }
+    }
+    assert_eq!(times.len(), seqs.len());
+    assert!(
+        seqs.iter().all(|s| times.get(s) == Some(&1)),
+        "every seq exactly once"
+    );
+    eprintln!(
+        "enqueue 1,000 recipients: {enqueue_took:?}; drain: {:?}",
+        started.elapsed() - enqueue_took
+    );
+}
+
+#[tokio::test]
+async fn nothing_to_queue_makes_no_request_and_a_short_list_one() {
+    let setup = setup().await;
+    let batch: BatchId = "b-1".parse().unwrap();
+    setup
+        .queue
+        .enqueue(&batch, &[])
+        .await
+        .expect("enqueues nothing");
+    assert_eq!(setup.requests.0.load(Ordering::SeqCst), 0);
+
+    setup
+        .queue
+        .enqueue(&batch, &[7, 3, 7])
+        .await
+        .expect("enqueues");
+    assert_eq!(setup.requests.0.load(Ordering::SeqCst), 1);
+    let bodies = drain(&setup.sqs, setup.queue.queue_url()).await;
+    assert_eq!(
+        bodies
+            .iter()
+            .map(|b| SendJob::parse(b).unwrap())
+            .collect::<Vec<_>>(),
+        vec![SendJob {
+            batch,
+            seqs: vec![7, 3, 7]
+        }]
+    );
+}
+
+#[tokio::test]
+async fn a_missing_queue_is_an_error_that_says_so() {
+    let setup = setup().await;
+    let gone = format!("{}-gone", setup.queue.queue_url());
+    let queue = SqsSendQueue::new(setup.sqs.clone(), gone);
+    let error = queue
+        .enqueue(&"b".parse().unwrap(), &[1])
+        .await
+        .expect_err("no such queue");
+    let text = error.to_string();
+    assert!(text.starts_with("SQS SendMessageBatch failed"), "{text}");
+    assert!(
+        text.contains("NonExistentQueue") || text.contains("QueueDoesNotExist"),
+        "{text}"
+    );
+}
