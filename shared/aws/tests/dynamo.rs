@@ -3,8 +3,6 @@
 //! paging, and the requests each step costs (counted by an interceptor on
 //! the client, one entry per HTTP request sent).
 
-mod support;
-
 use std::collections::HashSet;
 use std::num::NonZeroU64;
 use std::sync::{Arc, Mutex};
@@ -27,8 +25,8 @@ use batchmsg_core::sending::{
 };
 use batchmsg_core::sms::Encoding;
 use batchmsg_core::waves::{Interval, Schedule, plan_waves};
+use batchmsg_moto::Moto;
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
-use support::Moto;
 
 const TABLE: &str = "batchmsg-test";
 

@@ -1,8 +1,6 @@
 //! The test harness itself: moto answers, and a reset clears it.
 
-mod support;
-
-use support::Moto;
+use batchmsg_moto::Moto;
 
 #[tokio::test]
 async fn moto_answers_and_a_reset_clears_it() {

@@ -3,8 +3,6 @@
 //! are harmless and unschedule removes exactly what it is asked to. (moto
 //! never fires a schedule: the wave function's tests feed it the input.)
 
-mod support;
-
 use std::collections::BTreeSet;
 
 use aws_sdk_scheduler::types::{ActionAfterCompletion, FlexibleTimeWindowMode, ScheduleState};
@@ -14,8 +12,8 @@ use batchmsg_aws::scheduler::{
 use batchmsg_core::batch::{BatchId, Wave};
 use batchmsg_core::delivery::WaveStatus;
 use batchmsg_core::ports::WaveScheduler;
+use batchmsg_moto::Moto;
 use chrono::{DateTime, NaiveDateTime, TimeDelta, TimeZone, Utc};
-use support::Moto;
 
 const GROUP: &str = "batchmsg-waves";
 const FUNCTION: &str = "arn:aws:lambda:eu-west-2:123456789012:function:batchmsg-wave";

@@ -2,8 +2,6 @@
 //! check), and against a tiny fake SNS for the answers moto never gives
 //! (throttling; proof that a 5xx is not sent again).
 
-mod support;
-
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
@@ -17,8 +15,8 @@ use batchmsg_aws::sns::{SnsSmsSender, THROTTLE_ATTEMPTS, classify, client_config
 use batchmsg_core::batch::{BatchId, Recipient};
 use batchmsg_core::ports::{PublishError, PublishedLookup, SmsSender};
 use batchmsg_core::sms::Encoding;
+use batchmsg_moto::Moto;
 use chrono::{TimeDelta, Utc};
-use support::Moto;
 
 fn recipient(seq: u32, mobile: &str, body: &str) -> Recipient {
     Recipient {

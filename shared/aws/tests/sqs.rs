@@ -1,8 +1,6 @@
 //! The send queue against moto's SQS: jobs go out 25 recipients a message
 //! and ten messages a request, and come back as [`SendJob`]s.
 
-mod support;
-
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -14,7 +12,7 @@ use aws_sdk_sqs::error::BoxError;
 use batchmsg_aws::sqs::{BATCH_ENTRIES, JOB_SEQS, SendJob, SqsSendQueue};
 use batchmsg_core::batch::{BatchId, Seq};
 use batchmsg_core::ports::SendQueue;
-use support::Moto;
+use batchmsg_moto::Moto;
 
 /// Counts the SendMessageBatch requests a client makes (every HTTP attempt).
 #[derive(Clone, Debug, Default)]

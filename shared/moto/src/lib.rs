@@ -3,8 +3,6 @@
 //! [`Moto::connect`]). moto's reset is global, so the tests of a binary take
 //! turns: [`Moto::connect`] holds a lock until the test ends.
 
-#![allow(dead_code)]
-
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_dynamodb::config::Credentials;
 use tokio::sync::{Mutex, MutexGuard};
