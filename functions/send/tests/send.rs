@@ -1,0 +1,373 @@
+//! The send function against moto (DynamoDB and SNS through the real SDK
+//! clients), called in-process with SQS events of the shape Lambda receives
+//! (`tests/fixtures/sqs-event.json`, the body replaced per test). Every test
+//! counts the texts SNS took.
+
+use std::collections::HashSet;
+use std::num::NonZeroU64;
+use std::sync::Mutex;
+use std::time::Instant;
+
+use aws_lambda_events::event::sqs::SqsEvent;
+use batchmsg_aws::dynamo::{DynamoRepos, create_table};
+use batchmsg_aws::sns::{SnsSmsSender, client_config};
+use batchmsg_aws::sqs::SendJob;
+use batchmsg_core::batch::{Batch, BatchId, Recipient, Seq, Wave};
+use batchmsg_core::delivery::{BatchEvent, BatchStatus, RecipientStatus};
+use batchmsg_core::ports::{
+    BatchRepo, PortResult, PublishError, Published, PublishedLookup, RecipientRepo, SendQueue,
+    SmsSender, SystemClock, WaveScheduler,
+};
+use batchmsg_core::sending::{Release, release_wave, schedule_batch};
+use batchmsg_core::sms::Encoding;
+use batchmsg_core::waves::{Interval, Schedule, plan_waves};
+use batchmsg_moto::Moto;
+use batchmsg_send::{PerInstanceLimiter, SendError, Sending, handle};
+use chrono::{TimeDelta, TimeZone, Utc};
+use serde_json::{Value, json};
+
+const TABLE: &str = "batchmsg-test";
+const BATCH: &str = "20261125-090000-0001";
+
+struct NoSchedules;
+
+impl WaveScheduler for NoSchedules {
+    async fn schedule(&self, _: &BatchId, _: &[Wave]) -> PortResult<()> {
+        Ok(())
+    }
+
+    async fn unschedule(&self, _: &BatchId, _: &[u32]) -> PortResult<()> {
+        Ok(())
+    }
+}
+
+/// Keeps what a release queues, for the test to hand on as jobs.
+#[derive(Default)]
+struct Jobs(Mutex<Vec<Seq>>);
+
+impl SendQueue for Jobs {
+    async fn enqueue(&self, _: &BatchId, seqs: &[Seq]) -> PortResult<()> {
+        self.0.lock().unwrap().extend_from_slice(seqs);
+        Ok(())
+    }
+}
+
+/// SNS, except that each of `throttle` is throttled once.
+struct ThrottleOnce {
+    inner: SnsSmsSender,
+    throttle: Mutex<HashSet<Seq>>,
+}
+
+impl SmsSender for ThrottleOnce {
+    async fn publish(&self, batch: &BatchId, r: &Recipient) -> Result<Published, PublishError> {
+        if self.throttle.lock().unwrap().remove(&r.seq) {
+            return Err(PublishError::Throttled);
+        }
+        self.inner.publish(batch, r).await
+    }
+
+    async fn lookup(&self, batch: &BatchId, seqs: &[Seq]) -> PortResult<PublishedLookup> {
+        self.inner.lookup(batch, seqs).await
+    }
+}
+
+fn recipient(seq: Seq) -> Recipient {
+    Recipient {
+        seq,
+        row: u64::from(seq) + 2,
+        nhs_number: format!("{}", 9_990_000_000u64 + u64::from(seq)),
+        mobile: format!("+447700900{seq:03}"),
+        body: format!("Hello patient {seq}, your appointment is tomorrow."),
+        encoding: Encoding::Gsm7,
+        fragments: 1,
+    }
+}
+
+fn sns(moto: &Moto) -> SnsSmsSender {
+    SnsSmsSender::new(
+        aws_sdk_sns::Client::from_conf(client_config(&moto.sdk)),
+        Some("NHSClinic".parse().unwrap()),
+    )
+}
+
+/// Fast enough not to slow the tests; the pacing is unit-tested.
+fn limiter() -> PerInstanceLimiter {
+    PerInstanceLimiter::new(1_000.0, 2).unwrap()
+}
+
+struct Setup {
+    moto: Moto,
+    repos: DynamoRepos,
+    batch: BatchId,
+}
+
+impl Setup {
+    fn sending(&self) -> Sending<DynamoRepos, SnsSmsSender, PerInstanceLimiter, SystemClock> {
+        Sending {
+            repos: self.repos.clone(),
+            sender: sns(&self.moto),
+            limiter: limiter(),
+            clock: SystemClock,
+        }
+    }
+
+    fn texts(&self) -> usize {
+        self.moto.sms_sent().len()
+    }
+
+    async fn statuses(&self) -> Vec<RecipientStatus> {
+        self.repos
+            .records(&self.batch)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| r.status)
+            .collect()
+    }
+}
+
+/// A reset moto with the table, and a batch of 10 recipients in waves of 4,
+/// 4 and 2 whose first `released` waves have been released.
+async fn setup(released: u32) -> Setup {
+    let moto = Moto::connect().await;
+    let dynamo = aws_sdk_dynamodb::Client::new(&moto.sdk);
+    create_table(&dynamo, TABLE)
+        .await
+        .expect("creates the table");
+    let repos = DynamoRepos::new(dynamo, TABLE);
+    let batch: BatchId = BATCH.parse().unwrap();
+    let t0 = Utc.with_ymd_and_hms(2026, 11, 25, 9, 0, 0).unwrap();
+    let recipients: Vec<Recipient> = (0..10).map(recipient).collect();
+    repos.insert_recipients(&batch, &recipients).await.unwrap();
+    assert!(
+        repos
+            .create_batch(&Batch {
+                id: batch.clone(),
+                status: BatchStatus::Validated,
+                created_at: t0,
+                list_name: "clinic.csv".to_owned(),
+                message: "Hello, your appointment is tomorrow.".to_owned(),
+                rows: 10,
+                accepted: 10,
+                not_accepted: 0,
+            })
+            .await
+            .unwrap()
+    );
+    let plan = plan_waves(
+        10,
+        &Schedule::Stagger {
+            per_wave: NonZeroU64::new(4).unwrap(),
+            every: Interval::Elapsed(TimeDelta::hours(1)),
+            start: None,
+        },
+        None,
+        t0,
+    )
+    .unwrap();
+    schedule_batch(&repos, &repos, &NoSchedules, &batch, &plan)
+        .await
+        .unwrap();
+    let jobs = Jobs::default();
+    for wave in 1..=released {
+        let release = release_wave(&repos, &repos, &repos, &jobs, &batch, wave)
+            .await
+            .unwrap();
+        assert!(matches!(release, Release::Queued(_)), "{release:?}");
+    }
+    Setup { moto, repos, batch }
+}
+
+fn job(seqs: std::ops::Range<Seq>) -> String {
+    SendJob {
+        batch: BATCH.parse().unwrap(),
+        seqs: seqs.collect(),
+    }
+    .body()
+}
+
+/// An SQS event as Lambda receives it, one record per (messageId, body),
+/// each a copy of the fixture's record.
+fn sqs_event(messages: &[(&str, &str)]) -> SqsEvent {
+    let fixture: Value = serde_json::from_str(include_str!("fixtures/sqs-event.json")).unwrap();
+    let template = &fixture["Records"][0];
+    let records: Vec<Value> = messages
+        .iter()
+        .map(|(id, body)| {
+            let mut record = template.clone();
+            record["messageId"] = json!(id);
+            record["body"] = json!(body);
+            record
+        })
+        .collect();
+    serde_json::from_value(json!({ "Records": records })).expect("an SQS event")
+}
+
+fn failures(response: &aws_lambda_events::event::sqs::SqsBatchResponse) -> Vec<&str> {
+    response
+        .batch_item_failures
+        .iter()
+        .map(|f| f.item_identifier.as_str())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_job_sends_exactly_its_queued_recipients() {
+    let setup = setup(1).await;
+    let started = Instant::now();
+    let response = handle(&setup.sending(), sqs_event(&[("m-1", &job(0..4))]))
+        .await
+        .unwrap();
+    eprintln!("4 texts sent in {:?}", started.elapsed());
+    assert!(failures(&response).is_empty());
+    let mut numbers: Vec<String> = setup.moto.sms_sent().into_iter().map(|t| t.1).collect();
+    numbers.sort();
+    assert_eq!(
+        numbers,
+        [
+            "+447700900000",
+            "+447700900001",
+            "+447700900002",
+            "+447700900003"
+        ]
+    );
+    use RecipientStatus::*;
+    assert_eq!(
+        setup.statuses().await,
+        [
+            Sent, Sent, Sent, Sent, Queued, Queued, Queued, Queued, Queued, Queued
+        ]
+    );
+    // The response is what Lambda expects back.
+    assert_eq!(
+        serde_json::to_value(&response).unwrap(),
+        json!({"batchItemFailures": []})
+    );
+}
+
+#[tokio::test]
+async fn a_job_delivered_twice_sends_nothing_more() {
+    let setup = setup(1).await;
+    let sending = setup.sending();
+    let body = job(0..4);
+    // Twice in one batch, then again in another.
+    let response = handle(&sending, sqs_event(&[("m-1", &body), ("m-1b", &body)]))
+        .await
+        .unwrap();
+    assert!(failures(&response).is_empty());
+    let response = handle(&sending, sqs_event(&[("m-1", &body)]))
+        .await
+        .unwrap();
+    assert!(failures(&response).is_empty());
+    assert_eq!(setup.texts(), 4);
+}
+
+#[tokio::test]
+async fn a_job_for_a_cancelled_batch_sends_nothing_and_cancels_its_recipients() {
+    let setup = setup(1).await;
+    // The batch is cancelled but its recipients are still queued: a job
+    // arriving between the two steps of a cancel, or a throttled job
+    // coming back after it.
+    assert!(
+        setup
+            .repos
+            .batch_event(&setup.batch, BatchEvent::Cancel)
+            .await
+            .unwrap()
+    );
+    let response = handle(&setup.sending(), sqs_event(&[("m-1", &job(0..4))]))
+        .await
+        .unwrap();
+    assert!(failures(&response).is_empty());
+    assert_eq!(setup.texts(), 0);
+    use RecipientStatus::*;
+    assert_eq!(
+        setup.statuses().await[..5],
+        [Cancelled, Cancelled, Cancelled, Cancelled, Queued]
+    );
+}
+
+#[tokio::test]
+async fn a_malformed_job_is_dropped_not_delivered_again() {
+    let setup = setup(1).await;
+    let unknown_batch = SendJob {
+        batch: "20261125-090000-9999".parse().unwrap(),
+        seqs: vec![0, 1],
+    }
+    .body();
+    let event = sqs_event(&[
+        ("bad-json", "07700900123 not json"),
+        (
+            "bad-shape",
+            r#"{"batch":"20261125-090000-0001","seqs":["07700900123"]}"#,
+        ),
+        ("no-seqs", r#"{"batch":"20261125-090000-0001","seqs":[]}"#),
+        ("too-many", &job(0..26)),
+        ("empty", ""),
+        ("no-such-batch", &unknown_batch),
+        ("good", &job(0..4)),
+    ]);
+    let response = handle(&setup.sending(), event).await.unwrap();
+    assert!(failures(&response).is_empty(), "{response:?}");
+    assert_eq!(setup.texts(), 4);
+}
+
+#[tokio::test]
+async fn a_throttled_job_is_reported_for_delivery_again() {
+    let setup = setup(2).await;
+    let sending = Sending {
+        repos: setup.repos.clone(),
+        sender: ThrottleOnce {
+            inner: sns(&setup.moto),
+            throttle: Mutex::new(HashSet::from([2])),
+        },
+        limiter: limiter(),
+        clock: SystemClock,
+    };
+    let (a, b) = (job(0..4), job(4..8));
+    let response = handle(&sending, sqs_event(&[("m-a", &a), ("m-b", &b)]))
+        .await
+        .unwrap();
+    // 0 and 1 went, 2 was throttled and 3 not tried: both back to queued.
+    assert_eq!(failures(&response), ["m-a"]);
+    assert_eq!(setup.texts(), 6);
+    use RecipientStatus::{Queued, Sent};
+    assert_eq!(
+        setup.statuses().await[..8],
+        [Sent, Sent, Queued, Queued, Sent, Sent, Sent, Sent]
+    );
+    assert_eq!(
+        serde_json::to_value(&response).unwrap(),
+        json!({"batchItemFailures": [{"itemIdentifier": "m-a"}]})
+    );
+    // SQS delivers it again: the rest go, the sent ones are skipped.
+    let response = handle(&sending, sqs_event(&[("m-a", &a)])).await.unwrap();
+    assert!(failures(&response).is_empty());
+    assert_eq!(setup.texts(), 8);
+}
+
+#[tokio::test]
+async fn a_job_that_fails_on_dynamodb_is_reported_for_delivery_again() {
+    let setup = setup(1).await;
+    let broken = DynamoRepos::new(setup.repos.client().clone(), "no-such-table");
+    let sending = Sending {
+        repos: broken,
+        sender: sns(&setup.moto),
+        limiter: limiter(),
+        clock: SystemClock,
+    };
+    let response = handle(
+        &sending,
+        sqs_event(&[("m-1", &job(0..4)), ("m-2", &job(4..8))]),
+    )
+    .await
+    .unwrap();
+    assert_eq!(failures(&response), ["m-1", "m-2"]);
+    // A record to deliver again with no messageId fails the whole batch.
+    let mut event = sqs_event(&[("m-1", &job(0..4))]);
+    event.records[0].message_id = None;
+    let error = handle(&sending, event).await.unwrap_err();
+    assert!(matches!(error, SendError::NoMessageId(1)), "{error:?}");
+    assert_eq!(setup.texts(), 0);
+    assert_eq!(setup.statuses().await, [RecipientStatus::Queued; 10]);
+}
