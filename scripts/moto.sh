@@ -8,14 +8,28 @@
 #   bash scripts/moto.sh       the same, in the foreground, until Ctrl-C
 MOTO_VERSION=5.2.5
 moto_venv=${MOTO_VENV:-target/moto-venv}
-if [ ! -x "$moto_venv/bin/moto_server" ]; then
+# A venv where python3 has one; otherwise (Debian without python3-venv) a
+# plain folder of packages on PYTHONPATH.
+if [ -x "$moto_venv/bin/moto_server" ]; then
+  moto_server=("$moto_venv/bin/moto_server")
+elif [ -f "$moto_venv/packages/moto/server.py" ]; then
+  moto_server=(env "PYTHONPATH=$moto_venv/packages" python3 -m moto.server)
+else
   echo "--- installing moto[server]==$MOTO_VERSION into $moto_venv" >&2
-  python3 -m venv "$moto_venv"
-  "$moto_venv/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION"
+  rm -rf "$moto_venv"
+  if python3 -m venv "$moto_venv" >/dev/null 2>&1; then
+    "$moto_venv/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION"
+    moto_server=("$moto_venv/bin/moto_server")
+  else
+    rm -rf "$moto_venv"
+    python3 -m pip install --quiet --disable-pip-version-check \
+      --target "$moto_venv/packages" "moto[server]==$MOTO_VERSION"
+    moto_server=(env "PYTHONPATH=$moto_venv/packages" python3 -m moto.server)
+  fi
 fi
 moto_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 mkdir -p target
-"$moto_venv/bin/moto_server" -H 127.0.0.1 -p "$moto_port" >target/moto.log 2>&1 &
+"${moto_server[@]}" -H 127.0.0.1 -p "$moto_port" >target/moto.log 2>&1 &
 moto_pid=$!
 export BATCHMSG_TEST_MOTO="http://127.0.0.1:$moto_port"
 python3 - "$BATCHMSG_TEST_MOTO" <<'PY'
