@@ -175,6 +175,11 @@ pub enum WaveEvent {
 }
 
 impl WaveStatus {
+    /// Nothing more will be released from this wave.
+    pub fn is_final(self) -> bool {
+        matches!(self, WaveStatus::Released | WaveStatus::Cancelled)
+    }
+
     /// The states `event` may move a wave from.
     pub fn sources(event: WaveEvent) -> Vec<WaveStatus> {
         Self::ALL

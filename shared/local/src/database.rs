@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
+use batchmsg_core::ports::{PortError, PortResult};
 use rusqlite::Connection;
 
 pub const DATABASE_FILE: &str = "batchmsg.sqlite3";
@@ -150,6 +151,30 @@ impl Database {
         Ok(Self {
             connection: Mutex::new(connection),
         })
+    }
+
+    /// Runs `sql`, bound by `bind`, once for each of `items` in one
+    /// transaction; how many rows it changed in all.
+    pub(crate) fn each_in_transaction<T>(
+        &self,
+        sql: &str,
+        items: &[T],
+        mut bind: impl FnMut(&mut rusqlite::Statement<'_>, &T) -> rusqlite::Result<usize>,
+    ) -> PortResult<usize> {
+        if items.is_empty() {
+            return Ok(0);
+        }
+        let mut connection = self.connection();
+        let transaction = connection.transaction().map_err(PortError::new)?;
+        let mut changed = 0;
+        {
+            let mut statement = transaction.prepare_cached(sql).map_err(PortError::new)?;
+            for item in items {
+                changed += bind(&mut statement, item).map_err(PortError::new)?;
+            }
+        }
+        transaction.commit().map_err(PortError::new)?;
+        Ok(changed)
     }
 
     pub(crate) fn connection(&self) -> MutexGuard<'_, Connection> {

@@ -19,22 +19,12 @@ pub struct Job {
 
 impl Database {
     fn enqueue_at(&self, batch: &BatchId, seqs: &[Seq], at: i64) -> PortResult<()> {
-        if seqs.is_empty() {
-            return Ok(());
-        }
-        let mut connection = self.connection();
-        let transaction = connection.transaction().map_err(PortError::new)?;
-        {
-            let mut statement = transaction
-                .prepare_cached("INSERT INTO queue (batch, seq, available_at) VALUES (?1, ?2, ?3)")
-                .map_err(PortError::new)?;
-            for seq in seqs {
-                statement
-                    .execute(params![batch.as_str(), seq, at])
-                    .map_err(PortError::new)?;
-            }
-        }
-        transaction.commit().map_err(PortError::new)
+        self.each_in_transaction(
+            "INSERT INTO queue (batch, seq, available_at) VALUES (?1, ?2, ?3)",
+            seqs,
+            |statement, seq| statement.execute(params![batch.as_str(), seq, at]),
+        )?;
+        Ok(())
     }
 
     /// Queues jobs that may not be taken before `at` (after throttling).
@@ -81,17 +71,10 @@ impl Database {
 
     /// The jobs are handled: remove them.
     pub fn acknowledge(&self, jobs: &[Job]) -> PortResult<()> {
-        let mut connection = self.connection();
-        let transaction = connection.transaction().map_err(PortError::new)?;
-        {
-            let mut statement = transaction
-                .prepare_cached("DELETE FROM queue WHERE id = ?1")
-                .map_err(PortError::new)?;
-            for job in jobs {
-                statement.execute([job.id]).map_err(PortError::new)?;
-            }
-        }
-        transaction.commit().map_err(PortError::new)
+        self.each_in_transaction("DELETE FROM queue WHERE id = ?1", jobs, |statement, job| {
+            statement.execute([job.id])
+        })?;
+        Ok(())
     }
 
     /// Hands out again every job of `batch` taken by a sender that stopped.

@@ -45,45 +45,17 @@ fn status_from(row: &Row<'_>, i: usize) -> rusqlite::Result<RecipientStatus> {
     status.parse().map_err(|e| conversion(i, e))
 }
 
-impl Database {
-    /// Runs `update` (parameters: batch, seq, then `extra`) for each of
-    /// `items` in one transaction; how many rows it changed.
-    fn update_each<T>(
-        &self,
-        sql: &str,
-        batch: &BatchId,
-        items: &[T],
-        mut bind: impl FnMut(&mut rusqlite::Statement<'_>, &str, &T) -> rusqlite::Result<usize>,
-    ) -> PortResult<usize> {
-        if items.is_empty() {
-            return Ok(0);
-        }
-        let mut connection = self.connection();
-        let transaction = connection.transaction().map_err(PortError::new)?;
-        let mut changed = 0;
-        {
-            let mut statement = transaction.prepare_cached(sql).map_err(PortError::new)?;
-            for item in items {
-                changed += bind(&mut statement, batch.as_str(), item).map_err(PortError::new)?;
-            }
-        }
-        transaction.commit().map_err(PortError::new)?;
-        Ok(changed)
-    }
-}
-
 impl RecipientRepo for Database {
     async fn insert_recipients(&self, batch: &BatchId, recipients: &[Recipient]) -> PortResult<()> {
-        self.update_each(
+        self.each_in_transaction(
             "INSERT INTO recipients
                  (batch, seq, row, nhs_number, mobile, body, encoding, fragments, status)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'queued')
              ON CONFLICT (batch, seq) DO NOTHING",
-            batch,
             recipients,
-            |statement, batch, r| {
+            |statement, r| {
                 statement.execute(params![
-                    batch,
+                    batch.as_str(),
                     r.seq,
                     r.row,
                     r.nhs_number,
@@ -129,8 +101,8 @@ impl RecipientRepo for Database {
         );
         let at = to_millis(at);
         let mut claimed = Vec::with_capacity(seqs.len());
-        self.update_each(&sql, batch, seqs, |statement, batch, seq| {
-            let mut rows = statement.query(params![batch, seq, at])?;
+        self.each_in_transaction(&sql, seqs, |statement, seq| {
+            let mut rows = statement.query(params![batch.as_str(), seq, at])?;
             match rows.next()? {
                 Some(row) => {
                     claimed.push(recipient_from(row)?);
@@ -149,8 +121,13 @@ impl RecipientRepo for Database {
              WHERE batch = ?1 AND seq = ?2 AND status IN {}",
             m.new_status, m.sources
         );
-        self.update_each(&sql, batch, published, |statement, batch, p| {
-            statement.execute(params![batch, p.seq, p.provider_id, to_millis(p.at)])
+        self.each_in_transaction(&sql, published, |statement, p| {
+            statement.execute(params![
+                batch.as_str(),
+                p.seq,
+                p.provider_id,
+                to_millis(p.at)
+            ])
         })?;
         Ok(())
     }
@@ -162,8 +139,8 @@ impl RecipientRepo for Database {
              WHERE batch = ?1 AND seq = ?2 AND status IN {}",
             m.new_status, m.sources
         );
-        self.update_each(&sql, batch, seqs, |statement, batch, seq| {
-            statement.execute(params![batch, seq])
+        self.each_in_transaction(&sql, seqs, |statement, seq| {
+            statement.execute(params![batch.as_str(), seq])
         })?;
         Ok(())
     }
@@ -181,8 +158,8 @@ impl RecipientRepo for Database {
             m.new_status, m.sources
         );
         let at = to_millis(at);
-        self.update_each(&sql, batch, failed, |statement, batch, (seq, reason)| {
-            statement.execute(params![batch, seq, reason, at])
+        self.each_in_transaction(&sql, failed, |statement, (seq, reason)| {
+            statement.execute(params![batch.as_str(), seq, reason, at])
         })?;
         Ok(())
     }
@@ -253,8 +230,8 @@ impl RecipientRepo for Database {
             m.new_status, m.sources
         );
         let at = to_millis(at);
-        let changed = self.update_each(&sql, batch, seqs, |statement, batch, seq| {
-            statement.execute(params![batch, seq, CANCELLED_REASON, at])
+        let changed = self.each_in_transaction(&sql, seqs, |statement, seq| {
+            statement.execute(params![batch.as_str(), seq, CANCELLED_REASON, at])
         })?;
         Ok(changed as u64)
     }

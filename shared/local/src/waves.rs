@@ -22,29 +22,22 @@ pub struct DueWave {
 
 impl WaveRepo for Database {
     async fn insert_waves(&self, batch: &BatchId, waves: &[Wave]) -> PortResult<()> {
-        let mut connection = self.connection();
-        let transaction = connection.transaction().map_err(PortError::new)?;
-        {
-            let mut statement = transaction
-                .prepare_cached(
-                    "INSERT INTO waves (batch, number, first, size, due, status)
-                     VALUES (?1, ?2, ?3, ?4, ?5, 'pending')
-                     ON CONFLICT (batch, number) DO NOTHING",
-                )
-                .map_err(PortError::new)?;
-            for w in waves {
-                statement
-                    .execute(params![
-                        batch.as_str(),
-                        w.number,
-                        w.first,
-                        w.size,
-                        to_millis(w.due)
-                    ])
-                    .map_err(PortError::new)?;
-            }
-        }
-        transaction.commit().map_err(PortError::new)
+        self.each_in_transaction(
+            "INSERT INTO waves (batch, number, first, size, due, status)
+             VALUES (?1, ?2, ?3, ?4, ?5, 'pending')
+             ON CONFLICT (batch, number) DO NOTHING",
+            waves,
+            |statement, w| {
+                statement.execute(params![
+                    batch.as_str(),
+                    w.number,
+                    w.first,
+                    w.size,
+                    to_millis(w.due)
+                ])
+            },
+        )?;
+        Ok(())
     }
 
     async fn waves(&self, batch: &BatchId) -> PortResult<Vec<Wave>> {
@@ -94,38 +87,22 @@ impl WaveRepo for Database {
 
 impl WaveScheduler for Database {
     async fn schedule(&self, batch: &BatchId, waves: &[Wave]) -> PortResult<()> {
-        let mut connection = self.connection();
-        let transaction = connection.transaction().map_err(PortError::new)?;
-        {
-            let mut statement = transaction
-                .prepare_cached(
-                    "INSERT INTO schedules (batch, wave, due) VALUES (?1, ?2, ?3)
-                     ON CONFLICT (batch, wave) DO NOTHING",
-                )
-                .map_err(PortError::new)?;
-            for w in waves {
-                statement
-                    .execute(params![batch.as_str(), w.number, to_millis(w.due)])
-                    .map_err(PortError::new)?;
-            }
-        }
-        transaction.commit().map_err(PortError::new)
+        self.each_in_transaction(
+            "INSERT INTO schedules (batch, wave, due) VALUES (?1, ?2, ?3)
+             ON CONFLICT (batch, wave) DO NOTHING",
+            waves,
+            |statement, w| statement.execute(params![batch.as_str(), w.number, to_millis(w.due)]),
+        )?;
+        Ok(())
     }
 
     async fn unschedule(&self, batch: &BatchId, waves: &[u32]) -> PortResult<()> {
-        let mut connection = self.connection();
-        let transaction = connection.transaction().map_err(PortError::new)?;
-        {
-            let mut statement = transaction
-                .prepare_cached("DELETE FROM schedules WHERE batch = ?1 AND wave = ?2")
-                .map_err(PortError::new)?;
-            for wave in waves {
-                statement
-                    .execute(params![batch.as_str(), wave])
-                    .map_err(PortError::new)?;
-            }
-        }
-        transaction.commit().map_err(PortError::new)
+        self.each_in_transaction(
+            "DELETE FROM schedules WHERE batch = ?1 AND wave = ?2",
+            waves,
+            |statement, wave| statement.execute(params![batch.as_str(), wave]),
+        )?;
+        Ok(())
     }
 }
 

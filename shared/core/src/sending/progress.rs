@@ -1,6 +1,6 @@
 use super::SendingError;
 use crate::batch::{Batch, BatchId, StatusCounts, Wave};
-use crate::delivery::{BatchEvent, BatchStatus, WaveStatus};
+use crate::delivery::{BatchEvent, BatchStatus};
 use crate::ports::{BatchRepo, RecipientRepo, WaveRepo};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -20,11 +20,7 @@ pub struct BatchProgress {
 impl BatchProgress {
     /// Nothing left to send, now or later.
     pub fn nothing_left_to_send(&self) -> bool {
-        self.counts.waiting() == 0
-            && self
-                .waves
-                .iter()
-                .all(|w| matches!(w.wave.status, WaveStatus::Released | WaveStatus::Cancelled))
+        self.counts.waiting() == 0 && self.waves.iter().all(|w| w.wave.status.is_final())
     }
 }
 
@@ -66,11 +62,7 @@ pub async fn finish_if_done(
     if batch.status != BatchStatus::Sending {
         return Ok(false);
     }
-    let all_out = waves
-        .waves(id)
-        .await?
-        .iter()
-        .all(|w| matches!(w.status, WaveStatus::Released | WaveStatus::Cancelled));
+    let all_out = waves.waves(id).await?.iter().all(|w| w.status.is_final());
     if !all_out || recipients.counts(id, None).await?.waiting() > 0 {
         return Ok(false);
     }
