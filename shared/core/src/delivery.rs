@@ -73,6 +73,7 @@ states!(WaveStatus, "a wave" {
 });
 
 states!(BatchStatus, "a batch" {
+    AwaitingUpload => "awaiting-upload",
     Validated => "validated",
     Scheduled => "scheduled",
     Sending => "sending",
@@ -211,6 +212,8 @@ impl WaveStatus {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum BatchEvent {
+    /// Its uploaded list is validated and its recipients stored.
+    Validate,
     /// Its waves are planned and stored.
     Schedule,
     /// Its first wave is released.
@@ -234,14 +237,18 @@ impl BatchStatus {
         use BatchEvent as E;
         use BatchStatus as S;
         match (self, event) {
+            (S::AwaitingUpload, E::Validate) => Ok(S::Validated),
             (S::Validated, E::Schedule) => Ok(S::Scheduled),
             (S::Scheduled, E::StartSending) => Ok(S::Sending),
             (S::Sending, E::Complete) => Ok(S::Completed),
-            (S::Validated | S::Scheduled | S::Sending, E::Cancel) => Ok(S::Cancelled),
+            (S::AwaitingUpload | S::Validated | S::Scheduled | S::Sending, E::Cancel) => {
+                Ok(S::Cancelled)
+            }
             _ => Err(IllegalTransition {
                 what: Self::WHAT,
                 from: self.as_str(),
                 event: match event {
+                    E::Validate => "validation",
                     E::Schedule => "schedule",
                     E::StartSending => "start of sending",
                     E::Complete => "completion",
@@ -305,10 +312,15 @@ mod tests {
         assert_eq!(
             BatchStatus::sources(BatchEvent::Cancel),
             vec![
+                BatchStatus::AwaitingUpload,
                 BatchStatus::Validated,
                 BatchStatus::Scheduled,
                 BatchStatus::Sending
             ]
+        );
+        assert_eq!(
+            BatchStatus::sources(BatchEvent::Validate),
+            vec![BatchStatus::AwaitingUpload]
         );
         assert_eq!(
             WaveStatus::sources(WaveEvent::StartRelease),

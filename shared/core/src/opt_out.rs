@@ -59,6 +59,18 @@ impl OptOutList {
         Ok(list)
     }
 
+    /// Adds a number in any accepted shape (the provider's are E.164);
+    /// `false` if it is not a UK mobile, which no list row can match.
+    pub fn add_mobile(&mut self, number: &str) -> bool {
+        match UkMobile::parse(number) {
+            Ok(mobile) => {
+                self.mobiles.insert(mobile.national_number());
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
     pub fn contains_nhs_number(&self, nhs: NhsNumber) -> bool {
         self.nhs_numbers.contains(&nhs.as_u64())
     }

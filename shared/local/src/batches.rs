@@ -2,7 +2,7 @@
 
 use batchmsg_core::batch::{Batch, BatchId};
 use batchmsg_core::delivery::{BatchEvent, BatchStatus};
-use batchmsg_core::ports::{BatchRepo, PortError, PortResult};
+use batchmsg_core::ports::{BatchRepo, ListCounts, PortError, PortResult};
 use rusqlite::{OptionalExtension, Row, params};
 
 use crate::Database;
@@ -87,6 +87,27 @@ impl BatchRepo for Database {
                     m.new_status, m.sources
                 ),
                 [id.as_str()],
+            )
+            .map_err(PortError::new)?;
+        Ok(moved == 1)
+    }
+
+    async fn mark_validated(&self, id: &BatchId, counts: ListCounts) -> PortResult<bool> {
+        let m = moves_for!(BatchStatus, BatchEvent::Validate);
+        let moved = self
+            .connection()
+            .execute(
+                &format!(
+                    "UPDATE batches SET status = {}, rows = ?2, accepted = ?3, not_accepted = ?4
+                     WHERE id = ?1 AND status IN {}",
+                    m.new_status, m.sources
+                ),
+                params![
+                    id.as_str(),
+                    counts.rows,
+                    counts.accepted,
+                    counts.not_accepted
+                ],
             )
             .map_err(PortError::new)?;
         Ok(moved == 1)

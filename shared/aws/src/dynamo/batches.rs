@@ -4,7 +4,7 @@ use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::AttributeValue;
 use batchmsg_core::batch::{Batch, BatchId};
 use batchmsg_core::delivery::BatchEvent;
-use batchmsg_core::ports::{BatchRepo, PortResult};
+use batchmsg_core::ports::{BatchRepo, ListCounts, PortResult};
 
 use super::item::{Item, Read, n, s};
 use super::keys::{
@@ -106,6 +106,18 @@ impl BatchRepo for DynamoRepos {
             return Ok(false);
         };
         let change = Change::new(key(batch_pk(id), BATCH_SK), &m);
+        Ok(self.update(&change, false).await?.happened())
+    }
+
+    /// One conditional UpdateItem that sets the counts with the status.
+    async fn mark_validated(&self, id: &BatchId, counts: ListCounts) -> PortResult<bool> {
+        let Some(m) = Move::batch(BatchEvent::Validate)? else {
+            return Ok(false);
+        };
+        let change = Change::new(key(batch_pk(id), BATCH_SK), &m)
+            .set(attr::ROWS, n(counts.rows))
+            .set(attr::ACCEPTED, n(counts.accepted))
+            .set(attr::NOT_ACCEPTED, n(counts.not_accepted));
         Ok(self.update(&change, false).await?.happened())
     }
 }

@@ -7,10 +7,12 @@
 
 mod sending;
 mod templates;
+mod uploads;
 
 pub use sending::{
-    BatchRepo, Clock, PortError, PortResult, PublishError, Published, PublishedLookup, RateLimiter,
-    Receipt, ReceiptApplied, ReceiptOutcome, RecipientRepo, SendQueue, SmsSender, SystemClock,
-    WaveRepo, WaveScheduler,
+    BatchRepo, Clock, ListCounts, PortError, PortResult, PublishError, Published, PublishedLookup,
+    RateLimiter, Receipt, ReceiptApplied, ReceiptOutcome, RecipientRepo, SendQueue, SmsSender,
+    SystemClock, WaveRepo, WaveScheduler,
 };
 pub use templates::{StoreError, StoredTemplate, TemplateStore};
+pub use uploads::{ObjectStore, OptedOutNumbers};

@@ -43,6 +43,22 @@ pub trait BatchRepo {
         id: &BatchId,
         event: BatchEvent,
     ) -> impl Future<Output = PortResult<bool>> + Send;
+
+    /// `awaiting-upload → validated`, storing the list's counts; whether it
+    /// moved.
+    fn mark_validated(
+        &self,
+        id: &BatchId,
+        counts: ListCounts,
+    ) -> impl Future<Output = PortResult<bool>> + Send;
+}
+
+/// What validation made of an uploaded list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ListCounts {
+    pub rows: u64,
+    pub accepted: u64,
+    pub not_accepted: u64,
 }
 
 /// A text the provider took.

@@ -12,6 +12,7 @@ mod schedule;
 mod send;
 #[cfg(test)]
 mod tests;
+mod upload;
 
 pub use cancel::{Cancelled, cancel_batch};
 pub use import::{IMPORT_CHUNK, RecipientRows};
@@ -21,6 +22,7 @@ pub use recover::{MAYBE_SENT, Recovered, STUCK_AFTER, recover_sending};
 pub use release::{Release, release_wave};
 pub use schedule::schedule_batch;
 pub use send::{RateUnit, SendOutcome, send_texts};
+pub use upload::{UploadError, UploadKeys, UploadOutcome, validate_upload};
 
 use crate::batch::BatchId;
 use crate::delivery::BatchStatus;

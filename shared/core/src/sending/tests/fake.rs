@@ -12,10 +12,11 @@ use crate::delivery::{
     BatchEvent, BatchStatus, IllegalTransition, RecipientEvent, RecipientStatus, WaveEvent,
     WaveStatus,
 };
+use crate::opt_out::OptOutList;
 use crate::ports::{
-    BatchRepo, Clock, PortError, PortResult, PublishError, Published, PublishedLookup, RateLimiter,
-    Receipt, ReceiptApplied, ReceiptOutcome, RecipientRepo, SendQueue, SmsSender, WaveRepo,
-    WaveScheduler,
+    BatchRepo, Clock, ListCounts, ObjectStore, OptedOutNumbers, PortError, PortResult,
+    PublishError, Published, PublishedLookup, RateLimiter, Receipt, ReceiptApplied, ReceiptOutcome,
+    RecipientRepo, SendQueue, SmsSender, WaveRepo, WaveScheduler,
 };
 use crate::sms::Encoding;
 
@@ -99,6 +100,13 @@ pub struct State {
     /// Applied to the batch just before the next `Schedule` event: another
     /// process getting there first.
     pub before_schedule: Option<BatchEvent>,
+
+    /// The object store: key → (bytes, content type).
+    pub objects: BTreeMap<String, (Vec<u8>, &'static str)>,
+    /// The numbers the provider will not text.
+    pub provider_opt_outs: Vec<String>,
+    /// Reading the object fails after this many bytes.
+    pub upload_breaks_after: Option<usize>,
 }
 
 pub struct Fake {
@@ -385,6 +393,24 @@ impl BatchRepo for Fake {
             BatchStatus::sources,
             BatchStatus::apply,
         ))
+    }
+
+    async fn mark_validated(&self, id: &BatchId, counts: ListCounts) -> PortResult<bool> {
+        let mut st = self.state();
+        let Some(batch) = st.batches.get_mut(id) else {
+            return Ok(false);
+        };
+        let validated = moved(
+            &mut batch.status,
+            BatchEvent::Validate,
+            BatchStatus::sources,
+            BatchStatus::apply,
+        );
+        if validated {
+            (batch.rows, batch.accepted, batch.not_accepted) =
+                (counts.rows, counts.accepted, counts.not_accepted);
+        }
+        Ok(validated)
     }
 }
 
@@ -724,5 +750,57 @@ impl RateLimiter for Fake {
 impl Clock for Fake {
     fn now(&self) -> DateTime<Utc> {
         self.state().now
+    }
+}
+
+impl ObjectStore for Fake {
+    type Staged = Vec<u8>;
+
+    async fn open(&self, key: &str) -> PortResult<Option<Box<dyn std::io::Read + Send>>> {
+        let st = self.state();
+        let Some((bytes, _)) = st.objects.get(key) else {
+            return Ok(None);
+        };
+        let whole = std::io::Cursor::new(bytes.clone());
+        Ok(Some(match st.upload_breaks_after {
+            None => Box::new(whole),
+            Some(n) => Box::new(std::io::Read::chain(
+                std::io::Read::take(whole, n as u64),
+                BrokenReader,
+            )),
+        }))
+    }
+
+    fn stage(&self) -> PortResult<Vec<u8>> {
+        Ok(Vec::new())
+    }
+
+    async fn put(&self, key: &str, staged: Vec<u8>, content_type: &'static str) -> PortResult<()> {
+        self.state()
+            .objects
+            .insert(key.to_owned(), (staged, content_type));
+        Ok(())
+    }
+}
+
+/// A connection that drops.
+struct BrokenReader;
+
+impl std::io::Read for BrokenReader {
+    fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
+        Err(std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "connection reset",
+        ))
+    }
+}
+
+impl OptedOutNumbers for Fake {
+    async fn opted_out(&self) -> PortResult<OptOutList> {
+        let mut list = OptOutList::default();
+        for number in &self.state().provider_opt_outs {
+            list.add_mobile(number);
+        }
+        Ok(list)
     }
 }

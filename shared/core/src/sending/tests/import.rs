@@ -17,7 +17,7 @@ use crate::validation::{
 };
 
 /// A valid NHS number in the 999 test range, a different one for each `i`.
-fn nhs(i: u32) -> String {
+pub(super) fn nhs(i: u32) -> String {
     assert!(i < 100_000);
     (0..10u32)
         .find_map(|last| {

@@ -1,0 +1,194 @@
+//! An uploaded list becomes a validated batch: every row accepted or not,
+//! recipients stored, the not-accepted list kept beside the upload.
+
+use std::io::Write;
+
+use chrono_tz::Europe::London;
+use tokio::sync::{mpsc, oneshot};
+
+use super::SendingError;
+use super::import::RecipientRows;
+use crate::batch::{BatchId, Recipient};
+use crate::delivery::{BatchEvent, BatchStatus};
+use crate::message::Template;
+use crate::opt_out::OptOutList;
+use crate::patient_list::{ListError, PatientList};
+use crate::ports::{
+    BatchRepo, Clock, ListCounts, ObjectStore, OptedOutNumbers, PortError, RecipientRepo,
+};
+use crate::report::CsvReports;
+use crate::validation::{Summary, ValidationError, ValidationOptions, validate_list};
+
+/// Where the upload is and where its reports go.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UploadKeys {
+    pub upload: String,
+    pub not_accepted: String,
+    /// Why the list could not be read at all, for whoever uploaded it.
+    pub problem: String,
+}
+
+#[derive(Debug)]
+pub enum UploadOutcome {
+    Validated(Summary),
+    /// The batch had already left `awaiting-upload`: a repeated event, or an
+    /// upload after validation. Nothing changed.
+    AlreadyDone(BatchStatus),
+    /// The file is not a list we can read (no header, a missing column, a
+    /// placeholder the file lacks…). The reason, which quotes no cell, is
+    /// stored at [`UploadKeys::problem`]. The batch waits for a new upload,
+    /// unless rows were stored before the problem showed (a quote never
+    /// closed), when it is cancelled.
+    Refused(String),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum UploadError {
+    #[error(transparent)]
+    Sending(#[from] SendingError),
+    #[error("there is no upload at {0}: it was removed before it could be validated")]
+    Missing(String),
+    #[error("the upload could not be read to the end ({0}); validating it again is safe")]
+    Interrupted(std::io::Error),
+}
+
+impl From<PortError> for UploadError {
+    fn from(e: PortError) -> Self {
+        UploadError::Sending(e.into())
+    }
+}
+
+/// Validates the list uploaded for a batch `awaiting-upload`, storing its
+/// recipients and not-accepted list, then marks it `validated` with its
+/// counts. Safe to repeat: recipients already stored are left alone, the
+/// report is written whole each time, and a batch past `awaiting-upload` is
+/// not touched.
+///
+/// The list is read and checked on a thread of its own while recipients are
+/// stored, a chunk at a time, on the caller's task.
+pub async fn validate_upload<O: ObjectStore + Sync>(
+    batches: &(impl BatchRepo + Sync),
+    recipients: &(impl RecipientRepo + Sync),
+    objects: &O,
+    provider_opt_outs: &(impl OptedOutNumbers + Sync),
+    clock: &(impl Clock + Sync),
+    id: &BatchId,
+    keys: &UploadKeys,
+) -> Result<UploadOutcome, UploadError> {
+    let batch = batches
+        .batch(id)
+        .await?
+        .ok_or_else(|| SendingError::NoSuchBatch(id.clone()))?;
+    if batch.status != BatchStatus::AwaitingUpload {
+        return Ok(UploadOutcome::AlreadyDone(batch.status));
+    }
+    let template = match Template::parse(&batch.message) {
+        Ok(template) => template,
+        Err(e) => return refuse(objects, keys, format!("The batch's message: {e}")).await,
+    };
+    let opted_out = provider_opt_outs.opted_out().await?;
+    let Some(upload) = objects.open(&keys.upload).await? else {
+        return Err(UploadError::Missing(keys.upload.clone()));
+    };
+    let report = objects.stage()?;
+    let today = clock.now().with_timezone(&London).date_naive();
+
+    let (chunks_tx, mut chunks) = mpsc::channel::<Vec<Recipient>>(2);
+    let (done_tx, done) = oneshot::channel();
+    std::thread::spawn(move || {
+        let result = validate_into(upload, &template, &opted_out, today, report, chunks_tx);
+        let _ = done_tx.send(result);
+    });
+    let mut stored_any = false;
+    while let Some(chunk) = chunks.recv().await {
+        recipients.insert_recipients(id, &chunk).await?;
+        stored_any = true;
+    }
+    let (summary, report) = match done.await {
+        Ok(Ok(validated)) => validated,
+        Ok(Err(ValidationError::List(ListError::Read(e)))) => {
+            return Err(UploadError::Interrupted(e));
+        }
+        Ok(Err(ValidationError::Sink(e))) => {
+            return Err(PortError(e).into());
+        }
+        Ok(Err(refused)) if stored_any => {
+            // Rows already stored would sit beside a corrected list's under
+            // the same numbers, so this batch cannot take another upload.
+            batches.batch_event(id, BatchEvent::Cancel).await?;
+            let reason = format!(
+                "{refused}. This batch is cancelled: upload the corrected file as a new batch"
+            );
+            return refuse(objects, keys, reason).await;
+        }
+        Ok(Err(refused)) => return refuse(objects, keys, refused.to_string()).await,
+        Err(_) => return Err(PortError::new(ValidationStopped).into()),
+    };
+    objects
+        .put(&keys.not_accepted, report, CSV_CONTENT_TYPE)
+        .await?;
+    let counts = ListCounts {
+        rows: summary.rows,
+        accepted: summary.accepted,
+        not_accepted: summary.not_accepted,
+    };
+    if batches.mark_validated(id, counts).await? {
+        Ok(UploadOutcome::Validated(summary))
+    } else {
+        let now = batches.batch(id).await?.map(|b| b.status);
+        Ok(UploadOutcome::AlreadyDone(
+            now.unwrap_or(BatchStatus::Cancelled),
+        ))
+    }
+}
+
+const CSV_CONTENT_TYPE: &str = "text/csv; charset=utf-8";
+
+#[derive(Debug, thiserror::Error)]
+#[error("validation stopped without a result")]
+struct ValidationStopped;
+
+fn validate_into<W: Write>(
+    upload: Box<dyn std::io::Read + Send>,
+    template: &Template,
+    opted_out: &OptOutList,
+    today: chrono::NaiveDate,
+    report: W,
+    chunks: mpsc::Sender<Vec<Recipient>>,
+) -> Result<(Summary, W), ValidationError> {
+    let mut list = PatientList::open(upload)?;
+    let options = ValidationOptions {
+        message: Some(template),
+        opted_out,
+        today,
+    };
+    let reports = CsvReports::new(std::io::sink(), report);
+    let mut rows = RecipientRows::new(reports, template, |chunk| {
+        chunks
+            .blocking_send(chunk)
+            .map_err(|_| "storing recipients stopped".into())
+    });
+    let summary = validate_list(&mut list, &options, &mut rows)?;
+    let reports = rows.finish().map_err(ValidationError::Sink)?;
+    let (_, mut report) = reports.finish().map_err(ValidationError::Sink)?;
+    report
+        .flush()
+        .map_err(|e| ValidationError::Sink(Box::new(e)))?;
+    Ok((summary, report))
+}
+
+async fn refuse<O: ObjectStore>(
+    objects: &O,
+    keys: &UploadKeys,
+    reason: String,
+) -> Result<UploadOutcome, UploadError> {
+    let mut staged = objects.stage()?;
+    staged
+        .write_all(reason.as_bytes())
+        .and_then(|()| staged.flush())
+        .map_err(PortError::new)?;
+    objects
+        .put(&keys.problem, staged, "text/plain; charset=utf-8")
+        .await?;
+    Ok(UploadOutcome::Refused(reason))
+}
