@@ -40,11 +40,11 @@ pub async fn sdk_config() -> SdkConfig {
     aws_config::load_defaults(BehaviorVersion::latest()).await
 }
 
-/// An S3 client; path-style addressing when `AWS_ENDPOINT_URL` points at a
-/// local server (virtual-host style needs DNS for every bucket).
+/// An S3 client; path-style addressing when an endpoint is configured
+/// (`AWS_ENDPOINT_URL`, a local server: virtual-host style needs DNS for
+/// every bucket).
 pub fn s3_client(sdk: &SdkConfig) -> aws_sdk_s3::Client {
-    let local = std::env::var_os("AWS_ENDPOINT_URL").is_some()
-        || std::env::var_os("AWS_ENDPOINT_URL_S3").is_some();
+    let local = sdk.endpoint_url().is_some() || std::env::var_os("AWS_ENDPOINT_URL_S3").is_some();
     let config = aws_sdk_s3::config::Builder::from(sdk)
         .force_path_style(local)
         .build();

@@ -3,6 +3,7 @@
 
 pub mod config;
 pub mod dynamo;
+pub mod s3;
 pub mod scheduler;
 pub mod sns;
 pub mod sqs;

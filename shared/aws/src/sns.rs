@@ -50,8 +50,9 @@ use aws_sdk_sns::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_sns::operation::publish::PublishError as SnsPublishError;
 use aws_sdk_sns::types::MessageAttributeValue;
 use batchmsg_core::batch::{BatchId, Recipient, Seq};
+use batchmsg_core::opt_out::OptOutList;
 use batchmsg_core::ports::{
-    PortError, PortResult, PublishError, Published, PublishedLookup, SmsSender,
+    OptedOutNumbers, PortError, PortResult, PublishError, Published, PublishedLookup, SmsSender,
 };
 use chrono::Utc;
 
@@ -207,6 +208,51 @@ impl SnsSmsSender {
                 }))
             }),
             Err(error) => Err(classify(&error)),
+        }
+    }
+}
+
+/// The numbers that replied STOP to this account, which SNS will not text:
+/// validation turns them away with the reason, rather than sending texts
+/// that can only fail.
+pub struct SnsOptOuts {
+    client: aws_sdk_sns::Client,
+}
+
+impl SnsOptOuts {
+    /// A client with the SDK's usual retries: listing is safe to repeat.
+    pub fn new(sdk: &SdkConfig) -> Self {
+        Self {
+            client: aws_sdk_sns::Client::new(sdk),
+        }
+    }
+}
+
+impl OptedOutNumbers for SnsOptOuts {
+    /// `ListPhoneNumbersOptedOut`, page by page (SNS gives up to 100 a page).
+    async fn opted_out(&self) -> PortResult<OptOutList> {
+        let mut list = OptOutList::default();
+        let mut next = None;
+        loop {
+            let page = self
+                .client
+                .list_phone_numbers_opted_out()
+                .set_next_token(next)
+                .send()
+                .await
+                .map_err(|e| {
+                    PortError::new(SnsError {
+                        doing: "ListPhoneNumbersOptedOut",
+                        what: describe(&e, false),
+                    })
+                })?;
+            for number in page.phone_numbers() {
+                list.add_mobile(number);
+            }
+            next = page.next_token;
+            if next.as_deref().is_none_or(str::is_empty) {
+                return Ok(list);
+            }
         }
     }
 }
