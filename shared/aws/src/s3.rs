@@ -82,7 +82,9 @@ impl ObjectStore for S3ObjectStore {
     }
 
     fn stage(&self) -> PortResult<Self::Staged> {
-        Ok(BufWriter::new(tempfile::tempfile().map_err(PortError::new)?))
+        Ok(BufWriter::new(
+            tempfile::tempfile().map_err(PortError::new)?,
+        ))
     }
 
     /// One PutObject, streamed from the staged file.

@@ -222,9 +222,11 @@ pub struct SnsOptOuts {
 impl SnsOptOuts {
     /// A client with the SDK's usual retries: listing is safe to repeat.
     pub fn new(sdk: &SdkConfig) -> Self {
-        Self {
-            client: aws_sdk_sns::Client::new(sdk),
-        }
+        Self::from_client(aws_sdk_sns::Client::new(sdk))
+    }
+
+    pub fn from_client(client: aws_sdk_sns::Client) -> Self {
+        Self { client }
     }
 }
 

@@ -68,7 +68,11 @@ async fn a_staged_report_is_stored_with_its_content_type() {
     let mut staged = store.stage().unwrap();
     staged.write_all(&bytes).unwrap();
     store
-        .put("reports/org/b1/not-accepted.csv", staged, "text/csv; charset=utf-8")
+        .put(
+            "reports/org/b1/not-accepted.csv",
+            staged,
+            "text/csv; charset=utf-8",
+        )
         .await
         .unwrap();
 
@@ -90,7 +94,10 @@ async fn an_unknown_bucket_is_an_error_that_names_the_key() {
     let store = S3ObjectStore::new(s3_client(&moto.sdk), "no-such-bucket");
     let error = store.open("uploads/org/b1.csv").await.err().unwrap();
     let text = format!("{}", std::error::Error::source(&error).unwrap());
-    assert!(text.contains("GetObject failed for uploads/org/b1.csv"), "{text}");
+    assert!(
+        text.contains("GetObject failed for uploads/org/b1.csv"),
+        "{text}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -101,7 +108,10 @@ async fn snss_opted_out_numbers_are_the_list_validation_uses() {
     // that no list row can hold as a mobile.
     assert_eq!(list.len(), 6);
     for number in ["07700 900149", "07700900550", "+447420500600"] {
-        assert!(list.contains_mobile(UkMobile::parse(number).unwrap()), "{number}");
+        assert!(
+            list.contains_mobile(UkMobile::parse(number).unwrap()),
+            "{number}"
+        );
     }
     assert!(!list.contains_mobile(UkMobile::parse("07700 900148").unwrap()));
 }

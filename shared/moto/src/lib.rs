@@ -3,6 +3,10 @@
 //! [`Moto::connect`]). moto's reset is global, so the tests of a binary take
 //! turns: [`Moto::connect`] holds a lock until the test ends.
 
+mod stack;
+
+pub use stack::{BUCKET, RequestCount, SEND_QUEUE, SENDER_ID, Stack, TABLE};
+
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_dynamodb::config::Credentials;
 use tokio::sync::{Mutex, MutexGuard};
