@@ -10,21 +10,24 @@ MOTO_VERSION=5.2.5
 moto_venv=${MOTO_VENV:-target/moto-venv}
 # A venv where python3 has one; otherwise (Debian without python3-venv) a
 # plain folder of packages on PYTHONPATH.
+# scripts/moto_server.py is moto_server with cheaper DynamoDB transactions
+# (see the file).
+here=$(dirname "${BASH_SOURCE[0]}")
 if [ -x "$moto_venv/bin/moto_server" ]; then
-  moto_server=("$moto_venv/bin/moto_server")
+  moto_server=("$moto_venv/bin/python3" "$here/moto_server.py")
 elif [ -f "$moto_venv/packages/moto/server.py" ]; then
-  moto_server=(env "PYTHONPATH=$moto_venv/packages" python3 -m moto.server)
+  moto_server=(env "PYTHONPATH=$moto_venv/packages" python3 "$here/moto_server.py")
 else
   echo "--- installing moto[server]==$MOTO_VERSION into $moto_venv" >&2
   rm -rf "$moto_venv"
   if python3 -m venv "$moto_venv" >/dev/null 2>&1; then
     "$moto_venv/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION"
-    moto_server=("$moto_venv/bin/moto_server")
+    moto_server=("$moto_venv/bin/python3" "$here/moto_server.py")
   else
     rm -rf "$moto_venv"
     python3 -m pip install --quiet --disable-pip-version-check \
       --target "$moto_venv/packages" "moto[server]==$MOTO_VERSION"
-    moto_server=(env "PYTHONPATH=$moto_venv/packages" python3 -m moto.server)
+    moto_server=(env "PYTHONPATH=$moto_venv/packages" python3 "$here/moto_server.py")
   fi
 fi
 moto_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')

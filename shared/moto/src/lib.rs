@@ -5,7 +5,10 @@
 
 mod stack;
 
-pub use stack::{BUCKET, RequestCount, SEND_QUEUE, SENDER_ID, Stack, TABLE};
+pub use stack::{
+    BUCKET, RequestCount, SCHEDULE_GROUP, SCHEDULER_ROLE_ARN, SEND_QUEUE, SENDER_ID, Stack, TABLE,
+    WAVE_FUNCTION_ARN,
+};
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_dynamodb::config::Credentials;
@@ -59,10 +62,13 @@ impl Moto {
 
     /// moto's record of everything, as JSON (`/moto-api/data.json`).
     pub fn data(&self) -> serde_json::Value {
+        // Large: it holds every table item and message.
         let body = ureq::get(format!("{}/moto-api/data.json", self.endpoint))
             .call()
             .expect("moto's data")
             .into_body()
+            .with_config()
+            .limit(1 << 30)
             .read_to_string()
             .expect("moto's data as text");
         serde_json::from_str(&body).expect("moto's data is JSON")

@@ -3,16 +3,20 @@
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use aws_config::SdkConfig;
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::Intercept;
-use aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef;
+use aws_smithy_runtime_api::client::interceptors::context::{
+    BeforeDeserializationInterceptorContextRef, BeforeTransmitInterceptorContextRef,
+};
 use aws_smithy_runtime_api::client::orchestrator::Metadata;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
-use aws_smithy_types::config_bag::ConfigBag;
+use aws_smithy_types::config_bag::{ConfigBag, Storable, StoreReplace};
 use batchmsg_aws::dynamo::{DynamoRepos, create_table};
 use batchmsg_aws::s3::S3ObjectStore;
+use batchmsg_aws::scheduler::EventBridgeScheduler;
 use batchmsg_aws::sns::{SnsOptOuts, SnsSmsSender};
 use batchmsg_aws::sqs::SqsSendQueue;
 
@@ -22,15 +26,40 @@ pub const TABLE: &str = "batchmsg";
 pub const BUCKET: &str = "batchmsg-lists";
 pub const SEND_QUEUE: &str = "batchmsg-send";
 pub const SENDER_ID: &str = "NHSClinic";
+pub const SCHEDULE_GROUP: &str = "batchmsg-waves";
+pub const WAVE_FUNCTION_ARN: &str = "arn:aws:lambda:eu-west-2:123456789012:function:batchmsg-wave";
+pub const SCHEDULER_ROLE_ARN: &str = "arn:aws:iam::123456789012:role/batchmsg-scheduler";
 
 /// Requests sent, by service and operation: every HTTP attempt, retries
-/// included, which is what AWS bills.
+/// included, which is what AWS bills; and the time they took.
 #[derive(Clone, Debug, Default)]
-pub struct RequestCount(Arc<Mutex<BTreeMap<(String, String), u64>>>);
+pub struct RequestCount {
+    counts: Arc<Mutex<BTreeMap<(String, String), u64>>>,
+    waited: Arc<Mutex<BTreeMap<(String, String), Duration>>>,
+}
+
+#[derive(Clone, Debug)]
+struct Started(Instant);
+
+impl Storable for Started {
+    type Storer = StoreReplace<Self>;
+}
+
+fn operation(cfg: &ConfigBag) -> (String, String) {
+    cfg.load::<Metadata>()
+        .map(|m| (m.service().to_owned(), m.name().to_owned()))
+        .unwrap_or_default()
+}
 
 impl RequestCount {
     pub fn by_operation(&self) -> BTreeMap<(String, String), u64> {
-        self.0.lock().unwrap().clone()
+        self.counts.lock().unwrap().clone()
+    }
+
+    /// Time from sending each request to its response, summed by operation
+    /// (moto's speed, mostly).
+    pub fn time_by_operation(&self) -> BTreeMap<(String, String), Duration> {
+        self.waited.lock().unwrap().clone()
     }
 
     pub fn by_service(&self) -> BTreeMap<String, u64> {
@@ -42,11 +71,12 @@ impl RequestCount {
     }
 
     pub fn total(&self) -> u64 {
-        self.0.lock().unwrap().values().sum()
+        self.counts.lock().unwrap().values().sum()
     }
 
     pub fn clear(&self) {
-        self.0.lock().unwrap().clear();
+        self.counts.lock().unwrap().clear();
+        self.waited.lock().unwrap().clear();
     }
 }
 
@@ -61,16 +91,30 @@ impl Intercept for RequestCount {
         _: &RuntimeComponents,
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        let (service, operation) = cfg
-            .load::<Metadata>()
-            .map(|m| (m.service().to_owned(), m.name().to_owned()))
-            .unwrap_or_default();
         *self
-            .0
+            .counts
             .lock()
             .unwrap()
-            .entry((service, operation))
+            .entry(operation(cfg))
             .or_default() += 1;
+        cfg.interceptor_state().store_put(Started(Instant::now()));
+        Ok(())
+    }
+
+    fn read_after_transmit(
+        &self,
+        _: &BeforeDeserializationInterceptorContextRef<'_>,
+        _: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        if let Some(Started(at)) = cfg.load::<Started>() {
+            *self
+                .waited
+                .lock()
+                .unwrap()
+                .entry(operation(cfg))
+                .or_default() += at.elapsed();
+        }
         Ok(())
     }
 }
@@ -82,6 +126,8 @@ pub struct Stack {
     pub dynamo: aws_sdk_dynamodb::Client,
     pub s3: aws_sdk_s3::Client,
     pub sqs: aws_sdk_sqs::Client,
+    pub scheduler_client: aws_sdk_scheduler::Client,
+    pub scheduler: EventBridgeScheduler,
     pub repos: DynamoRepos,
     pub objects: S3ObjectStore,
     pub queue: SqsSendQueue,
@@ -122,6 +168,18 @@ impl Moto {
                 .build(),
         );
 
+        let scheduler_client = aws_sdk_scheduler::Client::from_conf(
+            aws_sdk_scheduler::config::Builder::from(sdk)
+                .interceptor(requests.clone())
+                .build(),
+        );
+
+        scheduler_client
+            .create_schedule_group()
+            .name(SCHEDULE_GROUP)
+            .send()
+            .await
+            .expect("creates the schedule group");
         create_table(&dynamo, TABLE)
             .await
             .expect("creates the table");
@@ -151,6 +209,13 @@ impl Moto {
             queue: SqsSendQueue::new(sqs.clone(), queue_url),
             sender: SnsSmsSender::new(sns_sender, Some(SENDER_ID.parse().expect("a sender id"))),
             opt_outs: SnsOptOuts::from_client(sns),
+            scheduler: EventBridgeScheduler::new(
+                scheduler_client.clone(),
+                SCHEDULE_GROUP,
+                WAVE_FUNCTION_ARN,
+                SCHEDULER_ROLE_ARN,
+            ),
+            scheduler_client,
             requests,
             dynamo,
             s3,

@@ -10,6 +10,7 @@ mod recover;
 mod release;
 mod schedule;
 mod send;
+mod sweep;
 #[cfg(test)]
 mod tests;
 mod upload;
@@ -22,6 +23,7 @@ pub use recover::{MAYBE_SENT, Recovered, STUCK_AFTER, recover_sending};
 pub use release::{Release, release_wave};
 pub use schedule::schedule_batch;
 pub use send::{RateUnit, SendOutcome, send_texts};
+pub use sweep::{Swept, sweep};
 pub use upload::{UploadError, UploadKeys, UploadOutcome, validate_upload};
 
 use crate::batch::BatchId;

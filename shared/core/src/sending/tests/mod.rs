@@ -12,6 +12,7 @@ mod recover;
 mod release;
 mod schedule;
 mod send;
+mod sweep;
 mod upload;
 
 use fake::{Fake, batch_id};
