@@ -14,7 +14,7 @@ if [ ! -x "$venv/bin/cargo-lambda" ]; then
 fi
 export PATH="$PWD/$venv/bin:$PATH"
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-target/lambda-build}
-functions=(validate wave send delivery-status)
+functions=(validate wave send delivery-status sweep)
 args=()
 for f in "${functions[@]}"; do args+=(--bin "$f"); done
 cargo lambda build --release "$@" "${args[@]}"

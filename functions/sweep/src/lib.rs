@@ -9,9 +9,7 @@
 //! run twice at once changes nothing more, because every move is conditional.
 //! Logs carry counts only.
 
-use batchmsg_core::ports::{
-    BatchRepo, Clock, RecipientRepo, SendQueue, SmsSender, WaveRepo,
-};
+use batchmsg_core::ports::{BatchRepo, Clock, RecipientRepo, SendQueue, SmsSender, WaveRepo};
 use batchmsg_core::sending::{SendingError, sweep};
 use lambda_runtime::Diagnostic;
 use serde::Serialize;
@@ -31,7 +29,10 @@ impl From<SweepError> for Diagnostic {
     fn from(error: SweepError) -> Self {
         Diagnostic {
             error_type: "SweepFailed".to_owned(),
-            error_message: format!("the sweep stopped part way, and the next run goes on: {}", error.0),
+            error_message: format!(
+                "the sweep stopped part way, and the next run goes on: {}",
+                error.0
+            ),
         }
     }
 }

@@ -1402,3 +1402,82 @@ async fn the_core_use_cases_run_on_dynamodb() {
     );
     assert_eq!(*sender.sent.lock().unwrap(), [0, 1, 2, 3, 4]);
 }
+
+/// The test server (scripts/moto_server.py) rolls a cancelled transaction
+/// back item by item: what it wrote before the failing item is undone, new
+/// items and changed ones alike, as DynamoDB does.
+#[tokio::test]
+async fn a_cancelled_transaction_leaves_every_item_as_it_was() {
+    use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
+    let moto = Moto::connect().await;
+    let client = Client::new(&moto.sdk);
+    create_table(&client, TABLE).await.unwrap();
+    let s = |v: &str| AttributeValue::S(v.to_owned());
+    let key = |sk: &str| [("PK".to_owned(), s("T")), ("SK".to_owned(), s(sk))];
+    client
+        .put_item()
+        .table_name(TABLE)
+        .set_item(Some(
+            key("old")
+                .into_iter()
+                .chain([("v".to_owned(), s("before"))])
+                .collect(),
+        ))
+        .send()
+        .await
+        .unwrap();
+
+    let update = |sk: &str, condition: &str| {
+        TransactWriteItem::builder()
+            .update(
+                Update::builder()
+                    .table_name(TABLE)
+                    .set_key(Some(key(sk).into_iter().collect()))
+                    .update_expression("SET v = :after")
+                    .condition_expression(condition)
+                    .expression_attribute_values(":after", s("after"))
+                    .build()
+                    .unwrap(),
+            )
+            .build()
+    };
+    let put_new = TransactWriteItem::builder()
+        .put(
+            Put::builder()
+                .table_name(TABLE)
+                .set_item(Some(key("new").into_iter().collect()))
+                .build()
+                .unwrap(),
+        )
+        .build();
+    let result = client
+        .transact_write_items()
+        .transact_items(put_new)
+        .transact_items(update("old", "attribute_exists(PK)"))
+        .transact_items(update("missing", "attribute_exists(PK)"))
+        .send()
+        .await;
+    let error = result.expect_err("the third item fails its condition");
+    assert!(
+        error
+            .as_service_error()
+            .is_some_and(|e| e.is_transaction_canceled_exception()),
+        "{error:?}"
+    );
+
+    let get = |sk: &'static str| {
+        client
+            .get_item()
+            .table_name(TABLE)
+            .set_key(Some(key(sk).into_iter().collect()))
+            .consistent_read(true)
+            .send()
+    };
+    assert!(
+        get("new").await.unwrap().item.is_none(),
+        "the put is undone"
+    );
+    assert!(get("missing").await.unwrap().item.is_none());
+    let old = get("old").await.unwrap().item.unwrap();
+    assert_eq!(old["v"], s("before"), "the update is undone");
+}

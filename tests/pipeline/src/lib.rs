@@ -16,6 +16,8 @@
 //! Every log line of the run is captured (JSON, as in Lambda) for the
 //! privacy check.
 
+pub mod throttle;
+
 use std::collections::HashMap;
 use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -361,6 +363,18 @@ impl Pipeline {
     /// Delivers the queue to the send function until it is empty, with up
     /// to `instances` invocations at once.
     pub async fn drain(&self, instances: usize) -> Polled {
+        self.drain_with(&self.sending, instances).await
+    }
+
+    /// [`Pipeline::drain`], sending through `sending`.
+    pub async fn drain_with<S>(
+        &self,
+        sending: &Sending<DynamoRepos, S, PerInstanceLimiter, SystemClock>,
+        instances: usize,
+    ) -> Polled
+    where
+        S: batchmsg_core::ports::SmsSender + Sync,
+    {
         let mut polled = Polled::default();
         loop {
             let mut events = Vec::new();
@@ -376,7 +390,7 @@ impl Pipeline {
             let responses = futures::future::join_all(
                 events
                     .iter()
-                    .map(|event| batchmsg_send::handle(&self.sending, event.clone())),
+                    .map(|event| batchmsg_send::handle(sending, event.clone())),
             )
             .await;
             for (event, response) in events.iter().zip(responses) {
@@ -444,9 +458,10 @@ impl Pipeline {
             .collect();
         let mut applied = 0;
         for chunk in logs.chunks(500) {
-            let handled = batchmsg_delivery_status::handle(&self.stack.repos, Self::logs_event(chunk))
-                .await
-                .expect("records the receipts");
+            let handled =
+                batchmsg_delivery_status::handle(&self.stack.repos, Self::logs_event(chunk))
+                    .await
+                    .expect("records the receipts");
             applied += handled.applied;
         }
         applied

@@ -109,11 +109,20 @@ async fn ten_thousand_rows_from_upload_to_delivery_statuses_at_under_two_and_a_h
     let mut expected = std::collections::HashMap::new();
     for record in &records {
         let r = &record.recipient;
-        *expected.entry((r.mobile.clone(), r.body.clone())).or_insert(0u32) += 1;
+        *expected
+            .entry((r.mobile.clone(), r.body.clone()))
+            .or_insert(0u32) += 1;
         assert_eq!(record.status, RecipientStatus::Sent, "row {}", r.row);
     }
-    assert_eq!(pipeline.texts().len() as u64, accepted, "one text for each recipient");
-    assert!(pipeline.texts_by_recipient() == expected, "each recipient got their own text");
+    assert_eq!(
+        pipeline.texts().len() as u64,
+        accepted,
+        "one text for each recipient"
+    );
+    assert!(
+        pipeline.texts_by_recipient() == expected,
+        "each recipient got their own text"
+    );
     assert!(records[0].recipient.body.starts_with("Dear "));
     assert!(MESSAGE.starts_with("Dear ((Patient Name))"));
 
@@ -126,11 +135,12 @@ async fn ten_thousand_rows_from_upload_to_delivery_statuses_at_under_two_and_a_h
     assert_eq!(pipeline.status().await, BatchStatus::Completed);
 
     let records = pipeline.records().await;
-    let expect = |record: &batchmsg_core::batch::RecipientRecord| match failure(&record.recipient.mobile) {
-        Some(PERMANENT) => (RecipientStatus::PermanentFailure, Some(PERMANENT)),
-        Some(_) => (RecipientStatus::TemporaryFailure, Some(TEMPORARY)),
-        None => (RecipientStatus::Delivered, None),
-    };
+    let expect =
+        |record: &batchmsg_core::batch::RecipientRecord| match failure(&record.recipient.mobile) {
+            Some(PERMANENT) => (RecipientStatus::PermanentFailure, Some(PERMANENT)),
+            Some(_) => (RecipientStatus::TemporaryFailure, Some(TEMPORARY)),
+            None => (RecipientStatus::Delivered, None),
+        };
     let mut by_status: BTreeMap<&str, u64> = BTreeMap::new();
     for record in &records {
         let (status, reason) = expect(record);
@@ -190,7 +200,10 @@ async fn ten_thousand_rows_from_upload_to_delivery_statuses_at_under_two_and_a_h
     )
     .unwrap();
     eprintln!("{table}");
-    let out = format!("{}/../../target/pipeline-requests.txt", env!("CARGO_MANIFEST_DIR"));
+    let out = format!(
+        "{}/../../target/pipeline-requests.txt",
+        env!("CARGO_MANIFEST_DIR")
+    );
     std::fs::write(out, &table).unwrap();
     assert!(
         per_recipient <= 2.5,
@@ -207,10 +220,17 @@ async fn ten_thousand_rows_from_upload_to_delivery_statuses_at_under_two_and_a_h
     assert!(logged.lines().count() > 10, "the run logged");
     let data = patient_data(&list);
     assert!(data.len() as u64 > rows * 2);
-    eprintln!("{} log lines; finished after {:?}", logged.lines().count(), started.elapsed());
+    eprintln!(
+        "{} log lines; finished after {:?}",
+        logged.lines().count(),
+        started.elapsed()
+    );
     for line in logged.lines() {
         for value in &data {
-            assert!(!line.contains(value.as_str()), "patient data in a log line: {line}");
+            assert!(
+                !line.contains(value.as_str()),
+                "patient data in a log line: {line}"
+            );
         }
     }
 }

@@ -26,7 +26,10 @@ async fn a_sweep_fails_texts_stuck_sending_and_completes_the_batch() {
 
     fake.advance(TimeDelta::minutes(1));
     let early = fake.sweep().await;
-    assert_eq!((early.batches, early.recovered, early.completed), (1, Recovered::default(), 0));
+    assert_eq!(
+        (early.batches, early.recovered, early.completed),
+        (1, Recovered::default(), 0)
+    );
 
     fake.advance(TimeDelta::minutes(15));
     let late = fake.sweep().await;
@@ -37,7 +40,11 @@ async fn a_sweep_fails_texts_stuck_sending_and_completes_the_batch() {
         assert_eq!(record.status, RecipientStatus::TechnicalFailure);
         assert_eq!(record.reason.as_deref(), Some(MAYBE_SENT));
     }
-    assert_eq!(fake.texts_per_recipient(), texts_before, "nothing sent again");
+    assert_eq!(
+        fake.texts_per_recipient(),
+        texts_before,
+        "nothing sent again"
+    );
     assert_eq!(
         fake.state().batches[&batch_id()].status,
         BatchStatus::Completed
@@ -52,5 +59,8 @@ async fn a_batch_with_waves_still_to_come_is_not_completed() {
     fake.send_queue().await;
     let swept = fake.sweep().await;
     assert_eq!((swept.batches, swept.completed), (1, 0));
-    assert_eq!(fake.state().batches[&batch_id()].status, BatchStatus::Sending);
+    assert_eq!(
+        fake.state().batches[&batch_id()].status,
+        BatchStatus::Sending
+    );
 }
