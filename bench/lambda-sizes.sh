@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Release bootstraps of every Lambda function, as `cargo lambda build
-# --release` makes them, and their sizes. Installs cargo-lambda and zig
+# --profile lambda` makes them (release, stripped), and their sizes. Installs cargo-lambda and zig
 # (its cross linker) from PyPI into target/lambda-venv the first time.
 #
 #   bash bench/lambda-sizes.sh            x86_64
@@ -17,7 +17,7 @@ export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-target/lambda-build}
 functions=(validate wave send delivery-status sweep)
 args=()
 for f in "${functions[@]}"; do args+=(--bin "$f"); done
-cargo lambda build --release "$@" "${args[@]}"
+cargo lambda build --profile lambda "$@" "${args[@]}"
 printf '%-18s %12s %12s\n' function bootstrap zipped
 for f in "${functions[@]}"; do
   bootstrap="$CARGO_TARGET_DIR/lambda/$f/bootstrap"

@@ -23,8 +23,8 @@
 //! reported fails the whole invocation instead, so that SQS delivers the
 //! whole batch again: harmless, as every text is claimed from `queued`.
 //!
-//! Not here yet: the sweep of texts left `sending` by a crash
-//! ([`batchmsg_core::sending::recover_sending`]) needs its own schedule.
+//! Texts left `sending` by an instance that died mid-job are settled by the
+//! sweep function, never sent again.
 //!
 //! Logs carry message ids, batch ids and counts, never patient data.
 
