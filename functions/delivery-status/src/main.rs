@@ -2,24 +2,15 @@
 //! delivery-status log groups. See the library for what it does.
 
 use aws_lambda_events::cloudwatch_logs::LogsEvent;
+use batchmsg_aws::config;
 use batchmsg_aws::dynamo::DynamoRepos;
 use batchmsg_delivery_status::handle;
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    tracing_subscriber::fmt()
-        .json()
-        .with_ansi(false)
-        .with_current_span(false)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .without_time()
-        .init();
-
-    let sdk = aws_config::load_from_env().await;
+    config::json_logs();
+    let sdk = config::sdk_config().await;
     let repos = DynamoRepos::from_env(&sdk)?;
     let repos = &repos;
     lambda_runtime::run(service_fn(

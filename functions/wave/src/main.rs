@@ -12,14 +12,7 @@ use serde_json::Value;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    tracing_subscriber::fmt()
-        .json()
-        .with_ansi(false)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .init();
+    config::json_logs();
     let sdk = config::sdk_config().await;
     let repos = DynamoRepos::from_env(&sdk)?;
     let queue = SqsSendQueue::from_env(&sdk)?;

@@ -34,6 +34,21 @@ where
         })
 }
 
+/// Logs as CloudWatch wants them: one JSON object a line, no colour, no
+/// span list, at `RUST_LOG`'s levels (`info` when unset). For a function's
+/// `main`.
+pub fn json_logs() {
+    tracing_subscriber::fmt()
+        .json()
+        .with_ansi(false)
+        .with_current_span(false)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+}
+
 /// The SDK's own configuration: region, credentials and, for tests against
 /// a local server, `AWS_ENDPOINT_URL`.
 pub async fn sdk_config() -> SdkConfig {

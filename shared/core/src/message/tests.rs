@@ -398,6 +398,9 @@ proptest! {
 
     /// Normalising the template once when parsed, then the filled text again,
     /// gives what Notify's order gives: fill first, then tidy and downgrade.
+    /// Line endings are the template's own, as it is saved: a carriage return
+    /// and a line feed with a placeholder between them are two line breaks
+    /// even when the placeholder is empty.
     #[test]
     fn rendering_tidies_the_filled_text(
         pieces in template(),
@@ -405,6 +408,10 @@ proptest! {
     ) {
         let t = Template::parse(&source(&pieces)).expect("has a placeholder");
         let (texts, fallbacks) = &pieces;
+        let line_breaks = |text: &str| text.replace("\r\n", "\n").replace('\r', "\n");
+        let texts: Vec<String> = texts.iter().map(|t| line_breaks(t)).collect();
+        let fallbacks: Vec<Option<String>> =
+            fallbacks.iter().map(|f| f.as_deref().map(line_breaks)).collect();
         let mut filled = texts[0].clone();
         for (i, fallback) in fallbacks.iter().enumerate() {
             match (values[i].trim(), fallback) {
