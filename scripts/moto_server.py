@@ -8,12 +8,15 @@ items it names, and a cancelled one puts exactly those back. What moto
 answers is unchanged: the same checks, the same writes, the same
 cancellation reasons, and the same all-or-nothing outcome (the adapter tests
 in shared/aws/tests/dynamo.rs cancel transactions and check nothing moved).
+Transactions run one at a time, so that a rollback never undoes another's
+writes.
 
 Run as moto_server is: python3 scripts/moto_server.py -H 127.0.0.1 -p PORT
 """
 
 import copy
 import sys
+import threading
 
 import moto.dynamodb.models as dynamodb_models
 from moto.dynamodb.models import DynamoDBBackend
@@ -60,13 +63,24 @@ def _put_back(table, hash_value, range_value, before):
 
 _transact_write_items = DynamoDBBackend.transact_write_items
 
+# The server is threaded: a snapshot taken and put back while another
+# transaction runs would undo that one's writes.
+_one_at_a_time = threading.Lock()
+
 
 def transact_write_items(self, transact_items):
+    with _one_at_a_time:
+        return _transact_with_rollback(self, transact_items)
+
+
+def _transact_with_rollback(self, transact_items):
     before = []
     for entry in transact_items:
         if not isinstance(entry, dict) or len(entry) != 1:
             continue
-        operation = next(iter(entry.values()))
+        kind, operation = next(iter(entry.items()))
+        if kind == "ConditionCheck":
+            continue
         table = self.tables.get(operation.get("TableName"))
         if table is None:
             continue

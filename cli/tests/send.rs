@@ -802,7 +802,11 @@ fn a_send_at_a_uk_time_waits_for_that_time() {
     assert!(send.status.success(), "{}\n{}", send.stdout, send.stderr);
     let id = batch_id(&send.stdout);
     // The plan leaves off seconds that are zero.
-    let clock = if due.timestamp() % 60 == 0 { "%H:%M" } else { "%H:%M:%S" };
+    let clock = if due.timestamp() % 60 == 0 {
+        "%H:%M"
+    } else {
+        "%H:%M:%S"
+    };
     assert!(
         send.stdout.contains(&format!(
             "6 texts  {} on",

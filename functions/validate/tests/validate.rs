@@ -29,9 +29,11 @@ fn fixture(name: &str) -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
-fn event_for(key: &str) -> Value {
+/// S3's event for the object at `key` with that ETag.
+fn event_for(key: &str, tag: &str) -> Value {
     let mut event = fixture("s3-object-created.json");
     event["Records"][0]["s3"]["object"]["key"] = Value::from(key);
+    event["Records"][0]["s3"]["object"]["eTag"] = Value::from(tag);
     event
 }
 
@@ -58,8 +60,9 @@ async fn awaiting_upload(stack: &Stack) {
     assert!(created);
 }
 
-async fn upload(stack: &Stack, key: &str, bytes: Vec<u8>) {
-    stack
+/// Puts the object; its ETag, as S3's events give it (no quotes).
+async fn upload(stack: &Stack, key: &str, bytes: Vec<u8>) -> String {
+    let put = stack
         .s3
         .put_object()
         .bucket(BUCKET)
@@ -68,6 +71,7 @@ async fn upload(stack: &Stack, key: &str, bytes: Vec<u8>) {
         .send()
         .await
         .unwrap();
+    put.e_tag().unwrap().trim_matches('"').to_owned()
 }
 
 fn generated(rows: u64) -> Vec<u8> {
@@ -110,9 +114,9 @@ async fn a_generated_list_becomes_a_validated_batch_with_its_report_beside_it() 
     let moto = Moto::connect().await;
     let stack = moto.stack().await;
     awaiting_upload(&stack).await;
-    upload(&stack, KEY, generated(2_000)).await;
+    let tag = upload(&stack, KEY, generated(2_000)).await;
 
-    let summary = validate(&stack, event_for(KEY)).await.unwrap();
+    let summary = validate(&stack, event_for(KEY, &tag)).await.unwrap();
     let done = &summary.uploads[0];
     assert_eq!(
         (done.batch.as_str(), done.outcome.as_str()),
@@ -161,12 +165,12 @@ async fn the_same_event_twice_validates_once() {
     let moto = Moto::connect().await;
     let stack = moto.stack().await;
     awaiting_upload(&stack).await;
-    upload(&stack, KEY, generated(300)).await;
-    validate(&stack, event_for(KEY)).await.unwrap();
+    let tag = upload(&stack, KEY, generated(300)).await;
+    validate(&stack, event_for(KEY, &tag)).await.unwrap();
     let stored = stack.repos.records(&batch_id()).await.unwrap();
     stack.requests.clear();
 
-    let again = validate(&stack, event_for(KEY)).await.unwrap();
+    let again = validate(&stack, event_for(KEY, &tag)).await.unwrap();
     assert_eq!(again.uploads[0].outcome, "already validated");
     // One GetItem of the batch, and nothing written.
     let requests = stack.requests.by_operation();
@@ -182,9 +186,9 @@ async fn a_file_that_is_not_a_list_is_refused_with_the_reason_for_the_uploader()
     let moto = Moto::connect().await;
     let stack = moto.stack().await;
     awaiting_upload(&stack).await;
-    upload(&stack, KEY, b"%PDF-1.7 not a list".to_vec()).await;
+    let tag = upload(&stack, KEY, b"%PDF-1.7 not a list".to_vec()).await;
 
-    let summary = validate(&stack, event_for(KEY)).await.unwrap();
+    let summary = validate(&stack, event_for(KEY, &tag)).await.unwrap();
     assert_eq!(summary.uploads[0].outcome, "refused");
     let problem = object(&stack, PROBLEM).await.expect("the problem report");
     assert!(
@@ -196,8 +200,8 @@ async fn a_file_that_is_not_a_list_is_refused_with_the_reason_for_the_uploader()
     assert!(stack.repos.records(&batch_id()).await.unwrap().is_empty());
 
     // The corrected file, uploaded to the same key, is validated.
-    upload(&stack, KEY, generated(50)).await;
-    let summary = validate(&stack, event_for(KEY)).await.unwrap();
+    let tag = upload(&stack, KEY, generated(50)).await;
+    let summary = validate(&stack, event_for(KEY, &tag)).await.unwrap();
     assert_eq!(summary.uploads[0].outcome, "validated");
 }
 
@@ -217,14 +221,14 @@ async fn a_key_that_is_not_an_upload_or_a_batch_that_does_not_exist_is_an_error_
     let moto = Moto::connect().await;
     let stack = moto.stack().await;
 
-    let error = validate(&stack, event_for("reports/x/y.csv"))
+    let error = validate(&stack, event_for("reports/x/y.csv", "e"))
         .await
         .unwrap_err();
     assert!(error.to_string().contains("is not an upload"), "{error}");
     assert_eq!(Diagnostic::from(error).error_type, "NotAnUpload");
 
-    upload(&stack, KEY, generated(10)).await;
-    let error = validate(&stack, event_for(KEY)).await.unwrap_err();
+    let tag = upload(&stack, KEY, generated(10)).await;
+    let error = validate(&stack, event_for(KEY, &tag)).await.unwrap_err();
     assert!(error.to_string().contains("there is no batch"), "{error}");
     assert_eq!(Diagnostic::from(error).error_type, "UploadFailed");
 }
@@ -234,11 +238,29 @@ async fn an_upload_that_has_gone_is_an_error_and_the_batch_still_waits() {
     let moto = Moto::connect().await;
     let stack = moto.stack().await;
     awaiting_upload(&stack).await;
-    let error = validate(&stack, event_for(KEY)).await.unwrap_err();
+    let error = validate(&stack, event_for(KEY, "0123456789abcdef0123456789abcdef"))
+        .await
+        .unwrap_err();
     assert!(
         error.to_string().contains("there is no upload at"),
         "{error}"
     );
     let batch = stack.repos.batch(&batch_id()).await.unwrap().unwrap();
     assert_eq!(batch.status, BatchStatus::AwaitingUpload);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_event_for_an_upload_since_replaced_reads_nothing_and_the_newer_one_is_validated() {
+    let moto = Moto::connect().await;
+    let stack = moto.stack().await;
+    awaiting_upload(&stack).await;
+    let first = upload(&stack, KEY, generated(20)).await;
+    let second = upload(&stack, KEY, generated(60)).await;
+
+    let error = validate(&stack, event_for(KEY, &first)).await.unwrap_err();
+    assert!(error.to_string().contains("replaced"), "{error}");
+    assert!(stack.repos.records(&batch_id()).await.unwrap().is_empty());
+
+    let summary = validate(&stack, event_for(KEY, &second)).await.unwrap();
+    assert_eq!(summary.uploads[0].rows, Some(60));
 }

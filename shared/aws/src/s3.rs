@@ -43,19 +43,26 @@ impl S3ObjectStore {
 impl ObjectStore for S3ObjectStore {
     type Staged = BufWriter<std::fs::File>;
 
-    /// One GetObject; the body is read by a task on the runtime and handed to
-    /// the (blocking) reader a chunk at a time.
-    async fn open(&self, key: &str) -> PortResult<Option<Box<dyn Read + Send>>> {
+    /// One GetObject (`If-Match` the tag, an ETag, when given); the body is
+    /// read by a task on the runtime and handed to the (blocking) reader a
+    /// chunk at a time.
+    async fn open(&self, key: &str, tag: Option<&str>) -> PortResult<Option<Box<dyn Read + Send>>> {
+        let if_match = tag.map(|t| format!("\"{}\"", t.trim_matches('"')));
         let result = self
             .client
             .get_object()
             .bucket(&self.bucket)
             .key(key)
+            .set_if_match(if_match)
             .send()
             .await;
         let mut body = match result {
             Ok(output) => output.body,
             Err(e) if e.as_service_error().is_some_and(|e| e.is_no_such_key()) => return Ok(None),
+            // 412: the object at the key is another upload now.
+            Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 412) => {
+                return Ok(None);
+            }
             Err(e) => return Err(error("GetObject", key, describe(&e, true))),
         };
         let (chunks, received) = mpsc::channel(CHUNKS_AHEAD);

@@ -37,7 +37,7 @@ async fn an_object_reads_back_whole_through_the_streaming_reader() {
     let moto = Moto::connect().await;
     let (client, store) = store(&moto).await;
     let bytes = large();
-    client
+    let put = client
         .put_object()
         .bucket(BUCKET)
         .key("uploads/org/b1.csv")
@@ -45,8 +45,14 @@ async fn an_object_reads_back_whole_through_the_streaming_reader() {
         .send()
         .await
         .unwrap();
+    // As S3 events give it: without quotes.
+    let tag = put.e_tag().unwrap().trim_matches('"').to_owned();
 
-    let mut reader = store.open("uploads/org/b1.csv").await.unwrap().unwrap();
+    let mut reader = store
+        .open("uploads/org/b1.csv", Some(&tag))
+        .await
+        .unwrap()
+        .unwrap();
     let read = tokio::task::spawn_blocking(move || {
         let mut read = Vec::new();
         reader.read_to_end(&mut read).map(|_| read)
@@ -57,7 +63,29 @@ async fn an_object_reads_back_whole_through_the_streaming_reader() {
     assert_eq!(read.len(), bytes.len());
     assert!(read == bytes, "the bytes differ");
 
-    assert!(store.open("uploads/org/none.csv").await.unwrap().is_none());
+    assert!(
+        store
+            .open("uploads/org/none.csv", None)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        store
+            .open("uploads/org/b1.csv", None)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    // Another upload has replaced the one the event named.
+    let replaced = store
+        .open(
+            "uploads/org/b1.csv",
+            Some("0123456789abcdef0123456789abcdef"),
+        )
+        .await
+        .unwrap();
+    assert!(replaced.is_none());
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -92,7 +120,7 @@ async fn a_staged_report_is_stored_with_its_content_type() {
 async fn an_unknown_bucket_is_an_error_that_names_the_key() {
     let moto = Moto::connect().await;
     let store = S3ObjectStore::new(s3_client(&moto.sdk), "no-such-bucket");
-    let error = store.open("uploads/org/b1.csv").await.err().unwrap();
+    let error = store.open("uploads/org/b1.csv", None).await.err().unwrap();
     let text = format!("{}", std::error::Error::source(&error).unwrap());
     assert!(
         text.contains("GetObject failed for uploads/org/b1.csv"),

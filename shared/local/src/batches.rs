@@ -92,6 +92,18 @@ impl BatchRepo for Database {
         Ok(moved == 1)
     }
 
+    async fn claim_upload(&self, id: &BatchId, tag: &str) -> PortResult<bool> {
+        let claimed = self
+            .connection()
+            .execute(
+                "UPDATE batches SET upload_tag = ?2
+                 WHERE id = ?1 AND status = ?3 AND (upload_tag IS NULL OR upload_tag = ?2)",
+                params![id.as_str(), tag, BatchStatus::AwaitingUpload.as_str()],
+            )
+            .map_err(PortError::new)?;
+        Ok(claimed == 1)
+    }
+
     async fn mark_validated(&self, id: &BatchId, counts: ListCounts) -> PortResult<bool> {
         let m = moves_for!(BatchStatus, BatchEvent::Validate);
         let moved = self

@@ -78,6 +78,8 @@ const MIGRATIONS: &[&str] = &[
         id INTEGER PRIMARY KEY CHECK (id = 1),
         outbox_offset INTEGER NOT NULL
     ) STRICT;",
+    // The upload a batch is validated from (AWS only: S3's ETag).
+    "ALTER TABLE batches ADD COLUMN upload_tag TEXT;",
 ];
 
 #[derive(Debug, thiserror::Error)]

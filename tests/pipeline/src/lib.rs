@@ -114,6 +114,8 @@ pub struct Pipeline {
     inspect_scheduler: aws_sdk_scheduler::Client,
     pub sending: SendWith,
     pub batch: BatchId,
+    /// The ETag of the list uploaded, which S3's event carries.
+    uploaded: Mutex<Option<String>>,
 }
 
 /// What the SQS poller saw.
@@ -155,6 +157,7 @@ impl Pipeline {
             inspect_scheduler,
             sending,
             batch: BATCH.parse().unwrap(),
+            uploaded: Mutex::new(None),
         }
     }
 
@@ -177,7 +180,8 @@ impl Pipeline {
             .await
             .expect("creates the batch");
         assert!(created);
-        self.stack
+        let put = self
+            .stack
             .s3
             .put_object()
             .bucket(BUCKET)
@@ -186,12 +190,15 @@ impl Pipeline {
             .send()
             .await
             .expect("uploads the list");
+        let tag = put.e_tag().expect("an ETag").trim_matches('"').to_owned();
+        *self.uploaded.lock().unwrap() = Some(tag);
     }
 
     /// S3's event for the upload, as the validate function gets it.
     pub fn upload_event(&self) -> Value {
         let mut event = fixture("functions/validate/tests/fixtures/s3-object-created.json");
         event["Records"][0]["s3"]["object"]["key"] = json!(UPLOAD_KEY);
+        event["Records"][0]["s3"]["object"]["eTag"] = json!(self.uploaded.lock().unwrap().clone());
         event
     }
 

@@ -60,6 +60,10 @@ fn patient_data(list: &[u8]) -> HashSet<String> {
             if digits.len() == 11 && digits.starts_with("07") {
                 values.insert(format!("+44{}", &digits[1..]));
             }
+            // A date of birth as validation stores it.
+            if let Ok(date) = chrono::NaiveDate::parse_from_str(cell, "%d/%m/%Y") {
+                values.insert(date.format("%Y-%m-%d").to_string());
+            }
         }
     }
     values

@@ -1,9 +1,10 @@
 //! Batch items: `BATCH#{id}` / `BATCH`, listed newest first through GSI1.
 
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::AttributeValue;
 use batchmsg_core::batch::{Batch, BatchId};
-use batchmsg_core::delivery::BatchEvent;
+use batchmsg_core::delivery::{BatchEvent, BatchStatus};
 use batchmsg_core::ports::{BatchRepo, ListCounts, PortResult};
 
 use super::item::{Item, Read, n, s};
@@ -109,6 +110,33 @@ impl BatchRepo for DynamoRepos {
         Ok(self.update(&change, false).await?.happened())
     }
 
+    /// One UpdateItem, conditional on the batch waiting for its upload and
+    /// holding no other upload's tag.
+    async fn claim_upload(&self, id: &BatchId, tag: &str) -> PortResult<bool> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(batch_pk(id), BATCH_SK)))
+            .update_expression("SET #tag = :tag")
+            .condition_expression(
+                "#status = :waiting AND (attribute_not_exists(#tag) OR #tag = :tag)",
+            )
+            .expression_attribute_names("#tag", attr::UPLOAD_TAG)
+            .expression_attribute_names("#status", attr::STATUS)
+            .expression_attribute_values(":tag", s(tag))
+            .expression_attribute_values(":waiting", s(BatchStatus::AwaitingUpload.as_str()))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(error) => match error.as_service_error() {
+                Some(UpdateItemError::ConditionalCheckFailedException(_)) => Ok(false),
+                _ => Err(self.request_error("UpdateItem", error).into()),
+            },
+        }
+    }
+
     /// One conditional UpdateItem that sets the counts with the status.
     async fn mark_validated(&self, id: &BatchId, counts: ListCounts) -> PortResult<bool> {
         let Some(m) = Move::batch(BatchEvent::Validate)? else {
@@ -126,7 +154,6 @@ impl BatchRepo for DynamoRepos {
 mod tests {
     use super::*;
     use crate::dynamo::item::millis;
-    use batchmsg_core::delivery::BatchStatus;
     use chrono::{TimeZone, Utc};
 
     #[test]

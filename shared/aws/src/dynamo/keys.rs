@@ -36,6 +36,7 @@ pub(crate) mod attr {
     pub(crate) const ROWS: &str = "rows";
     pub(crate) const ACCEPTED: &str = "accepted";
     pub(crate) const NOT_ACCEPTED: &str = "not_accepted";
+    pub(crate) const UPLOAD_TAG: &str = "upload_tag";
     // Recipient.
     pub(crate) const SEQ: &str = "seq";
     pub(crate) const ROW: &str = "row";

@@ -44,6 +44,16 @@ pub trait BatchRepo {
         event: BatchEvent,
     ) -> impl Future<Output = PortResult<bool>> + Send;
 
+    /// Records which upload (`tag`: S3's ETag) a batch `awaiting-upload` is
+    /// validated from. `false` if the batch has left `awaiting-upload`, or
+    /// is being validated from a different upload: its rows must never mix
+    /// with another file's.
+    fn claim_upload(
+        &self,
+        id: &BatchId,
+        tag: &str,
+    ) -> impl Future<Output = PortResult<bool>> + Send;
+
     /// `awaiting-upload → validated`, storing the list's counts; whether it
     /// moved.
     fn mark_validated(

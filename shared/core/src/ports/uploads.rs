@@ -12,10 +12,12 @@ pub trait ObjectStore {
     type Staged: Write + Send + 'static;
 
     /// A reader that fetches the object as it is read; `None` if there is no
-    /// object with that key.
+    /// object with that key, or (given a `tag`) it has been replaced by
+    /// another.
     fn open(
         &self,
         key: &str,
+        tag: Option<&str>,
     ) -> impl Future<Output = PortResult<Option<Box<dyn Read + Send>>>> + Send;
 
     fn stage(&self) -> PortResult<Self::Staged>;

@@ -1,11 +1,18 @@
 //! The periodic look over batches being sent: texts stuck in `sending` are
 //! settled, and batches with nothing left to send are completed.
 
+use chrono::TimeDelta;
+
 use super::SendingError;
 use super::progress::finish_if_done;
 use super::recover::{Recovered, recover_sending};
 use crate::delivery::BatchStatus;
 use crate::ports::{BatchRepo, Clock, RecipientRepo, SendQueue, SmsSender, WaveRepo};
+
+/// How long after it was made a cancelled batch is still looked at: a text
+/// being published as the cancel came can be left `sending` by a sender that
+/// died, and is settled like any other.
+pub const CANCELLED_LOOKED_AT: TimeDelta = TimeDelta::days(30);
 
 /// What one sweep did, over every batch it looked at.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -17,7 +24,9 @@ pub struct Swept {
     pub completed: u64,
 }
 
-/// For each batch `sending`: [`recover_sending`], then [`finish_if_done`].
+/// For each batch `sending`: [`recover_sending`], then [`finish_if_done`];
+/// for each batch cancelled in the last [`CANCELLED_LOOKED_AT`]:
+/// [`recover_sending`].
 /// Run it every few minutes on a provider that cannot say what it took
 /// (SNS): a sender that died between publishing and recording leaves its
 /// texts `sending`, and they become `technical-failure` once
@@ -33,15 +42,18 @@ pub async fn sweep(
 ) -> Result<Swept, SendingError> {
     let mut swept = Swept::default();
     let mut first_error = None;
+    let recent = clock.now() - CANCELLED_LOOKED_AT;
     for batch in batches.batches().await? {
-        if batch.status != BatchStatus::Sending {
+        let sending = batch.status == BatchStatus::Sending;
+        let cancelled = batch.status == BatchStatus::Cancelled && batch.created_at > recent;
+        if !sending && !cancelled {
             continue;
         }
-        swept.batches += 1;
+        swept.batches += u64::from(sending);
         let id = &batch.id;
         let settled = async {
             let recovered = recover_sending(recipients, sender, queue, clock, id).await?;
-            let completed = finish_if_done(batches, recipients, waves, id).await?;
+            let completed = sending && finish_if_done(batches, recipients, waves, id).await?;
             Ok::<_, SendingError>((recovered, completed))
         };
         match settled.await {

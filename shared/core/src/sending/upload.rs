@@ -23,6 +23,9 @@ use crate::validation::{Summary, ValidationError, ValidationOptions, validate_li
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UploadKeys {
     pub upload: String,
+    /// The upload's version (S3's ETag), when the event names it: only that
+    /// version is read, and a batch takes rows from one upload only.
+    pub tag: Option<String>,
     pub not_accepted: String,
     /// Why the list could not be read at all, for whoever uploaded it.
     pub problem: String,
@@ -46,7 +49,10 @@ pub enum UploadOutcome {
 pub enum UploadError {
     #[error(transparent)]
     Sending(#[from] SendingError),
-    #[error("there is no upload at {0}: it was removed before it could be validated")]
+    #[error(
+        "there is no upload at {0}, or not the one the event named: it was removed or \
+         replaced before it could be validated"
+    )]
     Missing(String),
     #[error("the upload could not be read to the end ({0}); validating it again is safe")]
     Interrupted(std::io::Error),
@@ -87,7 +93,7 @@ pub async fn validate_upload<O: ObjectStore + Sync>(
         Err(e) => return refuse(objects, keys, format!("The batch's message: {e}")).await,
     };
     let opted_out = provider_opt_outs.opted_out().await?;
-    let Some(upload) = objects.open(&keys.upload).await? else {
+    let Some(upload) = objects.open(&keys.upload, keys.tag.as_deref()).await? else {
         return Err(UploadError::Missing(keys.upload.clone()));
     };
     let report = objects.stage()?;
@@ -101,6 +107,30 @@ pub async fn validate_upload<O: ObjectStore + Sync>(
     });
     let mut stored_any = false;
     while let Some(chunk) = chunks.recv().await {
+        if !stored_any
+            && let Some(tag) = &keys.tag
+            && !batches.claim_upload(id, tag).await?
+        {
+            let status = current_status(batches, id).await?;
+            if status != BatchStatus::AwaitingUpload {
+                return Ok(UploadOutcome::AlreadyDone(status));
+            }
+            // Another file's rows are stored already: rows from two files
+            // would mix, so neither is sent.
+            abandon(batches, recipients, clock, id).await?;
+            let reason = "A second file was uploaded for this batch while the first was \
+                          being validated, so nothing will be sent from it. Start a new \
+                          batch and upload the file once";
+            return refuse(objects, keys, reason.to_owned()).await;
+        }
+        // A repeated event still validating when the first has finished
+        // stops here, before it can write over a text being sent.
+        if stored_any {
+            let status = current_status(batches, id).await?;
+            if status != BatchStatus::AwaitingUpload {
+                return Ok(UploadOutcome::AlreadyDone(status));
+            }
+        }
         recipients.insert_recipients(id, &chunk).await?;
         stored_any = true;
     }
@@ -115,7 +145,7 @@ pub async fn validate_upload<O: ObjectStore + Sync>(
         Ok(Err(refused)) if stored_any => {
             // Rows already stored would sit beside a corrected list's under
             // the same numbers, so this batch cannot take another upload.
-            batches.batch_event(id, BatchEvent::Cancel).await?;
+            abandon(batches, recipients, clock, id).await?;
             let reason = format!(
                 "{refused}. This batch is cancelled: upload the corrected file as a new batch"
             );
@@ -133,13 +163,37 @@ pub async fn validate_upload<O: ObjectStore + Sync>(
         not_accepted: summary.not_accepted,
     };
     if batches.mark_validated(id, counts).await? {
-        Ok(UploadOutcome::Validated(summary))
-    } else {
-        let now = batches.batch(id).await?.map(|b| b.status);
-        Ok(UploadOutcome::AlreadyDone(
-            now.unwrap_or(BatchStatus::Cancelled),
-        ))
+        return Ok(UploadOutcome::Validated(summary));
     }
+    let status = current_status(batches, id).await?;
+    if status == BatchStatus::Cancelled {
+        // Cancelled while this ran: the rows it stored are never sent.
+        recipients.cancel_queued(id, clock.now()).await?;
+    }
+    Ok(UploadOutcome::AlreadyDone(status))
+}
+
+async fn current_status(
+    batches: &(impl BatchRepo + Sync),
+    id: &BatchId,
+) -> Result<BatchStatus, UploadError> {
+    Ok(batches
+        .batch(id)
+        .await?
+        .ok_or_else(|| SendingError::NoSuchBatch(id.clone()))?
+        .status)
+}
+
+/// The batch is cancelled and any rows stored for it with it.
+async fn abandon(
+    batches: &(impl BatchRepo + Sync),
+    recipients: &(impl RecipientRepo + Sync),
+    clock: &(impl Clock + Sync),
+    id: &BatchId,
+) -> Result<(), UploadError> {
+    batches.batch_event(id, BatchEvent::Cancel).await?;
+    recipients.cancel_queued(id, clock.now()).await?;
+    Ok(())
 }
 
 const CSV_CONTENT_TYPE: &str = "text/csv; charset=utf-8";

@@ -107,6 +107,8 @@ pub struct State {
     pub provider_opt_outs: Vec<String>,
     /// Reading the object fails after this many bytes.
     pub upload_breaks_after: Option<usize>,
+    /// The upload each batch is validated from.
+    pub upload_tags: BTreeMap<BatchId, String>,
 }
 
 pub struct Fake {
@@ -393,6 +395,22 @@ impl BatchRepo for Fake {
             BatchStatus::sources,
             BatchStatus::apply,
         ))
+    }
+
+    async fn claim_upload(&self, id: &BatchId, tag: &str) -> PortResult<bool> {
+        let mut st = self.state();
+        let waiting = st
+            .batches
+            .get(id)
+            .is_some_and(|b| b.status == BatchStatus::AwaitingUpload);
+        if !waiting {
+            return Ok(false);
+        }
+        let claimed = st
+            .upload_tags
+            .entry(id.clone())
+            .or_insert_with(|| tag.to_owned());
+        Ok(claimed == tag)
     }
 
     async fn mark_validated(&self, id: &BatchId, counts: ListCounts) -> PortResult<bool> {
@@ -756,7 +774,11 @@ impl Clock for Fake {
 impl ObjectStore for Fake {
     type Staged = Vec<u8>;
 
-    async fn open(&self, key: &str) -> PortResult<Option<Box<dyn std::io::Read + Send>>> {
+    async fn open(
+        &self,
+        key: &str,
+        _tag: Option<&str>,
+    ) -> PortResult<Option<Box<dyn std::io::Read + Send>>> {
         let st = self.state();
         let Some((bytes, _)) = st.objects.get(key) else {
             return Ok(None);

@@ -64,3 +64,26 @@ async fn a_batch_with_waves_still_to_come_is_not_completed() {
         BatchStatus::Sending
     );
 }
+
+#[tokio::test]
+async fn a_text_left_sending_in_a_cancelled_batch_is_settled_too() {
+    let fake = Fake::with_batch(BatchStatus::Scheduled, &[3]);
+    fake.state().lookup = Lookup::Unknowable;
+    fake.release(1).await.unwrap();
+    let jobs = fake.take_jobs();
+    // Published as the cancel came, and the sender died before recording it.
+    fake.state().fail_mark_sent = 1;
+    let crashed = fake.send_in(&jobs[..1], RateUnit::Texts).await;
+    assert!(matches!(crashed, Err(SendingError::Port(_))));
+    fake.cancel().await.unwrap();
+    assert_eq!(fake.status(0), RecipientStatus::Sending);
+
+    fake.advance(TimeDelta::minutes(16));
+    let swept = fake.sweep().await;
+    assert_eq!((swept.batches, swept.recovered.failed), (0, 1));
+    assert_eq!(fake.status(0), RecipientStatus::TechnicalFailure);
+    assert_eq!(
+        fake.state().batches[&batch_id()].status,
+        BatchStatus::Cancelled
+    );
+}

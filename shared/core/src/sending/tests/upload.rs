@@ -10,6 +10,7 @@ const HEADER: &str = "NHS Number,Mobile,Date of Birth,Name\r\n";
 fn keys() -> UploadKeys {
     UploadKeys {
         upload: "uploads/org/batch.csv".into(),
+        tag: Some("etag-2".into()),
         not_accepted: "reports/org/batch/not-accepted.csv".into(),
         problem: "reports/org/batch/problem.txt".into(),
     }
