@@ -4,42 +4,23 @@
 //! counts the texts SNS took.
 
 use std::collections::HashSet;
-use std::num::NonZeroU64;
 use std::sync::Mutex;
 use std::time::Instant;
 
 use aws_lambda_events::event::sqs::SqsEvent;
-use batchmsg_aws::dynamo::{DynamoRepos, create_table};
+use batchmsg_aws::dynamo::DynamoRepos;
 use batchmsg_aws::sns::{SnsSmsSender, client_config};
 use batchmsg_aws::sqs::SendJob;
-use batchmsg_core::batch::{Batch, BatchId, Recipient, Seq, Wave};
-use batchmsg_core::delivery::{BatchEvent, BatchStatus, RecipientStatus};
+use batchmsg_core::batch::{BatchId, Recipient, Seq};
+use batchmsg_core::delivery::{BatchEvent, RecipientStatus};
 use batchmsg_core::ports::{
     BatchRepo, PortResult, PublishError, Published, PublishedLookup, RecipientRepo, SendQueue,
-    SmsSender, SystemClock, WaveScheduler,
+    SmsSender, SystemClock,
 };
-use batchmsg_core::sending::{Release, release_wave, schedule_batch};
-use batchmsg_core::sms::Encoding;
-use batchmsg_core::waves::{Interval, Schedule, plan_waves};
-use batchmsg_moto::Moto;
+use batchmsg_core::sending::{Release, release_wave};
+use batchmsg_moto::{BATCH, Moto, ten_in_three_waves};
 use batchmsg_send::{PerInstanceLimiter, SendError, Sending, handle};
-use chrono::{TimeDelta, TimeZone, Utc};
 use serde_json::{Value, json};
-
-const TABLE: &str = "batchmsg-test";
-const BATCH: &str = "20261125-090000-0001";
-
-struct NoSchedules;
-
-impl WaveScheduler for NoSchedules {
-    async fn schedule(&self, _: &BatchId, _: &[Wave]) -> PortResult<()> {
-        Ok(())
-    }
-
-    async fn unschedule(&self, _: &BatchId, _: &[u32]) -> PortResult<()> {
-        Ok(())
-    }
-}
 
 /// Keeps what a release queues, for the test to hand on as jobs.
 #[derive(Default)]
@@ -68,18 +49,6 @@ impl SmsSender for ThrottleOnce {
 
     async fn lookup(&self, batch: &BatchId, seqs: &[Seq]) -> PortResult<PublishedLookup> {
         self.inner.lookup(batch, seqs).await
-    }
-}
-
-fn recipient(seq: Seq) -> Recipient {
-    Recipient {
-        seq,
-        row: u64::from(seq) + 2,
-        nhs_number: format!("{}", 9_990_000_000u64 + u64::from(seq)),
-        mobile: format!("+447700900{seq:03}"),
-        body: format!("Hello patient {seq}, your appointment is tomorrow."),
-        encoding: Encoding::Gsm7,
-        fragments: 1,
     }
 }
 
@@ -130,44 +99,8 @@ impl Setup {
 /// 4 and 2 whose first `released` waves have been released.
 async fn setup(released: u32) -> Setup {
     let moto = Moto::connect().await;
-    let dynamo = aws_sdk_dynamodb::Client::new(&moto.sdk);
-    create_table(&dynamo, TABLE)
-        .await
-        .expect("creates the table");
-    let repos = DynamoRepos::new(dynamo, TABLE);
-    let batch: BatchId = BATCH.parse().unwrap();
-    let t0 = Utc.with_ymd_and_hms(2026, 11, 25, 9, 0, 0).unwrap();
-    let recipients: Vec<Recipient> = (0..10).map(recipient).collect();
-    repos.insert_recipients(&batch, &recipients).await.unwrap();
-    assert!(
-        repos
-            .create_batch(&Batch {
-                id: batch.clone(),
-                status: BatchStatus::Validated,
-                created_at: t0,
-                list_name: "clinic.csv".to_owned(),
-                message: "Hello, your appointment is tomorrow.".to_owned(),
-                rows: 10,
-                accepted: 10,
-                not_accepted: 0,
-            })
-            .await
-            .unwrap()
-    );
-    let plan = plan_waves(
-        10,
-        &Schedule::Stagger {
-            per_wave: NonZeroU64::new(4).unwrap(),
-            every: Interval::Elapsed(TimeDelta::hours(1)),
-            start: None,
-        },
-        None,
-        t0,
-    )
-    .unwrap();
-    schedule_batch(&repos, &repos, &NoSchedules, &batch, &plan)
-        .await
-        .unwrap();
+    let repos = moto.stack().await.repos;
+    let (batch, _) = ten_in_three_waves(&repos).await;
     let jobs = Jobs::default();
     for wave in 1..=released {
         let release = release_wave(&repos, &repos, &repos, &jobs, &batch, wave)

@@ -2,39 +2,18 @@
 //! clients), called in-process with the payload the schedule holds
 //! (`tests/fixtures/schedule-input.json`).
 
-use std::num::NonZeroU64;
 use std::time::Instant;
 
-use batchmsg_aws::dynamo::{DynamoRepos, create_table};
+use batchmsg_aws::dynamo::DynamoRepos;
 use batchmsg_aws::sqs::{SendJob, SqsSendQueue};
-use batchmsg_core::batch::{Batch, BatchId, Recipient, Seq, Wave};
+use batchmsg_core::batch::{BatchId, Seq};
 use batchmsg_core::delivery::BatchStatus;
-use batchmsg_core::ports::{BatchRepo, PortResult, RecipientRepo, SystemClock, WaveScheduler};
-use batchmsg_core::sending::{cancel_batch, schedule_batch};
-use batchmsg_core::sms::Encoding;
-use batchmsg_core::waves::{Interval, Schedule, plan_waves};
-use batchmsg_moto::Moto;
+use batchmsg_core::ports::{BatchRepo, SystemClock};
+use batchmsg_core::sending::cancel_batch;
+use batchmsg_moto::{BATCH, Moto, NoSchedules, Stack, ten_in_three_waves};
 use batchmsg_wave::{WaveError, WaveSummary, handle};
-use chrono::{TimeDelta, TimeZone, Utc};
 use lambda_runtime::Diagnostic;
 use serde_json::{Value, json};
-
-const TABLE: &str = "batchmsg-test";
-const BATCH: &str = "20261125-090000-0001";
-
-/// The schedules are EventBridge's business (tested in shared/aws); here they
-/// are only recorded as made.
-struct NoSchedules;
-
-impl WaveScheduler for NoSchedules {
-    async fn schedule(&self, _: &BatchId, _: &[Wave]) -> PortResult<()> {
-        Ok(())
-    }
-
-    async fn unschedule(&self, _: &BatchId, _: &[u32]) -> PortResult<()> {
-        Ok(())
-    }
-}
 
 struct Setup {
     _moto: Moto,
@@ -44,72 +23,14 @@ struct Setup {
     batch: BatchId,
 }
 
-fn recipient(seq: Seq) -> Recipient {
-    Recipient {
-        seq,
-        row: u64::from(seq) + 2,
-        nhs_number: format!("{}", 9_990_000_000u64 + u64::from(seq)),
-        mobile: format!("+447700900{seq:03}"),
-        body: format!("Hello patient {seq}, your appointment is tomorrow."),
-        encoding: Encoding::Gsm7,
-        fragments: 1,
-    }
-}
-
-/// A reset moto with the table and the queue, and a batch of 10 recipients
+/// A reset moto with the stack, and the shared batch of 10 recipients
 /// scheduled in waves of 4, 4 and 2, an hour apart.
 async fn setup() -> Setup {
     let moto = Moto::connect().await;
-    let dynamo = aws_sdk_dynamodb::Client::new(&moto.sdk);
-    create_table(&dynamo, TABLE)
-        .await
-        .expect("creates the table");
-    let repos = DynamoRepos::new(dynamo, TABLE);
-    let sqs = aws_sdk_sqs::Client::new(&moto.sdk);
-    let url = sqs
-        .create_queue()
-        .queue_name("batchmsg-send")
-        .send()
-        .await
-        .expect("creates the queue")
-        .queue_url
-        .expect("a queue url");
-    let queue = SqsSendQueue::new(sqs.clone(), url);
-
-    let batch: BatchId = BATCH.parse().unwrap();
-    let t0 = Utc.with_ymd_and_hms(2026, 11, 25, 9, 0, 0).unwrap();
-    let recipients: Vec<Recipient> = (0..10).map(recipient).collect();
-    repos.insert_recipients(&batch, &recipients).await.unwrap();
-    assert!(
-        repos
-            .create_batch(&Batch {
-                id: batch.clone(),
-                status: BatchStatus::Validated,
-                created_at: t0,
-                list_name: "clinic.csv".to_owned(),
-                message: "Hello, your appointment is tomorrow.".to_owned(),
-                rows: 10,
-                accepted: 10,
-                not_accepted: 0,
-            })
-            .await
-            .unwrap()
-    );
-    let plan = plan_waves(
-        10,
-        &Schedule::Stagger {
-            per_wave: NonZeroU64::new(4).unwrap(),
-            every: Interval::Elapsed(TimeDelta::hours(1)),
-            start: None,
-        },
-        None,
-        t0,
-    )
-    .unwrap();
-    let waves = schedule_batch(&repos, &repos, &NoSchedules, &batch, &plan)
-        .await
-        .unwrap();
-    assert_eq!(waves.len(), 3);
+    let Stack {
+        repos, sqs, queue, ..
+    } = moto.stack().await;
+    let (batch, _) = ten_in_three_waves(&repos).await;
     Setup {
         _moto: moto,
         repos,

@@ -3,7 +3,10 @@
 //! [`Moto::connect`]). moto's reset is global, so the tests of a binary take
 //! turns: [`Moto::connect`] holds a lock until the test ends.
 
+mod batch;
 mod stack;
+
+pub use batch::{BATCH, NoSchedules, recipient, ten_in_three_waves};
 
 pub use stack::{
     BUCKET, RequestCount, SCHEDULE_GROUP, SCHEDULER_ROLE_ARN, SEND_QUEUE, SENDER_ID, Stack, TABLE,
