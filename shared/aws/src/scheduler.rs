@@ -40,7 +40,8 @@
 //! schedule may fire more than once; the release it triggers is conditional.
 
 use aws_config::SdkConfig;
-use aws_sdk_scheduler::error::ProvideErrorMetadata;
+use aws_sdk_scheduler::config::http::HttpResponse;
+use aws_sdk_scheduler::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_scheduler::operation::create_schedule::CreateScheduleError;
 use aws_sdk_scheduler::operation::delete_schedule::DeleteScheduleError;
 use aws_sdk_scheduler::types::{
@@ -241,14 +242,23 @@ impl EventBridgeScheduler {
             {
                 Ok(false)
             }
-            Err(error) => Err(PortError::new(SchedulerError {
-                doing: "create",
-                name,
-                group: self.group.clone(),
-                code: error.code().map(str::to_owned),
-                detail: describe(&error, true),
-            })),
+            Err(error) => Err(self.failed("create", name, &error)),
         }
+    }
+
+    fn failed<E: ProvideErrorMetadata>(
+        &self,
+        doing: &'static str,
+        name: String,
+        error: &SdkError<E, HttpResponse>,
+    ) -> PortError {
+        PortError::new(SchedulerError {
+            doing,
+            name,
+            group: self.group.clone(),
+            code: error.code().map(str::to_owned),
+            detail: describe(error, true),
+        })
     }
 
     /// Deletes one wave's schedule; whether there was one.
@@ -271,13 +281,7 @@ impl EventBridgeScheduler {
             {
                 Ok(false)
             }
-            Err(error) => Err(PortError::new(SchedulerError {
-                doing: "delete",
-                name,
-                group: self.group.clone(),
-                code: error.code().map(str::to_owned),
-                detail: describe(&error, true),
-            })),
+            Err(error) => Err(self.failed("delete", name, &error)),
         }
     }
 }
