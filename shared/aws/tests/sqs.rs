@@ -2,65 +2,37 @@
 //! and ten messages a request, and come back as [`SendJob`]s.
 
 use std::collections::HashMap;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
-use aws_sdk_sqs::config::interceptors::BeforeTransmitInterceptorContextRef;
-use aws_sdk_sqs::config::{ConfigBag, Intercept, RuntimeComponents};
-use aws_sdk_sqs::error::BoxError;
 use batchmsg_aws::sqs::{BATCH_ENTRIES, JOB_SEQS, SendJob, SqsSendQueue};
 use batchmsg_core::batch::{BatchId, Seq};
 use batchmsg_core::ports::SendQueue;
-use batchmsg_moto::Moto;
-
-/// Counts the SendMessageBatch requests a client makes (every HTTP attempt).
-#[derive(Clone, Debug, Default)]
-struct BatchRequests(Arc<AtomicUsize>);
-
-impl Intercept for BatchRequests {
-    fn name(&self) -> &'static str {
-        "BatchRequests"
-    }
-
-    fn read_before_transmit(
-        &self,
-        context: &BeforeTransmitInterceptorContextRef<'_>,
-        _: &RuntimeComponents,
-        _: &mut ConfigBag,
-    ) -> Result<(), BoxError> {
-        let target = context.request().headers().get("x-amz-target");
-        let action = context.request().uri().contains("SendMessageBatch");
-        if action || target.is_some_and(|t| t.ends_with(".SendMessageBatch")) {
-            self.0.fetch_add(1, Ordering::SeqCst);
-        }
-        Ok(())
-    }
-}
+use batchmsg_moto::{Moto, RequestCount, Stack};
 
 struct Setup {
     _moto: Moto,
     sqs: aws_sdk_sqs::Client,
     queue: SqsSendQueue,
-    requests: BatchRequests,
+    requests: RequestCount,
 }
 
+impl Setup {
+    /// SendMessageBatch requests sent (every HTTP attempt).
+    fn batch_requests(&self) -> u64 {
+        let key = ("SQS".to_owned(), "SendMessageBatch".to_owned());
+        self.requests.by_operation().get(&key).copied().unwrap_or(0)
+    }
+}
+
+/// A reset moto with the stack's send queue.
 async fn setup() -> Setup {
     let moto = Moto::connect().await;
-    let requests = BatchRequests::default();
-    let config = aws_sdk_sqs::config::Builder::from(&moto.sdk)
-        .interceptor(requests.clone())
-        .build();
-    let sqs = aws_sdk_sqs::Client::from_conf(config);
-    let url = sqs
-        .create_queue()
-        .queue_name("batchmsg-send")
-        .send()
-        .await
-        .expect("creates the queue")
-        .queue_url
-        .expect("a queue url");
-    let queue = SqsSendQueue::new(sqs.clone(), url);
+    let Stack {
+        sqs,
+        queue,
+        requests,
+        ..
+    } = moto.stack().await;
     Setup {
         _moto: moto,
         sqs,
@@ -111,7 +83,7 @@ async fn a_thousand_recipients_go_out_in_four_requests_and_come_back_once_each()
     let started = Instant::now();
     setup.queue.enqueue(&batch, &seqs).await.expect("enqueues");
     let enqueue_took = started.elapsed();
-    assert_eq!(setup.requests.0.load(Ordering::SeqCst), 4);
+    assert_eq!(setup.batch_requests(), 4);
 
     let bodies = drain(&setup.sqs, setup.queue.queue_url()).await;
     assert_eq!(bodies.len(), 40, "25 recipients a message");
@@ -144,14 +116,14 @@ async fn nothing_to_queue_makes_no_request_and_a_short_list_one() {
         .enqueue(&batch, &[])
         .await
         .expect("enqueues nothing");
-    assert_eq!(setup.requests.0.load(Ordering::SeqCst), 0);
+    assert_eq!(setup.batch_requests(), 0);
 
     setup
         .queue
         .enqueue(&batch, &[7, 3, 7])
         .await
         .expect("enqueues");
-    assert_eq!(setup.requests.0.load(Ordering::SeqCst), 1);
+    assert_eq!(setup.batch_requests(), 1);
     let bodies = drain(&setup.sqs, setup.queue.queue_url()).await;
     assert_eq!(
         bodies
