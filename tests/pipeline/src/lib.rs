@@ -30,6 +30,7 @@ use aws_sdk_sqs::types::{
 };
 use base64::Engine;
 use batchmsg_aws::dynamo::DynamoRepos;
+use batchmsg_aws::scheduler::schedule_name;
 use batchmsg_aws::sns::SnsSmsSender;
 use batchmsg_core::batch::{Batch, BatchId, RecipientRecord, Wave};
 use batchmsg_core::delivery::BatchStatus;
@@ -227,8 +228,8 @@ impl Pipeline {
 
     /// The schedules in the group: name → (`at()` expression, target input).
     pub async fn schedules(&self) -> HashMap<String, (String, Value)> {
-        let client = &self.inspect_scheduler;
-        let listed = client
+        let listed = self
+            .inspect_scheduler
             .list_schedules()
             .group_name(SCHEDULE_GROUP)
             .send()
@@ -237,34 +238,33 @@ impl Pipeline {
         let mut schedules = HashMap::new();
         for summary in listed.schedules() {
             let name = summary.name().unwrap().to_owned();
-            let got = client
-                .get_schedule()
-                .group_name(SCHEDULE_GROUP)
-                .name(&name)
-                .send()
-                .await
-                .unwrap();
-            let input = got.target().and_then(|t| t.input()).unwrap_or("null");
-            schedules.insert(
-                name,
-                (
-                    got.schedule_expression().unwrap_or_default().to_owned(),
-                    serde_json::from_str(input).unwrap(),
-                ),
-            );
+            let schedule = self.schedule_named(&name).await;
+            schedules.insert(name, schedule);
         }
         schedules
+    }
+
+    /// One schedule's `at()` expression and target input.
+    async fn schedule_named(&self, name: &str) -> (String, Value) {
+        let got = self
+            .inspect_scheduler
+            .get_schedule()
+            .group_name(SCHEDULE_GROUP)
+            .name(name)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("no schedule {name}: {e}"));
+        let input = got.target().and_then(|t| t.input()).unwrap_or("null");
+        (
+            got.schedule_expression().unwrap_or_default().to_owned(),
+            serde_json::from_str(input).unwrap(),
+        )
     }
 
     /// The schedule of `wave` fires: its target input goes to the wave
     /// function.
     pub async fn fire(&self, wave: u32) -> batchmsg_wave::WaveSummary {
-        let name = format!("{}-w{wave:05}", self.batch);
-        let (_, input) = self
-            .schedules()
-            .await
-            .remove(&name)
-            .unwrap_or_else(|| panic!("no schedule {name}"));
+        let (_, input) = self.schedule_named(&schedule_name(&self.batch, wave)).await;
         self.fire_input(input).await
     }
 
