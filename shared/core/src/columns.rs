@@ -139,6 +139,19 @@ pub fn column_letter(index: usize) -> String {
 pub struct Header {
     pub index: usize,
     pub text: String,
+    /// The header above it in a two-row header, or the merged cell over it
+    /// ("Next of Kin" over "Mobile", "Telephone" over "Home").
+    pub group: Option<String>,
+}
+
+impl Header {
+    /// The name a person reads: the group and the header ("Next of Kin Mobile").
+    pub fn full_name(&self) -> String {
+        match &self.group {
+            Some(group) if !group.is_empty() => format!("{group} {}", self.text),
+            _ => self.text.clone(),
+        }
+    }
 }
 
 impl fmt::Display for Header {
@@ -146,7 +159,7 @@ impl fmt::Display for Header {
         write!(
             f,
             "\"{}\" (column {})",
-            self.text,
+            self.full_name(),
             column_letter(self.index)
         )
     }
@@ -225,6 +238,7 @@ pub fn headers_of<'a>(cells: impl IntoIterator<Item = &'a str>) -> Vec<Header> {
         .map(|(index, text)| Header {
             index,
             text: trimmed_header(text).to_owned(),
+            group: None,
         })
         .collect()
 }

@@ -16,7 +16,7 @@ use chrono::NaiveDate;
 use csv::ByteRecord;
 use serde::Serialize;
 
-use crate::columns::{ColumnMap, describe_headers};
+use crate::columns::{ColumnMap, Header, describe_headers};
 use crate::consent::Consent;
 use crate::date_of_birth::DateOfBirth;
 use crate::message::Template;
@@ -161,7 +161,7 @@ fn plan(list: &PatientList, message: Option<&Template>) -> Result<Plan, Validati
             Some(slot) => slot,
             None => {
                 personalisation_columns.push(column);
-                personalisation.push(headers[column].text.clone());
+                personalisation.push(headers[column].full_name());
                 personalisation_columns.len() - 1
             }
         };
@@ -170,7 +170,7 @@ fn plan(list: &PatientList, message: Option<&Template>) -> Result<Plan, Validati
     Ok(Plan {
         header_count: headers.len(),
         layout: Layout {
-            original_headers: headers.iter().map(|h| h.text.clone()).collect(),
+            original_headers: headers.iter().map(Header::full_name).collect(),
             personalisation,
             placeholder_slots,
             with_text_length: message.is_some(),
@@ -439,7 +439,7 @@ pub fn validate_list(
     reason_counts.sort_by(|a, b| b.rows.cmp(&a.rows).then(a.code.cmp(b.code)));
     let columns = &plan.columns;
     let headers = list.headers();
-    let role_header = |i: usize| headers[i].text.clone();
+    let role_header = |i: usize| headers[i].full_name();
     let mut column_names = BTreeMap::from([
         ("nhs_number", role_header(columns.nhs_number)),
         ("mobile", role_header(columns.mobile)),
