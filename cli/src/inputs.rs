@@ -11,6 +11,7 @@ use batchmsg_core::message::Template;
 use batchmsg_core::opt_out::OptOutList;
 use batchmsg_core::patient_list::PatientList;
 use batchmsg_core::templates::find_template;
+use batchmsg_core::validation::Declines;
 use batchmsg_local::{DATABASE_FILE, Database};
 
 use crate::data_dir::{DataDirArgs, block_on};
@@ -34,15 +35,26 @@ pub struct ListArgs {
 pub struct Inputs {
     pub template: Option<Template>,
     pub opted_out: OptOutList,
+    /// Every patient a row of the list stops, from a first reading of it.
+    pub declines: Declines,
+    /// The list, ready for validation's reading.
     pub list: PatientList,
 }
 
 impl ListArgs {
     pub fn read(&self) -> anyhow::Result<Inputs> {
+        let template = self.message.template(&self.data)?;
+        let opted_out = opted_out(self.opted_out.as_deref())?;
+        let mut list = patient_list(&self.file)?;
+        let declines = Declines::find(&mut list, &opted_out)?;
+        if declines.read_the_list() {
+            list = patient_list(&self.file)?;
+        }
         Ok(Inputs {
-            template: self.message.template(&self.data)?,
-            opted_out: opted_out(self.opted_out.as_deref())?,
-            list: patient_list(&self.file)?,
+            template,
+            opted_out,
+            declines,
+            list,
         })
     }
 }

@@ -67,6 +67,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let Inputs {
         template,
         opted_out,
+        declines,
         mut list,
     } = args.list.read()?;
     let Some(template) = template else {
@@ -76,6 +77,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         message: Some(&template),
         opted_out: &opted_out,
         today: inputs::uk_today(),
+        declines: &declines,
     };
     let mut pick = PickRow {
         wanted: args.row,

@@ -81,6 +81,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let Inputs {
         template,
         opted_out,
+        declines,
         mut list,
     } = args.list.read()?;
     let Some(template) = template else {
@@ -115,6 +116,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                     message: Some(&template),
                     opted_out: &opted_out,
                     today: inputs::uk_today(),
+                    declines: &declines,
                 };
                 let target = Target {
                     local: &task_local,

@@ -43,6 +43,7 @@ fn validate(args: Args) -> anyhow::Result<()> {
     let Inputs {
         template,
         opted_out,
+        declines,
         mut list,
     } = args.list.read()?;
     let started = std::time::Instant::now();
@@ -58,6 +59,7 @@ fn validate(args: Args) -> anyhow::Result<()> {
             message: template.as_ref(),
             opted_out: &opted_out,
             today: inputs::uk_today(),
+            declines: &declines,
         };
         let summary = validate_list(&mut list, &options, &mut reports)?;
         let (accepted, not_accepted) = reports.finish().map_err(anyhow::Error::from_boxed)?;

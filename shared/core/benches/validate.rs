@@ -14,7 +14,7 @@ use batchmsg_core::nhs_number::NhsNumber;
 use batchmsg_core::opt_out::OptOutList;
 use batchmsg_core::patient_list::PatientList;
 use batchmsg_core::report::CsvReports;
-use batchmsg_core::validation::{ValidationOptions, validate_list};
+use batchmsg_core::validation::{Declines, ValidationOptions, validate_list};
 use batchmsg_synthetic::{ListOptions, write_patient_list};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 
@@ -48,12 +48,18 @@ fn whole_list(c: &mut Criterion) {
     for (label, message) in [("no message", None), ("with message", Some(&template))] {
         group.bench_with_input(BenchmarkId::new(label, rows), &list, |b, list| {
             b.iter(|| {
+                let declines = Declines::find(
+                    &mut PatientList::open(Cursor::new(list.clone())).expect("opens"),
+                    &opted_out,
+                )
+                .expect("reads");
                 let mut patients = PatientList::open(Cursor::new(list.clone())).expect("opens");
                 let mut reports = CsvReports::new(sink(), sink());
                 let options = ValidationOptions {
                     message,
                     opted_out: &opted_out,
                     today: today(),
+                    declines: &declines,
                 };
                 black_box(validate_list(&mut patients, &options, &mut reports).expect("validates"))
             });

@@ -8,7 +8,7 @@ use batchmsg_core::message::Template;
 use batchmsg_core::opt_out::OptOutList;
 use batchmsg_core::patient_list::{ListError, ListFormat, PatientList};
 use batchmsg_core::validation::{
-    AcceptedRow, Layout, NotAcceptedRow, SinkError, ValidationError, ValidationOptions,
+    AcceptedRow, Declines, Layout, NotAcceptedRow, SinkError, ValidationError, ValidationOptions,
     ValidationSink, validate_list,
 };
 use chrono::NaiveDate;
@@ -125,10 +125,17 @@ fn check(bytes: &[u8], text: Option<&[u8]>, with_message: bool) -> Result<(), Te
     let template = Template::parse("Hi, your date of birth is ((date of birth|unknown)).")
         .expect("message parses");
     let opted_out = OptOutList::read("07700900123\n9434765919\n".as_bytes()).expect("reads");
+    let Ok(mut first) = PatientList::open(Cursor::new(bytes.to_vec())) else {
+        return Ok(()); // a file-level error, with its message
+    };
+    let Ok(declines) = Declines::find(&mut first, &opted_out) else {
+        return Ok(()); // a file-level error met part way, with its message
+    };
     let options = ValidationOptions {
         message: with_message.then_some(&template),
         opted_out: &opted_out,
         today: NaiveDate::from_ymd_opt(2026, 11, 25).expect("valid"),
+        declines: &declines,
     };
     let Ok(mut list) = PatientList::open(Cursor::new(bytes.to_vec())) else {
         return Ok(()); // a file-level error, with its message
@@ -261,14 +268,18 @@ fn csv_ish_lists_often_open_and_hold_rows() {
     let mut runner = TestRunner::deterministic();
     let strategy = csv_ish();
     let opted_out = OptOutList::default();
-    let options = ValidationOptions {
-        message: None,
-        opted_out: &opted_out,
-        today: NaiveDate::from_ymd_opt(2026, 11, 25).expect("valid"),
-    };
     let (mut opened, mut with_rows, mut with_accepted, mut unclosed) = (0, 0, 0, 0);
     for _ in 0..300 {
         let bytes = strategy.new_tree(&mut runner).expect("generates").current();
+        let declines = PatientList::open(Cursor::new(bytes.clone()))
+            .and_then(|mut list| Declines::find(&mut list, &opted_out))
+            .unwrap_or_default();
+        let options = ValidationOptions {
+            message: None,
+            opted_out: &opted_out,
+            today: NaiveDate::from_ymd_opt(2026, 11, 25).expect("valid"),
+            declines: &declines,
+        };
         if let Ok(mut list) = PatientList::open(Cursor::new(bytes)) {
             opened += 1;
             match validate_list(&mut list, &options, &mut Rows::default()) {

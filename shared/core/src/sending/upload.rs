@@ -1,7 +1,7 @@
 //! An uploaded list becomes a validated batch: every row accepted or not,
 //! recipients stored, the not-accepted list kept beside the upload.
 
-use std::io::Write;
+use std::io::{Read, Write};
 
 use chrono_tz::Europe::London;
 use tokio::sync::{mpsc, oneshot};
@@ -17,7 +17,7 @@ use crate::ports::{
     BatchRepo, Clock, ListCounts, ObjectStore, OptedOutNumbers, PortError, RecipientRepo,
 };
 use crate::report::CsvReports;
-use crate::validation::{Summary, ValidationError, ValidationOptions, validate_list};
+use crate::validation::{Declines, Summary, ValidationError, ValidationOptions, validate_list};
 
 /// Where the upload is and where its reports go.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -93,8 +93,15 @@ pub async fn validate_upload<O: ObjectStore + Sync>(
         Err(e) => return refuse(objects, keys, format!("The batch's message: {e}")).await,
     };
     let opted_out = provider_opt_outs.opted_out().await?;
-    let Some(upload) = objects.open(&keys.upload, keys.tag.as_deref()).await? else {
-        return Err(UploadError::Missing(keys.upload.clone()));
+    let upload = open_upload(objects, keys).await?;
+    let (opted_out, declines, unread) = match first_reading(upload, opted_out).await? {
+        Ok(first) => first,
+        Err(ListError::Read(e)) => return Err(UploadError::Interrupted(e)),
+        Err(refused) => return refuse(objects, keys, refused.to_string()).await,
+    };
+    let upload = match unread {
+        Some(list) => Upload::Opened(list),
+        None => Upload::Unopened(open_upload(objects, keys).await?),
     };
     let report = objects.stage()?;
     let today = clock.now().with_timezone(&London).date_naive();
@@ -102,7 +109,13 @@ pub async fn validate_upload<O: ObjectStore + Sync>(
     let (chunks_tx, mut chunks) = mpsc::channel::<Vec<Recipient>>(2);
     let (done_tx, done) = oneshot::channel();
     std::thread::spawn(move || {
-        let result = validate_into(upload, &template, &opted_out, today, report, chunks_tx);
+        let options = ValidationOptions {
+            message: Some(&template),
+            opted_out: &opted_out,
+            today,
+            declines: &declines,
+        };
+        let result = validate_into(upload, &template, &options, report, chunks_tx);
         let _ = done_tx.send(result);
     });
     let mut stored_any = false;
@@ -202,19 +215,51 @@ const CSV_CONTENT_TYPE: &str = "text/csv; charset=utf-8";
 #[error("validation stopped without a result")]
 struct ValidationStopped;
 
+async fn open_upload<O: ObjectStore>(
+    objects: &O,
+    keys: &UploadKeys,
+) -> Result<Box<dyn Read + Send>, UploadError> {
+    objects
+        .open(&keys.upload, keys.tag.as_deref())
+        .await?
+        .ok_or_else(|| UploadError::Missing(keys.upload.clone()))
+}
+
+/// The first reading of the upload, on a thread of its own: every patient a
+/// row stops, and the list itself when that needed no reading of rows.
+async fn first_reading(
+    upload: Box<dyn Read + Send>,
+    opted_out: OptOutList,
+) -> Result<Result<(OptOutList, Declines, Option<PatientList>), ListError>, UploadError> {
+    let (done_tx, done) = oneshot::channel();
+    std::thread::spawn(move || {
+        let found = PatientList::open(upload).and_then(|mut list| {
+            let declines = Declines::find(&mut list, &opted_out)?;
+            let unread = (!declines.read_the_list()).then_some(list);
+            Ok((opted_out, declines, unread))
+        });
+        let _ = done_tx.send(found);
+    });
+    done.await
+        .map_err(|_| PortError::new(ValidationStopped).into())
+}
+
+/// The upload for validation's reading: still unread, or opened by the first.
+enum Upload {
+    Opened(PatientList),
+    Unopened(Box<dyn Read + Send>),
+}
+
 fn validate_into<W: Write>(
-    upload: Box<dyn std::io::Read + Send>,
+    upload: Upload,
     template: &Template,
-    opted_out: &OptOutList,
-    today: chrono::NaiveDate,
+    options: &ValidationOptions<'_>,
     report: W,
     chunks: mpsc::Sender<Vec<Recipient>>,
 ) -> Result<(Summary, W), ValidationError> {
-    let mut list = PatientList::open(upload)?;
-    let options = ValidationOptions {
-        message: Some(template),
-        opted_out,
-        today,
+    let mut list = match upload {
+        Upload::Opened(list) => list,
+        Upload::Unopened(reader) => PatientList::open(reader)?,
     };
     let reports = CsvReports::new(std::io::sink(), report);
     let mut rows = RecipientRows::new(reports, template, |chunk| {
@@ -222,7 +267,7 @@ fn validate_into<W: Write>(
             .blocking_send(chunk)
             .map_err(|_| "storing recipients stopped".into())
     });
-    let summary = validate_list(&mut list, &options, &mut rows)?;
+    let summary = validate_list(&mut list, options, &mut rows)?;
     let reports = rows.finish().map_err(ValidationError::Sink)?;
     let (_, mut report) = reports.finish().map_err(ValidationError::Sink)?;
     report

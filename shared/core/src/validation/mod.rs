@@ -5,6 +5,7 @@
 //! are one, an accepted-recipient store will be another.
 
 mod cells;
+mod declines;
 mod reason;
 mod seen_patients;
 
@@ -27,6 +28,7 @@ use crate::patient_list::{ListError, PatientList};
 use crate::report::without_formula_guard;
 use crate::sms::{Encoding, TextLength};
 use cells::Cells;
+pub use declines::{Declines, Stop};
 pub use reason::Reason;
 use seen_patients::SeenPatients;
 
@@ -41,6 +43,12 @@ pub enum ValidationError {
          Columns found: {found}. Add the column to the file or change the placeholder"
     )]
     UnknownPlaceholder { placeholder: String, found: String },
+    #[error(
+        "Row {row} stops a patient's text (declined, opted out or an unclear consent) but the \
+         first reading of the file did not find it: the file changed while it was being read. \
+         Upload it again"
+    )]
+    ListChanged { row: u64 },
     #[error("could not write the results: {0}")]
     Sink(#[source] SinkError),
 }
@@ -50,6 +58,10 @@ pub struct ValidationOptions<'a> {
     pub opted_out: &'a OptOutList,
     /// Today's date in the UK, for dates of birth in the future.
     pub today: NaiveDate,
+    /// Every patient a row of this list stops, from [`Declines::find`] on
+    /// the same list: a patient declined on a later row is not texted from
+    /// an earlier one.
+    pub declines: &'a Declines,
 }
 
 /// The columns the outputs carry, known before the first row.
@@ -260,14 +272,10 @@ fn check_row(
     )
     .map_err(|e| reasons.push(Reason::DateOfBirth(e)))
     .ok();
-    let consents = columns
-        .consent
-        .iter()
-        .map(|&c| Consent::from_cell(&cells.get(c)));
-    match consents.max() {
-        None | Some(Consent::NotDeclined) => {}
-        Some(Consent::Declined) => reasons.push(Reason::Declined),
-        Some(Consent::Unrecognised) => reasons.push(Reason::ConsentUnrecognised),
+    match declines::row_consent(&cells, columns) {
+        Consent::NotDeclined => {}
+        Consent::Declined => reasons.push(Reason::Declined),
+        Consent::Unrecognised => reasons.push(Reason::ConsentUnrecognised),
     }
     if nhs_number.is_some_and(|n| options.opted_out.contains_nhs_number(n))
         || mobile.is_some_and(|m| options.opted_out.contains_mobile(m))
@@ -355,6 +363,30 @@ fn check_rows(
     }
 }
 
+/// A patient stopped on another row is not accepted on this one. A row that
+/// stops its patient where the first reading found no stop means the file
+/// changed in between (or the declines came from another list): nothing from
+/// this reading can be trusted.
+fn stop_where_declined(
+    reasons: &mut Vec<Reason>,
+    row: u64,
+    nhs_number: NhsNumber,
+    declines: &Declines,
+) -> Result<(), ValidationError> {
+    let stopped_here = reasons.iter().any(Reason::stops_patient);
+    match declines.first_stop(nhs_number) {
+        None if stopped_here => Err(ValidationError::ListChanged { row }),
+        Some((stop_row, stop)) if !stopped_here && stop_row != row => {
+            reasons.push(Reason::StoppedOnRow {
+                row: stop_row,
+                stop,
+            });
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Validates every row of `list`, in order, into `sink`.
 pub fn validate_list(
     list: &mut PatientList,
@@ -389,6 +421,9 @@ pub fn validate_list(
                     .and_then(|n| seen.first_row_or_insert(n, row))
                 {
                     checked.reasons.push(Reason::SamePatientAs { row: first });
+                }
+                if let Some(nhs_number) = checked.nhs_number {
+                    stop_where_declined(&mut checked.reasons, row, nhs_number, options.declines)?;
                 }
                 match (checked.nhs_number, checked.recipient) {
                     (Some(nhs_number), Some((mobile, date_of_birth)))

@@ -8,18 +8,35 @@ use crate::mobile::MobileError;
 use crate::nhs_number::NhsNumberError;
 use crate::sms::MAX_CHARACTERS;
 
+use super::Stop;
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Reason {
-    CellCount { found: usize, expected: usize },
+    CellCount {
+        found: usize,
+        expected: usize,
+    },
     NhsNumber(NhsNumberError),
     Mobile(MobileError),
     DateOfBirth(DateOfBirthError),
     Declined,
     ConsentUnrecognised,
     OptedOut,
-    SamePatientAs { row: u64 },
-    EmptyPlaceholder { placeholder: Arc<str> },
-    TooLong { characters: usize },
+    SamePatientAs {
+        row: u64,
+    },
+    /// Another row of the same patient declined, opted out or has a consent
+    /// value that cannot be read: a decline anywhere wins.
+    StoppedOnRow {
+        row: u64,
+        stop: Stop,
+    },
+    EmptyPlaceholder {
+        placeholder: Arc<str>,
+    },
+    TooLong {
+        characters: usize,
+    },
 }
 
 impl fmt::Display for Reason {
@@ -38,6 +55,15 @@ impl fmt::Display for Reason {
             }
             Reason::OptedOut => f.write_str("Patient is on the opted-out list"),
             Reason::SamePatientAs { row } => write!(f, "Same patient as row {row}"),
+            Reason::StoppedOnRow { row, stop } => match stop {
+                Stop::Declined => write!(f, "Patient has declined SMS on row {row}"),
+                Stop::OptedOut => write!(f, "Patient is on the opted-out list (row {row})"),
+                Stop::ConsentUnrecognised => write!(
+                    f,
+                    "The SMS consent on row {row} for this patient is not recognised: \
+                     write Yes or No there"
+                ),
+            },
             Reason::EmptyPlaceholder { placeholder } => write!(
                 f,
                 "No value for (({placeholder})): fill it in, or give the message a fallback such as (({placeholder}|there))"
@@ -82,9 +108,18 @@ impl Reason {
             Reason::ConsentUnrecognised => "consent_unrecognised",
             Reason::OptedOut => "opted_out",
             Reason::SamePatientAs { .. } => "same_patient",
+            Reason::StoppedOnRow { .. } => "stopped_on_another_row",
             Reason::EmptyPlaceholder { .. } => "empty_placeholder",
             Reason::TooLong { .. } => "text_too_long",
         }
+    }
+
+    /// Whether this row, by itself, says its patient must not be texted.
+    pub fn stops_patient(&self) -> bool {
+        matches!(
+            self,
+            Reason::Declined | Reason::ConsentUnrecognised | Reason::OptedOut
+        )
     }
 
     /// The reason as a summary counts it, without the row-specific detail.
@@ -92,6 +127,9 @@ impl Reason {
         match self {
             Reason::CellCount { .. } => "Row has the wrong number of cells".to_owned(),
             Reason::SamePatientAs { .. } => "Same patient as an earlier row".to_owned(),
+            Reason::StoppedOnRow { .. } => {
+                "Patient declined, opted out or has an unclear consent on another row".to_owned()
+            }
             Reason::TooLong { .. } => format!("Text is longer than {MAX_CHARACTERS} characters"),
             other => other.to_string(),
         }

@@ -157,10 +157,16 @@ impl Run {
 fn run_bytes(bytes: Vec<u8>, message: Option<&str>, opted_out: &str) -> Run {
     let template = message.map(|m| Template::parse(m).expect("message parses"));
     let opted_out = OptOutList::read(opted_out.as_bytes()).expect("opt-out list reads");
+    let declines = Declines::find(
+        &mut PatientList::open(Cursor::new(bytes.clone())).expect("the list opens"),
+        &opted_out,
+    )
+    .expect("the first reading reads");
     let options = ValidationOptions {
         message: template.as_ref(),
         opted_out: &opted_out,
         today: today(),
+        declines: &declines,
     };
     let mut list = PatientList::open(Cursor::new(bytes)).expect("the list opens");
     let mut sink = Recorder::default();
@@ -491,6 +497,7 @@ fn a_row_carries_every_reason_and_the_report_joins_them() {
         message: None,
         opted_out: &opted_out,
         today: today(),
+        declines: &Declines::default(),
     };
     let mut reports = crate::report::CsvReports::new(Vec::new(), Vec::new());
     validate_list(&mut list, &options, &mut reports).expect("validates");
@@ -1126,6 +1133,7 @@ fn a_sink_error_stops_validation() {
         message: None,
         opted_out: &opted_out,
         today: today(),
+        declines: &Declines::default(),
     };
     let mut sink = FailsOnThird(0);
     let result = validate_list(&mut list, &options, &mut sink);
@@ -1164,6 +1172,7 @@ fn a_sink_that_refuses_to_start_gets_no_rows() {
         message: None,
         opted_out: &opted_out,
         today: today(),
+        declines: &Declines::default(),
     };
     let mut sink = Refuses(0);
     let result = validate_list(&mut list, &options, &mut sink);
@@ -1194,6 +1203,7 @@ fn a_read_error_part_way_is_a_list_error() {
         message: None,
         opted_out: &opted_out,
         today: today(),
+        declines: &Declines::default(),
     };
     let mut sink = Recorder::default();
     let result = validate_list(&mut list, &options, &mut sink);

@@ -12,8 +12,8 @@ use crate::patient_list::PatientList;
 use crate::sending::{IMPORT_CHUNK, RecipientRows};
 use crate::sms::Encoding;
 use crate::validation::{
-    AcceptedRow, Layout, NotAcceptedRow, SinkError, Summary, ValidationError, ValidationOptions,
-    ValidationSink, validate_list,
+    AcceptedRow, Declines, Layout, NotAcceptedRow, SinkError, Summary, ValidationError,
+    ValidationOptions, ValidationSink, validate_list,
 };
 
 /// A valid NHS number in the 999 test range, a different one for each `i`.
@@ -65,6 +65,7 @@ fn import(csv: &str) -> (Summary, Reports, Vec<Vec<Recipient>>) {
         message: Some(&template),
         opted_out: &opted_out,
         today: NaiveDate::from_ymd_opt(2026, 11, 25).unwrap(),
+        declines: &Declines::default(),
     };
     let mut list = PatientList::open(Cursor::new(csv.as_bytes().to_vec())).unwrap();
     let mut chunks = Vec::new();
@@ -208,6 +209,7 @@ fn a_store_that_fails_fails_the_import() {
         message: Some(&template),
         opted_out: &opted_out,
         today: NaiveDate::from_ymd_opt(2026, 11, 25).unwrap(),
+        declines: &Declines::default(),
     };
     let mut csv = String::from(HEADER);
     for i in 0..IMPORT_CHUNK as u32 + 1 {

@@ -218,3 +218,42 @@ async fn a_missing_upload_or_batch_is_an_error_that_says_which() {
     let error = fake.validate().await.unwrap_err();
     assert!(error.to_string().contains("there is no batch"), "{error}");
 }
+
+#[tokio::test]
+async fn a_patient_declined_on_a_later_row_is_not_stored_from_an_earlier_one() {
+    let csv = format!(
+        "NHS Number,Mobile,Date of Birth,Name,SMS Consent\r\n\
+         {},07700 900000,31/01/1990,Ann,Yes\r\n\
+         {},07700 900001,31/01/1990,Bo,Yes\r\n\
+         {},07700 900000,31/01/1990,Ann,Declined\r\n\
+         {},07700 900002,31/01/1990,Cy,Yes\r\n\
+         {},07700 900149,31/01/1990,Cy,\r\n",
+        nhs(0),
+        nhs(1),
+        nhs(0),
+        nhs(2),
+        nhs(2),
+    );
+    let fake = uploaded(&csv);
+    // Cy's second row gives a number the provider was told never to text.
+    fake.state().provider_opt_outs = vec!["+447700900149".into()];
+
+    let UploadOutcome::Validated(summary) = fake.validate().await.unwrap() else {
+        panic!("not validated");
+    };
+    assert_eq!((summary.accepted, summary.not_accepted), (1, 4));
+    let stored: Vec<u64> = fake.state().recipients[&batch_id()]
+        .values()
+        .map(|stored| stored.record.recipient.row)
+        .collect();
+    assert_eq!(stored, vec![3], "only Bo, on row 3, is stored");
+    let report = fake.object(&keys().not_accepted).unwrap();
+    assert!(
+        report.contains("Patient has declined SMS on row 4"),
+        "{report}"
+    );
+    assert!(
+        report.contains("Patient is on the opted-out list (row 6)"),
+        "{report}"
+    );
+}
