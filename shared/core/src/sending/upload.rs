@@ -100,7 +100,7 @@ pub async fn validate_upload<O: ObjectStore + Sync>(
         Err(refused) => return refuse(objects, keys, refused.to_string()).await,
     };
     let upload = match unread {
-        Some(list) => Upload::Opened(list),
+        Some(list) => Upload::Opened(Box::new(list)),
         None => Upload::Unopened(open_upload(objects, keys).await?),
     };
     let report = objects.stage()?;
@@ -246,7 +246,7 @@ async fn first_reading(
 
 /// The upload for validation's reading: still unread, or opened by the first.
 enum Upload {
-    Opened(PatientList),
+    Opened(Box<PatientList>),
     Unopened(Box<dyn Read + Send>),
 }
 
@@ -258,7 +258,7 @@ fn validate_into<W: Write>(
     chunks: mpsc::Sender<Vec<Recipient>>,
 ) -> Result<(Summary, W), ValidationError> {
     let mut list = match upload {
-        Upload::Opened(list) => list,
+        Upload::Opened(list) => *list,
         Upload::Unopened(reader) => PatientList::open(reader)?,
     };
     let reports = CsvReports::new(std::io::sink(), report);
