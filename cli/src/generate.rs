@@ -17,6 +17,12 @@ pub struct Args {
     /// Leave out the SMS consent column.
     #[arg(long)]
     no_consent_column: bool,
+    /// Add the shapes practices' real exports have: next-of-kin columns,
+    /// names that are only an invisible character, patients listed again who
+    /// declined there, a second export pasted on halfway with its columns in
+    /// another order, and a report footer.
+    #[arg(long)]
+    practice_shapes: bool,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
@@ -24,6 +30,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         rows: args.rows,
         seed: args.seed,
         with_consent_column: !args.no_consent_column,
+        practice_shapes: args.practice_shapes,
     };
     let counts = match &args.out {
         Some(path) => {

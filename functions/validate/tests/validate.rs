@@ -80,6 +80,7 @@ fn generated(rows: u64) -> Vec<u8> {
         rows,
         seed: 11,
         with_consent_column: false,
+        practice_shapes: false,
     };
     write_patient_list(&mut list, &options).unwrap();
     list

@@ -26,6 +26,7 @@ fn synthetic_list(rows: u64) -> Vec<u8> {
             rows,
             seed: 7,
             with_consent_column: true,
+            practice_shapes: false,
         },
     )
     .expect("writing to memory cannot fail");

@@ -61,6 +61,14 @@ pub struct ListOptions {
     pub seed: u64,
     /// Adds an `SMS Consent` column (mostly `Yes` or empty).
     pub with_consent_column: bool,
+    /// Shapes practices' real exports have, which validation must read as a
+    /// person would: next-of-kin columns beside the patient's (`NOK Name`,
+    /// `Relationship`, `NOK Mobile`); names made only of an invisible
+    /// character; a patient listed again further down who declined there
+    /// (with a consent column: the earlier, good row then counts as damaged
+    /// too); a second export pasted on halfway, its header again with the
+    /// columns in another order; and a report footer.
+    pub practice_shapes: bool,
 }
 
 impl Default for ListOptions {
@@ -70,6 +78,7 @@ impl Default for ListOptions {
             rows: 1000,
             seed: 7,
             with_consent_column: true,
+            practice_shapes: false,
         }
     }
 }
@@ -105,15 +114,19 @@ pub fn write_patient_list(
         rows: 0,
         intended_bad: 0,
     };
-    for _ in 0..options.rows {
-        if generator.push_row(&mut buf).is_some() {
-            counts.intended_bad += 1;
+    for written in 0..options.rows {
+        if options.practice_shapes && written == options.rows / 2 && written > 0 {
+            generator.paste_second_export(&mut buf);
         }
+        counts.intended_bad += generator.push_row(&mut buf);
         counts.rows += 1;
         if buf.len() >= CHUNK_BYTES {
             out.write_all(&buf)?;
             buf.clear();
         }
+    }
+    if options.practice_shapes {
+        generator.push_footer(&mut buf, counts.rows);
     }
     out.write_all(&buf)?;
     out.flush()?;

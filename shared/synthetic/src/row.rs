@@ -9,9 +9,24 @@ use crate::nhs::{self, NhsShape, TestNhsNumber, UniqueNhsNumbers, VALID_TEST_NUM
 use crate::rng::SplitMix64;
 use crate::text::push_csv_field;
 
-pub(crate) const HEADER: &[u8] = b"NHS Number,Mobile Number,Date of Birth,Patient Name";
-pub(crate) const CONSENT_HEADER: &[u8] = b",SMS Consent";
 const LINE_END: &[u8] = b"\r\n";
+
+/// What one row did to the count of rows not accepted.
+struct Bad {
+    rows: u64,
+    too_few_cells: bool,
+    with_date_of_birth: bool,
+}
+
+impl Bad {
+    fn rows(rows: u64) -> Self {
+        Self {
+            rows,
+            too_few_cells: false,
+            with_date_of_birth: false,
+        }
+    }
+}
 
 /// Everything true about one synthetic patient; a row writes it in some
 /// shape, possibly with one piece damaged.
@@ -59,9 +74,57 @@ pub(crate) struct RowGenerator {
     nhs_numbers: UniqueNhsNumbers,
     recent: RecentPatients,
     with_consent_column: bool,
+    practice_shapes: bool,
     extra_duplicates_per_million: u32,
     name_scratch: Vec<u8>,
+    /// The columns in the order the current header wrote them.
+    order: Vec<Column>,
+    /// This row's cells, by [`Column`].
+    cells: [Vec<u8>; Column::COUNT],
+    /// Patients whose good row a later declining row took back.
+    withdrawn: std::collections::HashSet<u64>,
 }
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Column {
+    NhsNumber,
+    Mobile,
+    DateOfBirth,
+    Name,
+    NokName,
+    Relationship,
+    NokMobile,
+    Consent,
+}
+
+impl Column {
+    const COUNT: usize = 8;
+
+    fn header(self) -> &'static [u8] {
+        match self {
+            Column::NhsNumber => b"NHS Number",
+            Column::Mobile => b"Mobile Number",
+            Column::DateOfBirth => b"Date of Birth",
+            Column::Name => b"Patient Name",
+            Column::NokName => b"NOK Name",
+            Column::Relationship => b"Relationship",
+            Column::NokMobile => b"NOK Mobile",
+            Column::Consent => b"SMS Consent",
+        }
+    }
+}
+
+/// Share of rows, per thousand, with each practice shape.
+const DECLINED_LATER_PER_THOUSAND: u32 = 10;
+const INVISIBLE_NAME_PER_THOUSAND: u32 = 5;
+const RELATIONSHIPS: [&[u8]; 6] = [
+    b"Daughter",
+    b"Son",
+    b"Wife",
+    b"Husband",
+    b"Carer",
+    b"Mother",
+];
 
 /// Share of rows, per million, made duplicates on top of the usual damage so
 /// that a long list does not run out of test-range NHS numbers.
@@ -82,53 +145,172 @@ impl RowGenerator {
     pub(crate) fn new(options: &ListOptions) -> Self {
         let mut rng = SplitMix64::new(options.seed);
         let nhs_numbers = UniqueNhsNumbers::new(&mut rng);
+        let mut order = vec![
+            Column::NhsNumber,
+            Column::Mobile,
+            Column::DateOfBirth,
+            Column::Name,
+        ];
+        if options.practice_shapes {
+            order.extend([Column::NokName, Column::Relationship, Column::NokMobile]);
+        }
+        if options.with_consent_column {
+            order.push(Column::Consent);
+        }
         Self {
             rng,
             nhs_numbers,
             recent: RecentPatients::new(),
             with_consent_column: options.with_consent_column,
+            practice_shapes: options.practice_shapes,
             extra_duplicates_per_million: extra_duplicates_per_million(options.rows),
             name_scratch: Vec::with_capacity(64),
+            order,
+            cells: Default::default(),
+            withdrawn: Default::default(),
         }
     }
 
     pub(crate) fn push_header(&self, buf: &mut Vec<u8>) {
-        buf.extend_from_slice(HEADER);
-        if self.with_consent_column {
-            buf.extend_from_slice(CONSENT_HEADER);
+        for (i, column) in self.order.iter().enumerate() {
+            if i > 0 {
+                buf.push(b',');
+            }
+            buf.extend_from_slice(column.header());
         }
         buf.extend_from_slice(LINE_END);
     }
 
-    /// Appends one row and its line end; returns how it was damaged, if it was.
-    pub(crate) fn push_row(&mut self, buf: &mut Vec<u8>) -> Option<Damage> {
-        let (patient, damage) = self.choose_patient_and_damage();
+    /// A second export pasted on: its header again, the patient's columns in
+    /// another order, and the rows after it in that order.
+    pub(crate) fn paste_second_export(&mut self, buf: &mut Vec<u8>) {
+        let (patient, rest): (Vec<Column>, Vec<Column>) = self.order.iter().partition(|c| {
+            !matches!(
+                c,
+                Column::NokName | Column::Relationship | Column::NokMobile
+            )
+        });
+        self.order = patient.into_iter().rev().chain(rest).collect();
+        self.push_header(buf);
+    }
 
-        self.push_nhs_cell(buf, patient.nhs_number, damage);
-        buf.push(b',');
-        self.push_mobile_cell(buf, patient.mobile, damage);
-        if damage == Some(Damage::TooFewCells) {
-            if self.rng.percent(50) {
+    /// What a clinical system's report prints under the last patient.
+    pub(crate) fn push_footer(&self, buf: &mut Vec<u8>, rows: u64) {
+        buf.extend_from_slice(format!("Total: {rows} patients").as_bytes());
+        buf.extend_from_slice(LINE_END);
+        buf.extend_from_slice(b"Report run by batchmsg generate");
+        buf.extend_from_slice(LINE_END);
+    }
+
+    /// Appends one row and its line end; returns how many rows it made not
+    /// accepted: itself if damaged, and an earlier good row it takes back.
+    pub(crate) fn push_row(&mut self, buf: &mut Vec<u8>) -> u64 {
+        let mut cells = std::mem::take(&mut self.cells);
+        cells.iter_mut().for_each(Vec::clear);
+        let bad = self.fill_cells(&mut cells);
+        let written = if bad.too_few_cells {
+            if bad.with_date_of_birth { 3 } else { 2 }
+        } else {
+            self.order.len()
+        };
+        for (i, column) in self.order[..written].iter().enumerate() {
+            if i > 0 {
                 buf.push(b',');
-                self.push_date_of_birth_cell(buf, patient.date_of_birth, None);
             }
-            buf.extend_from_slice(LINE_END);
-            return damage;
-        }
-        buf.push(b',');
-        self.push_date_of_birth_cell(buf, patient.date_of_birth, damage);
-        buf.push(b',');
-        self.push_name_cell(buf, patient.name);
-        if self.with_consent_column {
-            buf.push(b',');
-            self.push_consent_cell(buf, damage);
+            buf.extend_from_slice(&cells[*column as usize]);
         }
         buf.extend_from_slice(LINE_END);
+        self.cells = cells;
+        bad.rows
+    }
+
+    fn fill_cells(&mut self, cells: &mut [Vec<u8>; Column::COUNT]) -> Bad {
+        if let Some(patient) = self.declined_later() {
+            self.push_nhs_cell(
+                &mut cells[Column::NhsNumber as usize],
+                patient.nhs_number,
+                None,
+            );
+            self.push_mobile_cell(&mut cells[Column::Mobile as usize], patient.mobile, None);
+            self.push_date_of_birth_cell(
+                &mut cells[Column::DateOfBirth as usize],
+                patient.date_of_birth,
+                None,
+            );
+            self.push_name_cell(&mut cells[Column::Name as usize], patient.name);
+            self.push_next_of_kin_cells(cells);
+            cells[Column::Consent as usize].extend_from_slice(b"Declined");
+            let took_back = self.withdrawn.insert(patient.nhs_number.value());
+            return Bad::rows(1 + u64::from(took_back));
+        }
+        let (patient, damage) = self.choose_patient_and_damage();
+
+        self.push_nhs_cell(
+            &mut cells[Column::NhsNumber as usize],
+            patient.nhs_number,
+            damage,
+        );
+        self.push_mobile_cell(&mut cells[Column::Mobile as usize], patient.mobile, damage);
+        if damage == Some(Damage::TooFewCells) {
+            let with_date_of_birth = self.rng.percent(50);
+            if with_date_of_birth {
+                self.push_date_of_birth_cell(
+                    &mut cells[Column::DateOfBirth as usize],
+                    patient.date_of_birth,
+                    None,
+                );
+            }
+            return Bad {
+                rows: 1,
+                too_few_cells: true,
+                with_date_of_birth,
+            };
+        }
+        self.push_date_of_birth_cell(
+            &mut cells[Column::DateOfBirth as usize],
+            patient.date_of_birth,
+            damage,
+        );
+        self.push_name_cell(&mut cells[Column::Name as usize], patient.name);
+        self.push_next_of_kin_cells(cells);
+        if self.with_consent_column {
+            self.push_consent_cell(&mut cells[Column::Consent as usize], damage);
+        }
 
         if damage.is_none() {
             self.recent.remember(patient);
         }
-        damage
+        Bad::rows(u64::from(damage.is_some()))
+    }
+
+    /// With practice shapes and a consent column, now and then a patient
+    /// listed earlier, declining this time.
+    fn declined_later(&mut self) -> Option<Patient> {
+        if !(self.practice_shapes && self.with_consent_column) {
+            return None;
+        }
+        if self.rng.below(1000) >= DECLINED_LATER_PER_THOUSAND {
+            return None;
+        }
+        self.recent.pick(&mut self.rng)
+    }
+
+    fn push_next_of_kin_cells(&mut self, cells: &mut [Vec<u8>; Column::COUNT]) {
+        if !self.practice_shapes {
+            return;
+        }
+        let relative = Name::random(&mut self.rng);
+        push_name(
+            &mut cells[Column::NokName as usize],
+            relative,
+            NameShape::GivenFamily,
+        );
+        cells[Column::Relationship as usize].extend_from_slice(self.rng.pick(&RELATIONSHIPS));
+        mobile::push_mobile(
+            &mut cells[Column::NokMobile as usize],
+            DramaMobile::random(&mut self.rng),
+            MobileShape::random(&mut self.rng),
+        );
     }
 
     fn choose_patient_and_damage(&mut self) -> (Patient, Option<Damage>) {
@@ -209,6 +391,11 @@ impl RowGenerator {
     }
 
     fn push_name_cell(&mut self, buf: &mut Vec<u8>, name: Name) {
+        if self.practice_shapes && self.rng.below(1000) < INVISIBLE_NAME_PER_THOUSAND {
+            // A zero-width space: a cell that looks empty in a spreadsheet.
+            buf.extend_from_slice("\u{200b}".as_bytes());
+            return;
+        }
         self.name_scratch.clear();
         push_name(
             &mut self.name_scratch,

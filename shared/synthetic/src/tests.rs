@@ -15,6 +15,7 @@ fn options(rows: u64, seed: u64, with_consent_column: bool) -> ListOptions {
         rows,
         seed,
         with_consent_column,
+        practice_shapes: false,
     }
 }
 

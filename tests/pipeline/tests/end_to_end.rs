@@ -35,6 +35,7 @@ fn generated(rows: u64) -> Vec<u8> {
         rows,
         seed: 2026,
         with_consent_column: true,
+        practice_shapes: false,
     };
     write_patient_list(&mut list, &options).unwrap();
     list

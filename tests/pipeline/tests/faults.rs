@@ -27,6 +27,7 @@ fn generated() -> Vec<u8> {
         rows: ROWS,
         seed: 5,
         with_consent_column: false,
+        practice_shapes: false,
     };
     write_patient_list(&mut list, &options).unwrap();
     list

@@ -50,6 +50,7 @@ async fn main() {
             rows: ROWS,
             seed: 3,
             with_consent_column: false,
+            practice_shapes: false,
         };
         write_patient_list(&mut list, &options).unwrap();
         pipeline.upload(list).await;
