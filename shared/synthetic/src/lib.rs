@@ -118,7 +118,7 @@ pub fn write_patient_list(
         if options.practice_shapes && written == options.rows / 2 && written > 0 {
             generator.paste_second_export(&mut buf);
         }
-        counts.intended_bad += generator.push_row(&mut buf);
+        counts.intended_bad += generator.push_row(&mut buf).not_accepted;
         counts.rows += 1;
         if buf.len() >= CHUNK_BYTES {
             out.write_all(&buf)?;

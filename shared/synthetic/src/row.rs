@@ -11,17 +11,23 @@ use crate::text::push_csv_field;
 
 const LINE_END: &[u8] = b"\r\n";
 
-/// What one row did to the count of rows not accepted.
-struct Bad {
-    rows: u64,
+/// One row as written.
+pub(crate) struct Written {
+    /// How it was damaged, if it was.
+    #[cfg_attr(not(test), expect(dead_code, reason = "the tests check each kind"))]
+    pub(crate) damage: Option<Damage>,
+    /// Rows it made not accepted: itself if damaged, and an earlier good row
+    /// it takes back.
+    pub(crate) not_accepted: u64,
     too_few_cells: bool,
     with_date_of_birth: bool,
 }
 
-impl Bad {
-    fn rows(rows: u64) -> Self {
+impl Written {
+    fn new(damage: Option<Damage>, not_accepted: u64) -> Self {
         Self {
-            rows,
+            damage,
+            not_accepted,
             too_few_cells: false,
             with_date_of_birth: false,
         }
@@ -202,14 +208,13 @@ impl RowGenerator {
         buf.extend_from_slice(LINE_END);
     }
 
-    /// Appends one row and its line end; returns how many rows it made not
-    /// accepted: itself if damaged, and an earlier good row it takes back.
-    pub(crate) fn push_row(&mut self, buf: &mut Vec<u8>) -> u64 {
+    /// Appends one row and its line end.
+    pub(crate) fn push_row(&mut self, buf: &mut Vec<u8>) -> Written {
         let mut cells = std::mem::take(&mut self.cells);
         cells.iter_mut().for_each(Vec::clear);
-        let bad = self.fill_cells(&mut cells);
-        let written = if bad.too_few_cells {
-            if bad.with_date_of_birth { 3 } else { 2 }
+        let row = self.fill_cells(&mut cells);
+        let written = if row.too_few_cells {
+            if row.with_date_of_birth { 3 } else { 2 }
         } else {
             self.order.len()
         };
@@ -221,10 +226,10 @@ impl RowGenerator {
         }
         buf.extend_from_slice(LINE_END);
         self.cells = cells;
-        bad.rows
+        row
     }
 
-    fn fill_cells(&mut self, cells: &mut [Vec<u8>; Column::COUNT]) -> Bad {
+    fn fill_cells(&mut self, cells: &mut [Vec<u8>; Column::COUNT]) -> Written {
         if let Some(patient) = self.declined_later() {
             self.push_nhs_cell(
                 &mut cells[Column::NhsNumber as usize],
@@ -241,7 +246,7 @@ impl RowGenerator {
             self.push_next_of_kin_cells(cells);
             cells[Column::Consent as usize].extend_from_slice(b"Declined");
             let took_back = self.withdrawn.insert(patient.nhs_number.value());
-            return Bad::rows(1 + u64::from(took_back));
+            return Written::new(Some(Damage::DuplicatePatient), 1 + u64::from(took_back));
         }
         let (patient, damage) = self.choose_patient_and_damage();
 
@@ -260,10 +265,10 @@ impl RowGenerator {
                     None,
                 );
             }
-            return Bad {
-                rows: 1,
+            return Written {
                 too_few_cells: true,
                 with_date_of_birth,
+                ..Written::new(damage, 1)
             };
         }
         self.push_date_of_birth_cell(
@@ -280,7 +285,7 @@ impl RowGenerator {
         if damage.is_none() {
             self.recent.remember(patient);
         }
-        Bad::rows(u64::from(damage.is_some()))
+        Written::new(damage, u64::from(damage.is_some()))
     }
 
     /// With practice shapes and a consent column, now and then a patient

@@ -50,7 +50,7 @@ fn rows(options: &ListOptions) -> Vec<Row> {
     let mut rows = Vec::new();
     for _ in 0..options.rows {
         let start = joined.len();
-        let damage = generator.push_row(&mut joined);
+        let damage = generator.push_row(&mut joined).damage;
         let line = std::str::from_utf8(&joined[start..]).unwrap();
         let line = line.strip_suffix("\r\n").expect("rows end in CRLF");
         assert!(!line.contains(['\r', '\n']), "one line per row: {line:?}");
