@@ -23,6 +23,7 @@ use crate::columns::{
 use crate::mobile::UkMobile;
 use crate::nhs_number::NhsNumber;
 pub use sniff::TextEncoding;
+pub(crate) use sniff::decode_text;
 use sniff::{SNIFF_LEN, Sniffed};
 use spreadsheet::Sheet;
 
