@@ -30,7 +30,7 @@ pub(super) fn holds_a_row(cell: &[u8], delimiter: u8) -> bool {
     let delimiter = char::from(delimiter);
     let mut long_numbers = 0;
     for piece in text
-        .split(|c: char| c == delimiter || c == '\n' || c == '\r')
+        .split([delimiter, '\n', '\r'])
         .map(|p| p.trim_matches(|c: char| c.is_whitespace() || c == '"'))
         .filter(|p| !p.is_empty())
     {

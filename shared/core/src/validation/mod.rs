@@ -481,3 +481,5 @@ pub fn validate_list(
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_lines;
