@@ -539,3 +539,5 @@ fn looks_like_patient_data(cells: &[Cow<str>]) -> bool {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_pasted;
