@@ -1,11 +1,17 @@
 //! The list of patients who must not be texted, by mobile number or NHS number.
+//!
+//! Read strictly: every line that holds a digit must be numbers we can read,
+//! or the run stops. A line we skipped by mistake would text someone who
+//! asked not to be texted.
 
 use std::io::BufRead;
 
 use hashbrown::HashSet;
 
+use crate::columns::column_letter;
 use crate::mobile::UkMobile;
 use crate::nhs_number::NhsNumber;
+use crate::patient_list::decode_text;
 
 #[derive(Debug, thiserror::Error)]
 pub enum OptOutError {
@@ -16,6 +22,13 @@ pub enum OptOutError {
          fix or remove it (nothing was validated, so no patient on the list is missed)"
     )]
     Unreadable { line: usize },
+    #[error(
+        "line {line} of the opted-out list has a value in column {} that is neither an NHS \
+         number nor a UK mobile number; keep only numbers on the list, one a line or one a \
+         cell (nothing was validated, so no patient on the list is missed)",
+        column_letter(*.column)
+    )]
+    UnreadableCell { line: usize, column: usize },
 }
 
 #[derive(Clone, Debug, Default)]
@@ -24,39 +37,98 @@ pub struct OptOutList {
     mobiles: HashSet<u64>,
 }
 
-impl OptOutList {
-    /// One entry a line: an NHS number or a mobile number in any accepted
-    /// shape. Blank lines, lines starting with `#`, and a header line are skipped.
-    pub fn read(input: impl BufRead) -> Result<Self, OptOutError> {
-        let mut list = Self::default();
-        for (index, line) in input.lines().enumerate() {
-            let line = line?;
-            let entry = line
-                .trim()
-                .trim_start_matches('\u{feff}')
-                .trim_matches([',', '"', ' ']);
-            if entry.is_empty() || entry.starts_with('#') {
-                continue;
+/// The lines of `text`, whichever line end each has: LF, CRLF or CR alone
+/// (as old Mac software saves).
+fn lines(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = Some(text);
+    std::iter::from_fn(move || {
+        let current = rest?;
+        match current.find(['\r', '\n']) {
+            Some(at) => {
+                let end = if current[at..].starts_with("\r\n") {
+                    at + 2
+                } else {
+                    at + 1
+                };
+                rest = Some(&current[end..]).filter(|r| !r.is_empty());
+                Some(&current[..at])
             }
-            let nhs = NhsNumber::parse(entry).ok();
-            let mobile = UkMobile::parse(entry).ok();
-            // A mobile without its leading 0 can also pass as an NHS number
-            // (about 1 in 11 do): an entry that reads as both blocks both.
-            if let Some(nhs) = nhs {
-                list.nhs_numbers.insert(nhs.as_u64());
-            }
-            if let Some(mobile) = mobile {
-                list.mobiles.insert(mobile.national_number());
-            }
-            if nhs.is_some() || mobile.is_some() {
-                continue;
-            } else if index == 0 && entry.chars().any(char::is_alphabetic) {
-                continue; // a header such as "NHS number"
-            } else {
-                return Err(OptOutError::Unreadable { line: index + 1 });
+            None => {
+                rest = None;
+                Some(current)
             }
         }
+    })
+}
+
+fn trimmed(text: &str) -> &str {
+    text.trim_matches(|c: char| c.is_whitespace() || matches!(c, '\u{feff}' | '"' | '\''))
+}
+
+impl OptOutList {
+    /// One entry a line: an NHS number or a mobile number in any accepted
+    /// shape, or several as the cells of a CSV line. Blank lines, lines
+    /// starting with `#`, and lines above the first entry with no digit at
+    /// all (a header such as "NHS number") are skipped; any other line that
+    /// is not numbers stops the read, naming the line: words where a number
+    /// should be may be a patient someone meant to block.
+    pub fn read(mut input: impl BufRead) -> Result<Self, OptOutError> {
+        let mut bytes = Vec::new();
+        input.read_to_end(&mut bytes)?;
+        let text = decode_text(&bytes);
+        let mut list = Self::default();
+        let mut entries = false;
+        for (index, line) in lines(&text).enumerate() {
+            entries |= list.read_line(line, index + 1, entries)?;
+        }
         Ok(list)
+    }
+
+    /// Whether the line held an entry.
+    fn read_line(
+        &mut self,
+        line: &str,
+        number: usize,
+        after_entries: bool,
+    ) -> Result<bool, OptOutError> {
+        let line = trimmed(line);
+        let header = !after_entries && !line.chars().any(char::is_numeric);
+        if line.is_empty() || line.starts_with('#') || header {
+            return Ok(false);
+        }
+        let cells: Vec<&str> = line.split([',', ';', '\t']).map(trimmed).collect();
+        let several = cells.iter().filter(|c| !c.is_empty()).count() > 1;
+        for (column, cell) in cells.into_iter().enumerate() {
+            if cell.is_empty() {
+                continue;
+            }
+            if !self.add_entry(cell) {
+                return Err(if several {
+                    OptOutError::UnreadableCell {
+                        line: number,
+                        column,
+                    }
+                } else {
+                    OptOutError::Unreadable { line: number }
+                });
+            }
+        }
+        Ok(true)
+    }
+
+    /// `false` if `entry` is neither an NHS number nor a mobile.
+    fn add_entry(&mut self, entry: &str) -> bool {
+        let nhs = NhsNumber::parse(entry).ok();
+        let mobile = UkMobile::parse(entry).ok();
+        // A mobile without its leading 0 can also pass as an NHS number
+        // (about 1 in 11 do): an entry that reads as both blocks both.
+        if let Some(nhs) = nhs {
+            self.nhs_numbers.insert(nhs.as_u64());
+        }
+        if let Some(mobile) = mobile {
+            self.mobiles.insert(mobile.national_number());
+        }
+        nhs.is_some() || mobile.is_some()
     }
 
     /// Adds a number in any accepted shape (the provider's are E.164);
@@ -87,6 +159,9 @@ impl OptOutList {
         self.len() == 0
     }
 }
+
+#[cfg(test)]
+mod tests_strict;
 
 #[cfg(test)]
 mod tests {

@@ -40,6 +40,9 @@ pub(super) struct MarkBlankLines<R> {
     /// Line ends outside quotes so far: the row being read is one more.
     rows_ended: u64,
     row_of_open_quote: u64,
+    /// A line end was met inside a quoted cell: until then no record can
+    /// span lines, which spares looking for one.
+    line_end_in_quotes: bool,
 }
 
 impl<R: Read> MarkBlankLines<R> {
@@ -57,6 +60,7 @@ impl<R: Read> MarkBlankLines<R> {
             quote_opened_at: 0,
             rows_ended: 0,
             row_of_open_quote: 0,
+            line_end_in_quotes: false,
         }
     }
 
@@ -111,6 +115,10 @@ impl<R: Read> MarkBlankLines<R> {
                     }
                     self.at_line_start = true;
                 }
+                b'\n' | b'\r' => {
+                    self.line_end_in_quotes = true;
+                    self.at_line_start = false;
+                }
                 _ => self.at_line_start = false,
             }
             self.previous = byte;
@@ -125,6 +133,11 @@ impl<R: Read> MarkBlankLines<R> {
             return Err(self.unclosed_quote());
         }
         Ok(())
+    }
+
+    /// Whether any quoted cell read so far (the parser reads ahead) spans lines.
+    pub(super) fn line_end_in_quotes(&self) -> bool {
+        self.line_end_in_quotes
     }
 
     /// Bytes other than quotes and line ends were passed, `last` the last of them.

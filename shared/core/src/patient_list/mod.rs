@@ -5,10 +5,14 @@
 //! CSV is streamed: memory stays flat however long the file is.
 
 mod blank_lines;
+mod footers;
+mod header_again;
+mod joined_rows;
 mod sniff;
 mod spreadsheet;
 
 use std::borrow::Cow;
+use std::collections::VecDeque;
 use std::io::{Cursor, Read};
 
 use csv::ByteRecord;
@@ -16,6 +20,7 @@ use encoding_rs::{UTF_16BE, UTF_16LE, WINDOWS_1252};
 use encoding_rs_io::DecodeReaderBytesBuilder;
 
 use blank_lines::{MarkBlankLines, UnclosedQuote};
+use header_again::{HeaderAgain, Met};
 
 use crate::columns::{
     ColumnMap, ColumnProblem, Header, Role, describe_headers, has_long_number, headers_of,
@@ -23,6 +28,7 @@ use crate::columns::{
 use crate::mobile::UkMobile;
 use crate::nhs_number::NhsNumber;
 pub use sniff::TextEncoding;
+pub(crate) use sniff::decode_text;
 use sniff::{SNIFF_LEN, Sniffed};
 use spreadsheet::Sheet;
 
@@ -39,6 +45,29 @@ pub enum ListError {
          as one cell. Remove the quote or add the closing one, and upload the file again"
     )]
     UnclosedQuote { row: u64 },
+    #[error(
+        "Lines {first_line} to {last_line} of the file (as a text editor numbers them) are \
+         joined into one row by a quote (\") on line {quote_line} that is not closed where it \
+         should be, so several patients would be read as one, with each other's details. \
+         Remove that quote, or add the closing one where the cell ends, and upload the file again"
+    )]
+    JoinedRows {
+        first_line: u64,
+        last_line: u64,
+        quote_line: u64,
+    },
+    #[error(
+        "Row {row} is a second header row with different columns{}. The file holds lists \
+         pasted together: split it into one list per header row and upload each",
+        header_differences(.added, .missing)
+    )]
+    HeaderAgainDifferent {
+        row: u64,
+        /// Columns it names that the first header does not.
+        added: Vec<Header>,
+        /// Columns of the first header it does not name.
+        missing: Vec<Header>,
+    },
     #[error("The file is empty: export the patient list again and upload the new file")]
     Empty,
     #[error(
@@ -82,6 +111,19 @@ pub enum ListError {
          name them: \"NHS number\", \"Mobile number\" and \"Date of birth\" (or as SystmOne or EMIS export them)"
     )]
     NoRequiredColumns,
+}
+
+fn header_differences(added: &[Header], missing: &[Header]) -> String {
+    match (added.is_empty(), missing.is_empty()) {
+        (false, false) => format!(
+            " (it adds {} and lacks {})",
+            describe_headers(added),
+            describe_headers(missing)
+        ),
+        (false, true) => format!(" (it adds {})", describe_headers(added)),
+        (true, false) => format!(" (it lacks {})", describe_headers(missing)),
+        (true, true) => String::new(),
+    }
 }
 
 fn join_roles(roles: &[Role]) -> String {
@@ -157,6 +199,22 @@ pub struct PatientList {
     header_row: u64,
     blank_rows: u64,
     estimated_rows: Option<u64>,
+    /// The header row, and each time it is met again.
+    header_rows: u64,
+    /// Titles, notes and blank lines above the header (and above a header met again).
+    rows_above_header: u64,
+    footer_rows: u64,
+    /// Line ends inside quoted cells so far (CSV): each is a line of the file
+    /// that is not a row of its own.
+    quoted_line_ends: u64,
+    /// Line ends inside the record just read.
+    record_line_ends: u64,
+    header_again: Option<HeaderAgain>,
+    /// Rows that look like a footer, until what follows them shows whether they are.
+    held: Vec<(u64, ByteRecord)>,
+    /// Held rows that turned out to be patients', to be returned first.
+    replay: VecDeque<(u64, ByteRecord)>,
+    scratch: ByteRecord,
 }
 
 impl PatientList {
@@ -197,6 +255,15 @@ impl PatientList {
             header_row: 0,
             blank_rows: 0,
             estimated_rows,
+            header_rows: 0,
+            rows_above_header: 0,
+            footer_rows: 0,
+            quoted_line_ends: 0,
+            record_line_ends: 0,
+            header_again: None,
+            held: Vec::new(),
+            replay: VecDeque::new(),
+            scratch: ByteRecord::new(),
         };
         list.find_header()?;
         Ok(list)
@@ -206,10 +273,12 @@ impl PatientList {
         let mut record = ByteRecord::new();
         let mut best_problem = None;
         let mut non_blank = 0;
+        let mut records = 0;
         while non_blank <= MAX_ROWS_BEFORE_HEADER {
-            let Some(row) = self.source.next(&mut record)? else {
+            let Some(row) = self.next_record(&mut record)? else {
                 break;
             };
+            records += 1;
             if is_blank(&record) {
                 continue;
             }
@@ -222,9 +291,12 @@ impl PatientList {
             }
             match ColumnMap::from_headers(&headers) {
                 Ok(columns) => {
+                    self.header_again = Some(HeaderAgain::new(&headers, &columns));
                     self.headers = headers;
                     self.columns = columns;
                     self.header_row = row;
+                    self.header_rows = 1;
+                    self.rows_above_header = records - 1;
                     return Ok(());
                 }
                 Err(problem) => {
@@ -264,17 +336,95 @@ impl PatientList {
         Err(best_problem.map_or(ListError::Empty, |(_, error)| error))
     }
 
-    /// Reads the next non-blank row into `record`; returns its row number as
-    /// a spreadsheet shows it (the header is row 1 in a plain export).
+    /// The next record, blank or not, with its line ends inside quoted
+    /// cells counted.
+    fn next_record(&mut self, record: &mut ByteRecord) -> Result<Option<u64>, ListError> {
+        let row = self.source.next(record)?;
+        self.record_line_ends = match &self.source {
+            Source::Csv(reader) if row.is_some() && reader.get_ref().line_end_in_quotes() => {
+                joined_rows::line_ends(record.as_slice())
+            }
+            _ => 0,
+        };
+        self.quoted_line_ends += self.record_line_ends;
+        Ok(row)
+    }
+
+    /// Reads the next patient's row into `record`, in the first header's
+    /// column order; returns its row number as a spreadsheet shows it (the
+    /// header is row 1 in a plain export). Blank rows, a header met again,
+    /// and footers at the end are skipped and counted.
     pub fn read_row(&mut self, record: &mut ByteRecord) -> Result<Option<u64>, ListError> {
-        while let Some(row) = self.source.next(record)? {
+        if let Some((row, held)) = self.replay.pop_front() {
+            *record = held;
+            return Ok(Some(row));
+        }
+        while let Some(row) = self.next_record(record)? {
             if is_blank(record) {
                 self.blank_rows += 1;
                 continue;
             }
+            if self.record_line_ends > 0 {
+                self.check_not_joined(row, record)?;
+            }
+            if let Some(again) = &mut self.header_again {
+                match again.check(record) {
+                    None => again.reorder(record, &mut self.scratch),
+                    Some(Met::Same) => {
+                        // What was held above it is the next list's title.
+                        self.rows_above_header += self.held.len() as u64;
+                        self.held.clear();
+                        self.header_rows += 1;
+                        continue;
+                    }
+                    Some(Met::Different { added, missing }) => {
+                        return Err(ListError::HeaderAgainDifferent {
+                            row,
+                            added,
+                            missing,
+                        });
+                    }
+                }
+            }
+            if self.held.len() < footers::MAX_FOOTER_ROWS && footers::looks_like_footer(record) {
+                self.held.push((row, record.clone()));
+                continue;
+            }
+            if self.held.is_empty() {
+                return Ok(Some(row));
+            }
+            // A patient's row follows: what was held were patients' rows too.
+            self.replay.extend(self.held.drain(..));
+            self.replay.push_back((row, record.clone()));
+            let (row, first) = self.replay.pop_front().expect("just filled");
+            *record = first;
             return Ok(Some(row));
         }
+        self.footer_rows += self.held.len() as u64;
+        self.held.clear();
         Ok(None)
+    }
+
+    /// Stops on a quoted cell over several lines that holds what looks like a
+    /// row: rows joined by a stray quote.
+    fn check_not_joined(&self, row: u64, record: &ByteRecord) -> Result<(), ListError> {
+        let ListFormat::Csv { delimiter, .. } = self.format else {
+            return Ok(());
+        };
+        let first_line = row + self.quoted_line_ends - self.record_line_ends;
+        let mut quote_line = first_line;
+        for cell in record {
+            let line_ends = joined_rows::line_ends(cell);
+            if line_ends > 0 && joined_rows::holds_a_row(cell, delimiter) {
+                return Err(ListError::JoinedRows {
+                    first_line,
+                    last_line: first_line + self.record_line_ends,
+                    quote_line,
+                });
+            }
+            quote_line += line_ends;
+        }
+        Ok(())
     }
 
     pub fn headers(&self) -> &[Header] {
@@ -305,6 +455,28 @@ impl PatientList {
     /// Blank rows skipped so far (after the header).
     pub fn blank_rows(&self) -> u64 {
         self.blank_rows
+    }
+
+    /// The header row and each header row met again.
+    pub fn header_rows(&self) -> u64 {
+        self.header_rows
+    }
+
+    /// Titles, notes and blank lines above the header row, and above a
+    /// header row met again (the title of the second of two pasted lists).
+    pub fn rows_above_header(&self) -> u64 {
+        self.rows_above_header
+    }
+
+    /// Report footers skipped ("Total: 523 patients"), once the list is read.
+    pub fn footer_rows(&self) -> u64 {
+        self.footer_rows
+    }
+
+    /// Lines of the file inside quoted cells that span lines: lines that are
+    /// not rows of their own (a CSV address over two lines is one row).
+    pub fn lines_in_quoted_cells(&self) -> u64 {
+        self.quoted_line_ends
     }
 }
 
@@ -367,3 +539,5 @@ fn looks_like_patient_data(cells: &[Cow<str>]) -> bool {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_pasted;

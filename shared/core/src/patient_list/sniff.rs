@@ -59,6 +59,32 @@ pub(super) fn sniff(head: &[u8]) -> Sniffed {
     Sniffed::Text(TextEncoding::Utf8OrWindows1252)
 }
 
+/// The encoding of a short text file read whole (the opted-out list), and
+/// its text: UTF-16 with or without a byte-order mark, else UTF-8 (its BOM
+/// dropped), else Windows-1252.
+pub(crate) fn decode_text(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    use encoding_rs::{UTF_16BE, UTF_16LE, WINDOWS_1252};
+    let utf16 = if bytes.starts_with(b"\xff\xfe") {
+        Some(UTF_16LE)
+    } else if bytes.starts_with(b"\xfe\xff") {
+        Some(UTF_16BE)
+    } else {
+        match bomless_utf16(&bytes[..bytes.len().min(SNIFF_LEN)]) {
+            Some(TextEncoding::Utf16Le) => Some(UTF_16LE),
+            Some(TextEncoding::Utf16Be) => Some(UTF_16BE),
+            _ => None,
+        }
+    };
+    if let Some(utf16) = utf16 {
+        return utf16.decode_with_bom_removal(bytes).0;
+    }
+    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+    match std::str::from_utf8(bytes) {
+        Ok(text) => std::borrow::Cow::Borrowed(text),
+        Err(_) => WINDOWS_1252.decode_without_bom_handling(bytes).0,
+    }
+}
+
 /// UTF-16 without a byte-order mark: ASCII text with every other byte zero.
 fn bomless_utf16(head: &[u8]) -> Option<TextEncoding> {
     let pairs = head.len() / 2;

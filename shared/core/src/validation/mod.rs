@@ -127,6 +127,15 @@ pub struct Summary {
     pub reasons: Vec<ReasonCount>,
     pub blank_rows_skipped: u64,
     pub header_row: u64,
+    /// The header row, and each header row met again in lists pasted together.
+    pub header_rows: u64,
+    /// Titles, notes and blank lines above a header row.
+    pub rows_above_header: u64,
+    /// Report footers at the end ("Total: 523 patients"): not patients.
+    pub footer_rows_skipped: u64,
+    /// Lines inside quoted cells that span lines (CSV). With the fields
+    /// above and `rows`, every line of the file is accounted for.
+    pub lines_in_quoted_cells: u64,
     /// The header each role was read from.
     pub columns: BTreeMap<&'static str, String>,
     /// Over accepted rows, when a message was given.
@@ -496,6 +505,10 @@ pub fn validate_list(
         reasons: reason_counts,
         blank_rows_skipped: list.blank_rows(),
         header_row: list.header_row(),
+        header_rows: list.header_rows(),
+        rows_above_header: list.rows_above_header(),
+        footer_rows_skipped: list.footer_rows(),
+        lines_in_quoted_cells: list.lines_in_quoted_cells(),
         columns: column_names,
         texts: options.message.map(|_| tally.texts),
     })
@@ -503,3 +516,5 @@ pub fn validate_list(
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_lines;
