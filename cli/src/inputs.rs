@@ -3,7 +3,7 @@
 //! the file.
 
 use std::fs::File;
-use std::io::BufReader;
+use std::io::{BufReader, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
@@ -45,10 +45,11 @@ impl ListArgs {
     pub fn read(&self) -> anyhow::Result<Inputs> {
         let template = self.message.template(&self.data)?;
         let opted_out = opted_out(self.opted_out.as_deref())?;
-        let mut list = patient_list(&self.file)?;
+        let source = ListSource::new(&self.file)?;
+        let mut list = source.open()?;
         let declines = Declines::find(&mut list, &opted_out)?;
         if declines.read_the_list() {
-            list = patient_list(&self.file)?;
+            list = source.open()?;
         }
         Ok(Inputs {
             template,
@@ -114,14 +115,46 @@ fn opted_out(path: Option<&Path>) -> anyhow::Result<OptOutList> {
     Ok(OptOutList::read(BufReader::new(file))?)
 }
 
-fn patient_list(path: &Path) -> anyhow::Result<PatientList> {
-    let input = File::open(path)
-        .with_context(|| format!("cannot open the patient list {}", path.display()))?;
-    let metadata = input.metadata().ok();
-    if metadata.as_ref().is_some_and(|m| m.is_dir()) {
-        bail!("{} is a folder, not a patient list", path.display());
+/// The patient list, which validation may read twice (see [`Declines`]). A
+/// list from a pipe such as `/dev/stdin` cannot be read again, so it is copied
+/// to an unnamed temporary file (owner-only, gone when closed) first.
+enum ListSource<'a> {
+    File(&'a Path),
+    Spooled(File),
+}
+
+impl<'a> ListSource<'a> {
+    fn new(path: &'a Path) -> anyhow::Result<Self> {
+        let mut input = File::open(path)
+            .with_context(|| format!("cannot open the patient list {}", path.display()))?;
+        let metadata = input.metadata().ok();
+        if metadata.as_ref().is_some_and(|m| m.is_dir()) {
+            bail!("{} is a folder, not a patient list", path.display());
+        }
+        if metadata.is_some_and(|m| m.is_file()) {
+            return Ok(ListSource::File(path));
+        }
+        let mut spooled = tempfile::tempfile().context("cannot make a temporary file")?;
+        std::io::copy(&mut input, &mut spooled)
+            .with_context(|| format!("cannot read the patient list {}", path.display()))?;
+        Ok(ListSource::Spooled(spooled))
     }
-    Ok(PatientList::open_sized(input, metadata.map(|m| m.len()))?)
+
+    fn open(&self) -> anyhow::Result<PatientList> {
+        let input = match self {
+            ListSource::File(path) => File::open(path)
+                .with_context(|| format!("cannot open the patient list {}", path.display()))?,
+            ListSource::Spooled(file) => {
+                let mut input = file.try_clone().context("cannot read the temporary file")?;
+                input
+                    .seek(SeekFrom::Start(0))
+                    .context("cannot read the temporary file")?;
+                input
+            }
+        };
+        let length = input.metadata().ok().map(|m| m.len());
+        Ok(PatientList::open_sized(input, length)?)
+    }
 }
 
 /// Today's date in the UK, for dates of birth in the future.

@@ -49,15 +49,21 @@ impl ValidationSink for Seen {
 
 fn validate(text: &str) -> (Result<Summary, ValidationError>, Seen) {
     let opted_out = OptOutList::default();
-    let options = ValidationOptions {
-        message: None,
-        opted_out: &opted_out,
-        today: NaiveDate::from_ymd_opt(2026, 11, 25).expect("a date"),
-    };
+    let open = || PatientList::open(Cursor::new(text.as_bytes().to_vec()));
     let mut seen = Seen::default();
-    let result = PatientList::open(Cursor::new(text.as_bytes().to_vec()))
+    let result = open()
+        .and_then(|mut list| Declines::find(&mut list, &opted_out))
         .map_err(ValidationError::from)
-        .and_then(|mut list| validate_list(&mut list, &options, &mut seen));
+        .and_then(|declines| {
+            let options = ValidationOptions {
+                message: None,
+                opted_out: &opted_out,
+                today: NaiveDate::from_ymd_opt(2026, 11, 25).expect("a date"),
+                declines: &declines,
+            };
+            let mut list = open()?;
+            validate_list(&mut list, &options, &mut seen)
+        });
     (result, seen)
 }
 
