@@ -10,16 +10,30 @@ use crate::sms::MAX_CHARACTERS;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Reason {
-    CellCount { found: usize, expected: usize },
+    CellCount {
+        found: usize,
+        expected: usize,
+    },
     NhsNumber(NhsNumberError),
     Mobile(MobileError),
     DateOfBirth(DateOfBirthError),
     Declined,
     ConsentUnrecognised,
     OptedOut,
-    SamePatientAs { row: u64 },
-    EmptyPlaceholder { placeholder: Arc<str> },
-    TooLong { characters: usize },
+    SamePatientAs {
+        row: u64,
+    },
+    EmptyPlaceholder {
+        placeholder: Arc<str>,
+    },
+    /// The value for a placeholder holds a direction override, embedding or
+    /// isolate (U+202A–U+202E, U+2066–U+2069).
+    DirectionControl {
+        placeholder: Arc<str>,
+    },
+    TooLong {
+        characters: usize,
+    },
 }
 
 impl fmt::Display for Reason {
@@ -41,6 +55,12 @@ impl fmt::Display for Reason {
             Reason::EmptyPlaceholder { placeholder } => write!(
                 f,
                 "No value for (({placeholder})): fill it in, or give the message a fallback such as (({placeholder}|there))"
+            ),
+            Reason::DirectionControl { placeholder } => write!(
+                f,
+                "The value for (({placeholder})) contains characters that cannot be sent: hidden \
+                 direction controls that change the order its letters are shown in, so the text \
+                 could read differently from the cell. Type the cell again"
             ),
             Reason::TooLong { characters } => write!(
                 f,
@@ -83,6 +103,7 @@ impl Reason {
             Reason::OptedOut => "opted_out",
             Reason::SamePatientAs { .. } => "same_patient",
             Reason::EmptyPlaceholder { .. } => "empty_placeholder",
+            Reason::DirectionControl { .. } => "direction_control",
             Reason::TooLong { .. } => "text_too_long",
         }
     }
