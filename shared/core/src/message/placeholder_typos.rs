@@ -6,7 +6,8 @@
 //!
 //! - `((` or `))` that is not part of a placeholder and whose brackets are
 //!   not each matched by one of the other kind: `((name)`, `(name))`,
-//!   `(( name )`, `((name|there)`. A `))` after a symbol (`:-))`) is a smile;
+//!   `(( name )`, `((name|there)`. A `))` after a symbol or a `((` before
+//!   one (`:-))`, `:((`) is a face;
 //! - a single bracket with no partner right next to a placeholder (only
 //!   spaces between): `((clinic)))`, `(((clinic))`, `((clinic)) )`;
 //! - a bracket inside a placeholder: `((name (first)))`;
@@ -148,7 +149,13 @@ fn round_brackets(text: &str, spans: &[Span]) -> Result<(), TemplateError> {
                 ));
             }
             let run = run_around(bytes, i, b'(');
-            if run.len() > 1 {
+            let word = run.end + count_spaces(&bytes[run.end..]);
+            let before_word = text[word..]
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_alphanumeric() || c == '_');
+            let face = text[..run.start].ends_with([':', ';', '=', '-', '\'']);
+            if run.len() > 1 && before_word && !face {
                 return Err(broken(&excerpt_from(text, run.start)));
             }
         } else {

@@ -67,6 +67,8 @@ const HONEST: &[&str] = &[
     "Call us (9am-5pm).",
     "Thank you :-)",
     "Thank you :-))",
+    "Sorry we missed you :((",
+    "Sorry :(( we will call",
     "Thanks ;)",
     "Please read the leaflet (see leaflet) before you come.",
     "Dr (Mrs) Smith will see you.",
@@ -137,4 +139,27 @@ fn hidden_characters_in_the_message_are_refused() {
     }
     // Line breaks and tabs are ordinary.
     assert!(Template::parse("Hello\r\n\tthere\u{b}\u{c}\u{85}").is_ok());
+}
+
+proptest::proptest! {
+    /// Brackets anywhere, among characters of several bytes, never panic.
+    #[test]
+    fn reading_brackets_never_panics(text in "[(){}\\[\\]<>|a-z :;é€\u{2028}\u{3000}\n]{0,40}") {
+        let _ = Template::parse(&text);
+    }
+
+    /// Placeholders typed rightly, in text without brackets, are never refused.
+    #[test]
+    fn well_typed_placeholders_are_accepted(
+        words in proptest::collection::vec("[A-Za-z0-9,.:;!?'£ -]{1,12}", 1..5),
+        names in proptest::collection::vec("[a-z][a-z _]{0,8}(\\|[a-z ]{0,6})?", 1..5),
+    ) {
+        let mut text = String::new();
+        for (word, name) in words.iter().zip(&names) {
+            text.push_str(word);
+            text.push_str(&format!("(({name}))"));
+        }
+        let parsed = Template::parse(&text);
+        proptest::prop_assert!(parsed.is_ok(), "{:?}: {:?}", text, parsed);
+    }
 }
