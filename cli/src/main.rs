@@ -11,6 +11,7 @@ mod runner;
 mod send;
 mod status;
 mod template;
+mod terminal;
 mod validate;
 
 use std::process::ExitCode;
@@ -78,7 +79,7 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("error: {error:#}");
+            eprintln!("error: {}", terminal::printable(&format!("{error:#}")));
             ExitCode::FAILURE
         }
     }

@@ -9,6 +9,7 @@ use batchmsg_core::validation::{
 };
 
 use crate::inputs::{self, Inputs, ListArgs};
+use crate::terminal::{printable, printable_lines};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -95,7 +96,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         Some(Picked::NotAccepted { row, reasons }) => {
             println!(
                 "Row {row} is not accepted, so it gets no text: {}",
-                reasons.join("; ")
+                printable(&reasons.join("; "))
             );
         }
         None => match args.row {
@@ -114,7 +115,7 @@ fn print_preview(row: u64, first: bool, preview: &Preview) {
         ""
     };
     println!("Row {row}{which}, as the patient will see it:\n");
-    for line in preview.text.lines() {
+    for line in printable_lines(&preview.text) {
         println!("    {line}");
     }
     let length = preview.length;
@@ -129,9 +130,13 @@ fn print_preview(row: u64, first: bool, preview: &Preview) {
     for (from, to) in &preview.downgraded {
         let code = u32::from(*from);
         match *to {
+            "" if from.is_control() => println!("U+{code:04X}, a control character, is left out"),
             "" => println!("U+{code:04X}, an invisible character, is left out"),
             " " => println!("U+{code:04X}, an unusual space, is sent as a plain space"),
-            to => println!("{from} is sent as {to}, so the text can stay GSM-7"),
+            to => println!(
+                "{} is sent as {to}, so the text can stay GSM-7",
+                printable(&from.to_string())
+            ),
         }
     }
 }

@@ -23,6 +23,7 @@ use chrono::Utc;
 use crate::inputs::{self, Inputs, ListArgs};
 use crate::runner::{self, Local, Rate};
 use crate::status;
+use crate::terminal::{printable, printable_lines};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -290,11 +291,11 @@ fn print_plan(imported: &Imported, plan: &WavePlan, folder: &Path) {
     );
     if summary.not_accepted > 0 {
         for reason in summary.reasons.iter().take(5) {
-            println!("  {:>8}  {}", reason.rows, reason.reason);
+            println!("  {:>8}  {}", reason.rows, printable(&reason.reason));
         }
         println!(
             "  Not-accepted list: {}",
-            folder.join(NOT_ACCEPTED_FILE).display()
+            printable(&folder.join(NOT_ACCEPTED_FILE).display().to_string())
         );
     }
     if let Some(first) = &imported.first {
@@ -306,7 +307,7 @@ fn print_plan(imported: &Imported, plan: &WavePlan, folder: &Path) {
             first.fragments,
             if first.fragments == 1 { "" } else { "s" }
         );
-        for line in first.body.lines() {
+        for line in printable_lines(&first.body) {
             println!("  | {line}");
         }
     }

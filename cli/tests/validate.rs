@@ -118,13 +118,13 @@ fn systmone_export_rows_reasons_and_summary() {
                 "1990-01-31",
                 "Tom Jones"
             ],
-            // a name over two lines is one row in a spreadsheet
+            // a name over two lines is one row in a spreadsheet, its line break a space
             &[
                 "13",
                 "9990108005",
                 "+447700900013",
                 "2000-02-29",
-                "Line\r\nBreak"
+                "Line Break"
             ],
             // the same mobile as row 2 (a family) is fine
             &[

@@ -16,11 +16,18 @@
 //! [`Template::preview`] says which characters were replaced.
 
 mod normalise;
+mod placeholder_typos;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod typo_tests;
+mod value;
+#[cfg(test)]
+mod value_tests;
 
 pub use normalise::normalise;
 use normalise::{Collect, Normaliser, Sink};
+pub use value::{clean_value, has_direction_control, is_blank, is_direction_control};
 
 use crate::sms::{LengthCounter, TextLength, gsm7_equivalent, note};
 
@@ -46,6 +53,20 @@ pub enum TemplateError {
     Empty,
     #[error("The message has an empty placeholder (()): put a column name between the brackets")]
     EmptyPlaceholder,
+    /// Text that looks like a placeholder typed wrongly; `write` is what was
+    /// probably meant.
+    #[error(
+        "The message has \"{found}\", which looks like a placeholder typed wrongly: \
+         a placeholder needs two round brackets each side and none inside, like {write}. \
+         Correct it; if it is meant as text, write it without those brackets"
+    )]
+    BrokenPlaceholder { found: String, write: String },
+    /// A control character or a direction override in the message itself.
+    #[error(
+        "The message has a hidden character (U+{code:04X}, {what}) that cannot be sent in a text: \
+         type the message again without it"
+    )]
+    HiddenCharacter { code: u32, what: &'static str },
 }
 
 /// Characters replaced in a text and what each became (`""`: removed), once
@@ -80,23 +101,20 @@ struct TextPart {
 }
 
 impl Template {
+    /// Reads a message. A placeholder typed wrongly (`((name)`, `{{name}}`,
+    /// ...) or a hidden control character is an error, not text sent to
+    /// every patient (see [`placeholder_typos`]).
     pub fn parse(text: &str) -> Result<Self, TemplateError> {
+        let spans = placeholder_typos::split(text);
+        placeholder_typos::check(text, &spans)?;
         let mut builder = Builder::default();
-        let mut rest = text;
-        while let Some(open) = rest.find("((") {
-            let after_open = &rest[open + 2..];
-            let Some(close) = after_open.find("))") else {
-                break;
-            };
-            let inside = &after_open[..close];
-            // "(((name)))" reads as "(" + ((name)) + ")".
-            if inside.contains("((") || inside.starts_with('(') {
-                let literal_end = open + 1;
-                builder.text(&rest[..literal_end]);
-                rest = &rest[literal_end..];
+        for span in spans {
+            let piece = &text[span.range];
+            if !span.placeholder {
+                builder.text(piece);
                 continue;
             }
-            builder.text(&rest[..open]);
+            let inside = &piece[2..piece.len() - 2];
             let (name, fallback) = match inside.split_once('|') {
                 Some((name, fallback)) => (name, Some(fallback.to_owned())),
                 None => (inside, None),
@@ -108,9 +126,7 @@ impl Template {
                 name: name.trim().to_owned(),
                 fallback,
             });
-            rest = &after_open[close + 2..];
         }
-        builder.text(rest);
         builder.finish()
     }
 
@@ -196,7 +212,8 @@ impl Template {
                 Part::Text(_) => counter.append(&text.length),
                 Part::Placeholder(p) => {
                     let value = value_of(index);
-                    let piece = match value.as_ref().trim() {
+                    let value = clean_value(value.as_ref());
+                    let piece = match value.as_ref() {
                         "" => p.fallback.as_deref().ok_or(index)?,
                         value => value,
                     };
@@ -233,7 +250,10 @@ impl Template {
                 }
                 Part::Placeholder(p) => {
                     let value = value_of(index);
-                    match value.as_ref().trim() {
+                    let value = value::clean_value_noting(value.as_ref(), &mut |c, to| {
+                        sink.note(c, to);
+                    });
+                    match value.as_ref() {
                         "" => normaliser.push_str(p.fallback.as_deref().ok_or(index)?, sink),
                         value => normaliser.push_str(value, sink),
                     }
@@ -251,7 +271,7 @@ impl Template {
     ) -> impl Iterator<Item = usize> + 'a {
         self.placeholders()
             .enumerate()
-            .filter(|(i, p)| p.fallback.is_none() && value_of(*i).as_ref().trim().is_empty())
+            .filter(|(i, p)| p.fallback.is_none() && is_blank(value_of(*i).as_ref()))
             .map(|(i, _)| i)
     }
 }

@@ -20,7 +20,7 @@ use serde::Serialize;
 use crate::columns::{ColumnMap, Header, describe_headers};
 use crate::consent::Consent;
 use crate::date_of_birth::DateOfBirth;
-use crate::message::Template;
+use crate::message::{Template, clean_value, has_direction_control, is_blank};
 use crate::mobile::UkMobile;
 use crate::nhs_number::NhsNumber;
 use crate::opt_out::OptOutList;
@@ -292,11 +292,17 @@ fn check_row(
         reasons.push(Reason::OptedOut);
     }
     let text_length = options.message.and_then(|message| {
+        let reordered = plan.placeholder_columns.iter().enumerate();
+        let reordered = reordered.filter(|&(_, &c)| has_direction_control(&cells.get(c)));
+        for (i, _) in reordered {
+            reasons.push(Reason::DirectionControl {
+                placeholder: plan.placeholder_names[i].clone(),
+            });
+        }
         match message.measure(|i| cells.get(plan.placeholder_columns[i])) {
             Err(_) => {
                 let empty = message.placeholders().enumerate().filter(|(i, p)| {
-                    p.fallback.is_none()
-                        && cells.get(plan.placeholder_columns[*i]).trim().is_empty()
+                    p.fallback.is_none() && is_blank(&cells.get(plan.placeholder_columns[*i]))
                 });
                 for (i, _) in empty {
                     reasons.push(Reason::EmptyPlaceholder {
@@ -443,7 +449,7 @@ pub fn validate_list(
                             .zip(&plan.personalisation_columns)
                         {
                             value.clear();
-                            value.push_str(checked.cells.get(column).trim());
+                            value.push_str(&clean_value(&checked.cells.get(column)));
                         }
                         tally.accepted += 1;
                         if let Some(length) = checked.text_length {
@@ -514,6 +520,8 @@ pub fn validate_list(
     })
 }
 
+#[cfg(test)]
+mod cell_text_tests;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

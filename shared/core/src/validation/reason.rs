@@ -34,6 +34,11 @@ pub enum Reason {
     EmptyPlaceholder {
         placeholder: Arc<str>,
     },
+    /// The value for a placeholder holds a direction override, embedding or
+    /// isolate (U+202A–U+202E, U+2066–U+2069).
+    DirectionControl {
+        placeholder: Arc<str>,
+    },
     TooLong {
         characters: usize,
     },
@@ -67,6 +72,12 @@ impl fmt::Display for Reason {
             Reason::EmptyPlaceholder { placeholder } => write!(
                 f,
                 "No value for (({placeholder})): fill it in, or give the message a fallback such as (({placeholder}|there))"
+            ),
+            Reason::DirectionControl { placeholder } => write!(
+                f,
+                "The value for (({placeholder})) contains characters that cannot be sent: hidden \
+                 direction controls that change the order its letters are shown in, so the text \
+                 could read differently from the cell. Type the cell again"
             ),
             Reason::TooLong { characters } => write!(
                 f,
@@ -110,6 +121,7 @@ impl Reason {
             Reason::SamePatientAs { .. } => "same_patient",
             Reason::StoppedOnRow { .. } => "stopped_on_another_row",
             Reason::EmptyPlaceholder { .. } => "empty_placeholder",
+            Reason::DirectionControl { .. } => "direction_control",
             Reason::TooLong { .. } => "text_too_long",
         }
     }
