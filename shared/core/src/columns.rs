@@ -2,7 +2,13 @@
 //! exports, and the placeholders of a message matched the same way.
 
 mod consent_header;
+#[cfg(test)]
+mod consent_header_tests;
 mod owner;
+#[cfg(test)]
+mod owner_tests;
+#[cfg(test)]
+mod placeholder_tests;
 mod words;
 
 use std::fmt;

@@ -244,10 +244,15 @@ fn negation_at(words: &[String]) -> Option<usize> {
     words.iter().enumerate().position(|(i, w)| {
         matches!(w.as_str(), "not" | "never" | "dont" | "doesnt" | "donot")
             || (w == "no" && i + 1 < words.len())
-            || ["no", "dont", "donot", "not"].iter().any(|p| {
-                w.strip_prefix(p)
-                    .is_some_and(|rest| !rest.is_empty() && is_sms_word(rest))
-            })
+            || is_glued_negation(w)
+    })
+}
+
+/// "NoSMS", "DoNotText", "DontText" written as one word.
+fn is_glued_negation(word: &str) -> bool {
+    ["no", "dont", "donot", "not"].iter().any(|p| {
+        word.strip_prefix(p)
+            .is_some_and(|rest| !rest.is_empty() && is_sms_word(rest))
     })
 }
 
@@ -259,7 +264,7 @@ pub fn consent_header(name: &str) -> Option<ConsentHeader> {
         return None;
     }
     let all = words.all();
-    let about_sms = all.iter().any(|w| is_sms_word(w));
+    let about_sms = all.iter().any(|w| is_sms_word(w) || is_glued_negation(w));
     let about_contact = words.has_any(&CONTACT);
     let about_calls = words.has_any(&PHONE_CALL);
     let about_other = words.has_any(OTHER_TOPIC)
