@@ -218,6 +218,9 @@ impl Consent {
 }
 
 #[cfg(test)]
+mod value_tests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

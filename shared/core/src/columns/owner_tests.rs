@@ -27,6 +27,25 @@ fn indices(headers: &[Header]) -> Vec<usize> {
 #[test]
 fn a_relatives_mobile_is_never_the_patients() {
     for other in [
+        "NOK",
+        "Carer",
+        "Next of Kin",
+        "Relative",
+        "Emergency Contact",
+        "Parent/Guardian",
+        "Contact 2",
+        "Main carer's details",
+    ] {
+        let headers = grouped(&[
+            (other, "Mobile"),
+            ("", "NHS Number"),
+            ("", "DOB"),
+            ("", "Mobile Number"),
+        ]);
+        let m = ColumnMap::from_headers(&headers).unwrap_or_else(|e| panic!("{other}: {e:?}"));
+        assert_eq!(m.mobile, 3, "{other}");
+    }
+    for other in [
         "NOK Mobile",
         "Carer Mobile",
         "Next of Kin Telephone",
