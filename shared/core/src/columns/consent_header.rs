@@ -336,9 +336,13 @@ pub fn consent_header(name: &str) -> Option<ConsentHeader> {
 
 /// "SMS", "Text messages", "SMS status": a column about texting holding a
 /// flag whose direction its name does not give. A column with a number
-/// ("SMS No", "Text number") or anything else in its name is not a flag.
+/// ("SMS No", "Text number") or anything else in its name is not a flag, nor
+/// is a mobile ("Mobile (SMS)") unless it says messaging.
 fn is_unclear_sms_flag(words: &Words) -> bool {
     let all = words.all();
+    if words.has_stem(&["mobile"]) && !words.has_stem(&["messag"]) {
+        return false;
+    }
     let core = all.iter().any(|w| {
         w.starts_with("sms")
             || w.starts_with("text")

@@ -110,6 +110,7 @@ const HEADERS: &[(&str, Meaning)] = &[
     ("SMS consent recorded by", NotSms),
     ("Work phone", NotSms),
     ("SMS No", NotSms),
+    ("Mobile (SMS)", NotSms),
     ("Last SMS sent", NotSms),
     ("Do not resuscitate", NotSms),
     ("Did not attend", NotSms),
