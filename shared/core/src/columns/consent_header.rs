@@ -39,8 +39,9 @@ fn is_sms_word(word: &str) -> bool {
         || matches!(word, "msg" | "msgs")
 }
 
-/// Contact in general, which includes texts: "Do not contact".
-const CONTACT: [&str; 6] = [
+/// Contact in general, which includes texts: "Do not contact", "Do not send".
+const CONTACT: [&str; 7] = [
+    "send",
     "contact",
     "contacted",
     "contactable",
@@ -239,11 +240,11 @@ fn strong_no_at(words: &[String]) -> Option<usize> {
 }
 
 /// Where a negation is ("do not", "don't", "no SMS", "never"), if any. "No"
-/// as the last word is "number" ("SMS No"), not a negation.
+/// as the last word, or in "No. of", is "number" ("SMS No"), not a negation.
 fn negation_at(words: &[String]) -> Option<usize> {
     words.iter().enumerate().position(|(i, w)| {
         matches!(w.as_str(), "not" | "never" | "dont" | "doesnt" | "donot")
-            || (w == "no" && i + 1 < words.len())
+            || (w == "no" && words.get(i + 1).is_some_and(|next| next != "of"))
             || is_glued_negation(w)
     })
 }

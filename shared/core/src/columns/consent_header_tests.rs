@@ -78,6 +78,9 @@ const HEADERS: &[(&str, Meaning)] = &[
     ("Unsubscribed from texts", OppositeWay),
     ("SMS refused", OppositeWay),
     ("Do not contact", OppositeWay),
+    ("Do not send", OppositeWay),
+    ("Not for SMS", OppositeWay),
+    ("Bulk SMS exclusion", OppositeWay),
     // About something else, or when and by whom, not what.
     ("National Data Opt-Out", NotSms),
     ("National data opt out (9Nu4)", NotSms),
@@ -116,6 +119,8 @@ const HEADERS: &[(&str, Meaning)] = &[
     ("Did not attend", NotSms),
     ("Notes", NotSms),
     ("Accepted", NotSms),
+    ("No. of texts", NotSms),
+    ("Consent given by", NotSms),
     ("Exclusion reason", NotSms),
     // About texting, but which way round cannot be told.
     ("SMS", Stop),
@@ -137,6 +142,8 @@ const HEADERS: &[(&str, Meaning)] = &[
     ("SMS consent notes", Stop),
     ("SMS consent type", Stop),
     ("Telephone consent", Stop),
+    ("Do not phone", Stop),
+    ("Exclude", Stop),
 ];
 
 fn meaning_in_a_list(header: &str) -> Result<Meaning, String> {
