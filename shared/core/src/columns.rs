@@ -1,5 +1,9 @@
 //! Which column holds what: forgiving header matching for SystmOne and EMIS
-//! exports, and the placeholders of a message matched the same way.
+//! exports, and the placeholders of a message matched the same way. A column
+//! is read by its own header and the group over it; a next of kin's, carer's
+//! or relative's column is never the patient's ([`owner`]), and a consent
+//! column's meaning comes from its whole name ([`consent_header`]). Where
+//! columns cannot be told apart the answer is a problem to report, never a pick.
 
 mod consent_header;
 #[cfg(test)]
