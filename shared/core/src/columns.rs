@@ -1,7 +1,27 @@
 //! Which column holds what: forgiving header matching for SystmOne and EMIS
-//! exports, and the placeholders of a message matched the same way.
+//! exports, and the placeholders of a message matched the same way. A column
+//! is read by its own header and the group over it; a next of kin's, carer's
+//! or relative's column is never the patient's ([`owner`]), and a consent
+//! column's meaning comes from its whole name ([`consent_header`]). Where
+//! columns cannot be told apart the answer is a problem to report, never a pick.
+
+mod consent_header;
+#[cfg(test)]
+mod consent_header_tests;
+mod owner;
+#[cfg(test)]
+mod owner_tests;
+#[cfg(test)]
+mod placeholder_tests;
+mod words;
 
 use std::fmt;
+
+pub use consent_header::{ConsentHeader, consent_header};
+use owner::{Owner, is_relationship, owner_by_name};
+use words::Words;
+
+use crate::consent::YesMeans;
 
 /// A header or placeholder name reduced to what matters: letters and digits,
 /// lower case. "NHS Number", "nhs_number", "\u{feff}NHS-No." all compare equal
@@ -170,19 +190,34 @@ pub(crate) fn has_long_number(text: &str) -> bool {
     text.bytes().filter(u8::is_ascii_digit).count() >= 6
 }
 
-/// The headers for an error message: `"NHS No" (column B), …`. A header that
-/// holds a long number is data, not a name, and is not shown.
+/// A header for an error message: `"NHS No" (column B)`. A header that holds
+/// a long number is data, not a name, and is not shown.
+pub(crate) fn describe_header(header: &Header) -> String {
+    if has_long_number(&header.full_name()) {
+        format!(
+            "a number (column {}, not shown)",
+            column_letter(header.index)
+        )
+    } else {
+        header.to_string()
+    }
+}
+
+/// Headers as alternatives: `"Mobile" (column D) or "Mobile" (column H)`.
+pub(crate) fn join_or(headers: &[Header]) -> String {
+    let named: Vec<String> = headers.iter().map(describe_header).collect();
+    match named.as_slice() {
+        [init @ .., last] if !init.is_empty() => format!("{} or {last}", init.join(", ")),
+        _ => named.concat(),
+    }
+}
+
+/// The headers for an error message: `"NHS No" (column B), …`.
 pub(crate) fn describe_headers(headers: &[Header]) -> String {
     let named: Vec<String> = headers
         .iter()
         .filter(|h| !h.text.is_empty())
-        .map(|h| {
-            if has_long_number(&h.text) {
-                format!("a number (column {}, not shown)", column_letter(h.index))
-            } else {
-                h.to_string()
-            }
-        })
+        .map(describe_header)
         .collect();
     if named.is_empty() {
         "none".to_owned()
@@ -195,23 +230,35 @@ pub(crate) fn describe_headers(headers: &[Header]) -> String {
 pub enum ColumnProblem {
     Missing(Vec<Role>),
     Twice(Role, Vec<Header>),
-    /// An opt-out or dissent column: its yes means "do not text", the opposite
-    /// of a consent column, so reading it either way could text a patient who declined.
+    /// A column about texting whose name does not say whether its yes means
+    /// "may text" or "do not text".
     UnclearConsent(Header),
+    /// The patient's own mobile cannot be told apart: several columns could
+    /// be it (`candidates`), or the only mobiles are someone else's
+    /// (`others`: a next of kin's, carer's, relative's).
+    WhichMobile {
+        candidates: Vec<Header>,
+        others: Vec<Header>,
+    },
 }
 
-/// Header words that mean "do not text" when the value is yes.
-const NEGATIVE_CONSENT_WORDS: [&str; 5] = ["optout", "optedout", "dissent", "donot", "declined"];
-
-fn is_consent_column(normalised: &str) -> bool {
-    Role::Consent.tier_of(normalised).is_some() || normalised.contains("consent")
+/// Why a placeholder has no one column.
+#[derive(Debug, PartialEq, Eq)]
+pub enum PlaceholderProblem {
+    NoColumn,
+    /// Columns named alike that cannot be told apart ("Forename" twice:
+    /// the patient's and a carer's; "Appointment Date" and "Appointment_Date").
+    Twice(Vec<Header>),
+    /// The only columns of that name are someone else's ("Mobile" under
+    /// "Next of Kin"), and the placeholder does not say it means them.
+    SomeoneElses(Vec<Header>),
 }
 
-fn is_negative_consent_column(normalised: &str) -> bool {
-    Role::Consent.tier_of(normalised).is_none()
-        && NEGATIVE_CONSENT_WORDS
-            .iter()
-            .any(|w| normalised.contains(w))
+/// A column holding SMS consent, and which way round it reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ConsentColumn {
+    pub index: usize,
+    pub yes_means: YesMeans,
 }
 
 /// Where each known role sits in the header row.
@@ -223,7 +270,11 @@ pub struct ColumnMap {
     pub name: Option<usize>,
     pub emis_number: Option<usize>,
     /// Every consent column: a patient declined in any of them is not texted.
-    pub consent: Vec<usize>,
+    pub consent: Vec<ConsentColumn>,
+    /// An optional role found in several columns that cannot be told apart
+    /// (two "Forename" columns: the patient's and a carer's). The role then
+    /// has no column, and a placeholder asking for it stops the run.
+    pub unclear: Vec<(Role, Vec<Header>)>,
 }
 
 fn trimmed_header(text: &str) -> &str {
@@ -243,44 +294,145 @@ pub fn headers_of<'a>(cells: impl IntoIterator<Item = &'a str>) -> Vec<Header> {
         .collect()
 }
 
+/// What the header row says about one column.
+struct ColumnFacts {
+    /// Its own header and its full name (with the group), normalised.
+    names: [String; 2],
+    owner: Owner,
+    consent: Option<ConsentHeader>,
+    /// Holds a phone number of some kind.
+    phone: bool,
+    /// Holds a mobile number in particular.
+    mobile: bool,
+}
+
+impl ColumnFacts {
+    fn of(header: &Header) -> Self {
+        let full_name = header.full_name();
+        let names = [normalise_name(&header.text), normalise_name(&full_name)];
+        let words = Words::of(&full_name);
+        let mobile = names.iter().any(|n| Role::Mobile.tier_of(n) == Some(0))
+            || words.has_stem(&["mobile", "cell"]);
+        let phone = mobile
+            || names.iter().any(|n| Role::Mobile.tier_of(n).is_some())
+            || words
+                .all()
+                .iter()
+                .any(|w| w.starts_with("tel") || w.contains("phone"));
+        Self {
+            names,
+            owner: owner_by_name(header),
+            consent: consent_header(&full_name),
+            phone,
+            mobile,
+        }
+    }
+
+    /// The role's tier for this column, if it may hold the patient's `role`.
+    fn tier(&self, role: Role) -> Option<usize> {
+        if self.owner == Owner::SomeoneElse || self.consent.is_some() {
+            return None;
+        }
+        self.names.iter().filter_map(|n| role.tier_of(n)).min()
+    }
+}
+
 impl ColumnMap {
     pub fn from_headers(headers: &[Header]) -> Result<Self, ColumnProblem> {
-        let normalised: Vec<String> = headers.iter().map(|h| normalise_name(&h.text)).collect();
+        let mut facts: Vec<ColumnFacts> = headers.iter().map(ColumnFacts::of).collect();
+        for i in (0..headers.len()).filter(|&i| is_relationship(&headers[i])) {
+            for j in [i.wrapping_sub(1), i + 1] {
+                if let Some(beside) = facts.get_mut(j)
+                    && beside.phone
+                    && beside.owner == Owner::Unstated
+                {
+                    beside.owner = Owner::SomeoneElse;
+                }
+            }
+        }
+        let others_mobiles: Vec<Header> = (0..headers.len())
+            .filter(|&i| facts[i].owner == Owner::SomeoneElse && facts[i].mobile)
+            .map(|i| headers[i].clone())
+            .collect();
+
         let mut found = [None; 5];
         let mut missing = Vec::new();
+        let mut unclear = Vec::new();
         for (slot, role) in Role::ALL
             .into_iter()
             .filter(|r| *r != Role::Consent)
             .enumerate()
         {
-            let best_tier = normalised.iter().filter_map(|n| role.tier_of(n)).min();
+            let best_tier = facts.iter().filter_map(|f| f.tier(role)).min();
             let Some(tier) = best_tier else {
                 if Role::REQUIRED.contains(&role) {
                     missing.push(role);
                 }
                 continue;
             };
-            let in_tier: Vec<usize> = (0..headers.len())
-                .filter(|&i| role.tier_of(&normalised[i]) == Some(tier))
+            let mut in_tier: Vec<usize> = (0..headers.len())
+                .filter(|&i| facts[i].tier(role) == Some(tier))
                 .collect();
-            if in_tier.len() > 1 && Role::REQUIRED.contains(&role) {
-                let twice = in_tier.iter().map(|&i| headers[i].clone()).collect();
-                return Err(ColumnProblem::Twice(role, twice));
+            let patients: Vec<usize> = in_tier
+                .iter()
+                .copied()
+                .filter(|&i| facts[i].owner == Owner::Patient)
+                .collect();
+            if in_tier.len() > 1 && patients.len() == 1 {
+                in_tier = patients;
+            }
+            let columns = || in_tier.iter().map(|&i| headers[i].clone()).collect();
+            if role == Role::Mobile {
+                let general_phone = tier > 0;
+                if in_tier.len() > 1 || (general_phone && !others_mobiles.is_empty()) {
+                    return Err(ColumnProblem::WhichMobile {
+                        candidates: columns(),
+                        others: if in_tier.len() > 1 {
+                            Vec::new()
+                        } else {
+                            others_mobiles
+                        },
+                    });
+                }
+            }
+            if in_tier.len() > 1 {
+                if Role::REQUIRED.contains(&role) {
+                    return Err(ColumnProblem::Twice(role, columns()));
+                }
+                unclear.push((role, columns()));
+                continue;
             }
             found[slot] = Some(in_tier[0]);
+        }
+        if missing == [Role::Mobile] && !others_mobiles.is_empty() {
+            return Err(ColumnProblem::WhichMobile {
+                candidates: Vec::new(),
+                others: others_mobiles,
+            });
         }
         if !missing.is_empty() {
             return Err(ColumnProblem::Missing(missing));
         }
-        if let Some(i) = normalised
-            .iter()
-            .position(|n| is_negative_consent_column(n))
-        {
-            return Err(ColumnProblem::UnclearConsent(headers[i].clone()));
+        let mut consent = Vec::new();
+        for (i, f) in facts.iter().enumerate() {
+            if f.owner == Owner::SomeoneElse {
+                continue;
+            }
+            match f.consent {
+                Some(ConsentHeader::Consent) => consent.push(ConsentColumn {
+                    index: i,
+                    yes_means: YesMeans::MayText,
+                }),
+                Some(ConsentHeader::OppositeWay) => consent.push(ConsentColumn {
+                    index: i,
+                    yes_means: YesMeans::DoNotText,
+                }),
+                Some(ConsentHeader::Unclear) => {
+                    return Err(ColumnProblem::UnclearConsent(headers[i].clone()));
+                }
+                Some(ConsentHeader::NotSms) | None => {}
+            }
         }
-        let consent = (0..headers.len())
-            .filter(|&i| is_consent_column(&normalised[i]))
-            .collect();
         let [
             Some(nhs_number),
             Some(mobile),
@@ -298,24 +450,74 @@ impl ColumnMap {
             name,
             emis_number,
             consent,
+            unclear,
         })
     }
 
     /// The column a placeholder refers to. `((name))` and the other name
     /// aliases are the name column (the one `accepted.csv` carries as `name`);
-    /// otherwise a header with the same name, then a known role by its aliases.
-    pub fn column_for_placeholder(&self, headers: &[Header], placeholder: &str) -> Option<usize> {
+    /// otherwise the one header of that name (its own or with its group), then
+    /// a known role by its aliases. Columns named alike that cannot be told
+    /// apart are a problem, never a pick; so is a placeholder that would be
+    /// filled from someone else's column without naming them.
+    pub fn column_for_placeholder(
+        &self,
+        headers: &[Header],
+        placeholder: &str,
+    ) -> Result<usize, PlaceholderProblem> {
         let wanted = normalise_name(placeholder);
-        if self.name.is_some() && Role::Name.tier_of(&wanted).is_some() {
-            return self.name;
-        }
-        if let Some(h) = headers.iter().find(|h| normalise_name(&h.text) == wanted) {
-            return Some(h.index);
-        }
-        Role::ALL
+        let role = Role::ALL
             .into_iter()
-            .find(|role| role.tier_of(&wanted).is_some())
-            .and_then(|role| self.column_of(role))
+            .find(|role| role.tier_of(&wanted).is_some());
+        if role == Some(Role::Name)
+            && let Some(name) = self.name
+        {
+            return Ok(name);
+        }
+        if let Some(twice) = role.and_then(|r| self.unclear_columns(r)) {
+            return Err(PlaceholderProblem::Twice(twice.to_vec()));
+        }
+        let by_full_name = |h: &&Header| normalise_name(&h.full_name()) == wanted;
+        let by_own_name = |h: &&Header| normalise_name(&h.text) == wanted;
+        let mut same: Vec<&Header> = headers
+            .iter()
+            .filter(|h| {
+                by_full_name(h) || (by_own_name(h) && owner_by_name(h) != Owner::SomeoneElse)
+            })
+            .collect();
+        if same.len() > 1
+            && let Some(i) = role.and_then(|r| self.column_of(r))
+            && same.iter().any(|h| h.index == i)
+        {
+            return Ok(i);
+        }
+        match same.len() {
+            1 => return Ok(same[0].index),
+            0 => {}
+            _ => {
+                same.sort_by_key(|h| h.index);
+                return Err(PlaceholderProblem::Twice(
+                    same.into_iter().cloned().collect(),
+                ));
+            }
+        }
+        if let Some(i) = role.and_then(|r| self.column_of(r)) {
+            return Ok(i);
+        }
+        let someone_elses: Vec<Header> = headers.iter().filter(by_own_name).cloned().collect();
+        if someone_elses.is_empty() {
+            Err(PlaceholderProblem::NoColumn)
+        } else {
+            Err(PlaceholderProblem::SomeoneElses(someone_elses))
+        }
+    }
+
+    /// The columns an optional role was found in, when they cannot be told apart.
+    pub fn unclear_columns(&self, role: Role) -> Option<&[Header]> {
+        self.unclear
+            .iter()
+            .find(|(r, _)| *r == role)
+            .map(|(_, columns)| columns.as_slice())
     }
 
     pub fn column_of(&self, role: Role) -> Option<usize> {
@@ -325,7 +527,7 @@ impl ColumnMap {
             Role::DateOfBirth => Some(self.date_of_birth),
             Role::Name => self.name,
             Role::EmisNumber => self.emis_number,
-            Role::Consent => self.consent.first().copied(),
+            Role::Consent => self.consent.first().map(|c| c.index),
         }
     }
 }
@@ -426,10 +628,13 @@ mod tests {
     fn placeholders_match_headers_then_roles() {
         let headers = headers_of(["NHS Number", "Mobile", "DOB", "Forename", "Clinic_Name"]);
         let m = ColumnMap::from_headers(&headers).expect("maps");
-        assert_eq!(m.column_for_placeholder(&headers, "clinic name"), Some(4));
-        assert_eq!(m.column_for_placeholder(&headers, "Name"), Some(3));
-        assert_eq!(m.column_for_placeholder(&headers, "first name"), Some(3));
-        assert_eq!(m.column_for_placeholder(&headers, "appointment"), None);
+        assert_eq!(m.column_for_placeholder(&headers, "clinic name"), Ok(4));
+        assert_eq!(m.column_for_placeholder(&headers, "Name"), Ok(3));
+        assert_eq!(m.column_for_placeholder(&headers, "first name"), Ok(3));
+        assert_eq!(
+            m.column_for_placeholder(&headers, "appointment"),
+            Err(PlaceholderProblem::NoColumn)
+        );
     }
 
     #[test]
@@ -442,18 +647,24 @@ mod tests {
             "Consent to SMS messaging",
         ])
         .expect("maps");
-        assert_eq!(m.consent, vec![1, 4]);
+        assert_eq!(
+            m.consent.iter().map(|c| c.index).collect::<Vec<_>>(),
+            vec![1, 4]
+        );
     }
 
     #[test]
-    fn an_opt_out_column_is_a_problem_not_a_guess() {
+    fn an_opt_out_column_is_read_the_other_way_round() {
         for header in ["SMS opt-out", "Text dissent", "Do not text"] {
-            let Err(ColumnProblem::UnclearConsent(h)) =
-                map(&["NHS Number", "Mobile", "DOB", header])
-            else {
-                panic!("{header} should be refused");
-            };
-            assert_eq!(h.index, 3);
+            let m = map(&["NHS Number", "Mobile", "DOB", header]).expect("maps");
+            assert_eq!(
+                m.consent,
+                vec![ConsentColumn {
+                    index: 3,
+                    yes_means: YesMeans::DoNotText
+                }],
+                "{header}"
+            );
         }
     }
 
@@ -462,7 +673,7 @@ mod tests {
         let headers = headers_of(["Name", "NHS Number", "Forename", "Mobile", "DOB"]);
         let m = ColumnMap::from_headers(&headers).expect("maps");
         assert_eq!(m.name, Some(2));
-        assert_eq!(m.column_for_placeholder(&headers, "name"), Some(2));
+        assert_eq!(m.column_for_placeholder(&headers, "name"), Ok(2));
     }
 
     #[test]

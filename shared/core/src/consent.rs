@@ -1,5 +1,15 @@
 //! SMS consent as clinical systems record it. A patient who declined must not
-//! be texted, so anything we cannot read as yes or no is not accepted either.
+//! be texted, so anything we cannot read as yes or no is not accepted either:
+//! a question mark, a cross (✗ or ×: in a tick-box column a cross may mean
+//! ticked as well as no), a yes with a condition ("Yes, but not by text").
+//!
+//! A column may read either way round (see [`crate::columns::consent_header`]):
+//! in "SMS Consent" yes means the patient may be texted, in "SMS Opt Out" it
+//! means do not text. A clearly negative column is read the right way round
+//! rather than refused: its yes (or a tick, or "Declined") is a decline, its
+//! no is not, and anything unclear is not accepted, exactly as in a consent
+//! column. Refusing such columns made practices rename them by hand, which is
+//! where a list gets turned the wrong way round.
 
 /// Ordered by how strongly a value stops a text: of several consent columns,
 /// the greatest decides.
@@ -11,58 +21,204 @@ pub enum Consent {
     Declined,
 }
 
-const DECLINED_WORDS: [&str; 12] = [
-    "declined",
-    "decline",
+/// Which way round a consent column reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum YesMeans {
+    /// "SMS Consent", "Text Opt-In": yes means the patient may be texted.
+    MayText,
+    /// "SMS Opt Out", "Decline SMS": yes means do not text.
+    DoNotText,
+}
+
+/// What a cell says, before the column's direction is known.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Answer {
+    /// Yes to whatever the column asks: "Yes", "Y", "✓", "Given".
+    Yes,
+    /// No to whatever the column asks: "No", "N", "False".
+    No,
+    /// Says in itself that the patient declined: "Declined", "Opted out".
+    Declined,
+    /// Says in itself that the patient consented: "Consented", "Opted in".
+    Consented,
+    /// Blank, or says nothing was recorded: no decline on record.
+    NotRecorded,
+    Unclear,
+}
+
+/// Said in itself, the value is a decline whichever way the column reads.
+const DECLINED_WORDS: [&str; 20] = [
+    "declin",
     "dissent",
-    "dissented",
-    "refused",
     "refuse",
+    "refusal",
     "withdrawn",
     "withdrew",
+    "withdraw",
     "optedout",
     "optout",
     "donottext",
+    "donotsms",
+    "dontsms",
+    "donttext",
     "nosms",
+    "notext",
+    "objects",
+    "objected",
+    "objection",
+    "unsubscribed",
+    "noconsent",
 ];
-const DECLINED_EXACT: [&str; 4] = ["no", "n", "false", "0"];
-const GIVEN_EXACT: [&str; 11] = [
-    "yes",
-    "y",
-    "true",
-    "1",
-    "given",
+const YES_EXACT: [&str; 8] = [
+    "yes", "y", "true", "1", "given", "agreed", "accepted", "granted",
+];
+const NO_EXACT: [&str; 6] = ["no", "n", "false", "0", "notgiven", "notagreed"];
+const CONSENTED_EXACT: [&str; 7] = [
     "consented",
     "consent",
-    "agreed",
-    "accepted",
-    "granted",
+    "consents",
+    "consentgiven",
     "optedin",
+    "optin",
+    "smsconsentgiven",
 ];
 /// Consent not recorded: there is no decline on record.
 const NOT_RECORDED_EXACT: [&str; 5] = ["unknown", "notknown", "notrecorded", "notasked", "na"];
+/// Ticks a spreadsheet shows for yes. A cross (✗, ×) is not here: in a
+/// tick-box column a cross may mean ticked as well as no.
+const TICKS: [char; 4] = ['✓', '✔', '☑', '✅'];
+/// Punctuation that only separates words in a value ("Yes - SMS", "n/a").
+const SEPARATORS: &str = ".,-–—()/:;'’\"_&+";
+/// Words that may follow a yes without changing it: "Yes - SMS", "Yes
+/// (verbal consent)". Anything else ("Yes, but not by text") is unclear.
+const AFTER_YES: [&str; 17] = [
+    "sms",
+    "text",
+    "texts",
+    "txt",
+    "message",
+    "messages",
+    "messaging",
+    "mobile",
+    "to",
+    "by",
+    "via",
+    "consent",
+    "consented",
+    "given",
+    "verbal",
+    "verbally",
+    "written",
+];
 
-impl Consent {
-    pub fn from_cell(value: &str) -> Self {
-        let normalised = crate::columns::normalise_name(value);
-        if normalised.is_empty() {
-            return Consent::NotDeclined;
+impl Answer {
+    fn of(value: &str) -> Self {
+        let value = value.trim();
+        if value.is_empty() {
+            return Answer::NotRecorded;
         }
-        if DECLINED_EXACT.contains(&normalised.as_str())
-            || DECLINED_WORDS.iter().any(|w| normalised.contains(w))
-        {
-            return Consent::Declined;
+        // The values nearly every row holds, without allocating.
+        for (word, answer) in [
+            ("yes", Answer::Yes),
+            ("y", Answer::Yes),
+            ("no", Answer::No),
+            ("n", Answer::No),
+        ] {
+            if value.eq_ignore_ascii_case(word) {
+                return answer;
+            }
         }
-        if GIVEN_EXACT.contains(&normalised.as_str())
-            || NOT_RECORDED_EXACT.contains(&normalised.as_str())
-            || normalised.starts_with("consentgiven")
-            || normalised.starts_with("yes")
-        {
-            return Consent::NotDeclined;
+        Self::of_words(value)
+    }
+
+    fn of_words(value: &str) -> Self {
+        let only_ticks = value
+            .chars()
+            .all(|c| TICKS.contains(&c) || c.is_whitespace());
+        if only_ticks {
+            return Answer::Yes;
         }
-        Consent::Unrecognised
+        // A question mark, a cross, a tick beside words, an invisible
+        // character: not clearly yes or no.
+        let unclear_mark = value
+            .chars()
+            .any(|c| !(c.is_alphanumeric() || c.is_whitespace() || SEPARATORS.contains(c)));
+        if unclear_mark {
+            return Answer::Unclear;
+        }
+        let words: Vec<String> = value
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+            .collect();
+        let joined = words.concat();
+        if joined.is_empty() {
+            return Answer::Unclear;
+        }
+        for (exact, answer) in [
+            (&YES_EXACT[..], Answer::Yes),
+            (&NO_EXACT[..], Answer::No),
+            (&CONSENTED_EXACT[..], Answer::Consented),
+            (&NOT_RECORDED_EXACT[..], Answer::NotRecorded),
+        ] {
+            if exact.contains(&joined.as_str()) {
+                return answer;
+            }
+        }
+        let rest_is_harmless = |from: usize| {
+            words[from..]
+                .iter()
+                .all(|w| AFTER_YES.contains(&w.as_str()) || w.bytes().all(|b| b.is_ascii_digit()))
+        };
+        if YES_EXACT.contains(&words[0].as_str()) {
+            return if rest_is_harmless(1) {
+                Answer::Yes
+            } else {
+                Answer::Unclear
+            };
+        }
+        if DECLINED_WORDS.iter().any(|w| joined.contains(w)) {
+            return Answer::Declined;
+        }
+        if CONSENTED_EXACT.contains(&words[0].as_str()) {
+            return if rest_is_harmless(1) {
+                Answer::Consented
+            } else {
+                Answer::Unclear
+            };
+        }
+        if NO_EXACT.contains(&words[0].as_str()) && rest_is_harmless(1) {
+            return Answer::No;
+        }
+        Answer::Unclear
     }
 }
+
+impl Consent {
+    /// A cell of a consent column whose yes means the patient may be texted.
+    pub fn from_cell(value: &str) -> Self {
+        Self::read(value, YesMeans::MayText)
+    }
+
+    /// A cell of a consent column that reads `yes_means` way round. Values
+    /// that say what they mean ("Declined", "Consented") mean it in either.
+    pub fn read(value: &str, yes_means: YesMeans) -> Self {
+        match (Answer::of(value), yes_means) {
+            (Answer::NotRecorded | Answer::Consented, _) => Consent::NotDeclined,
+            (Answer::Declined, _) => Consent::Declined,
+            (Answer::Unclear, _) => Consent::Unrecognised,
+            (Answer::Yes, YesMeans::MayText) | (Answer::No, YesMeans::DoNotText) => {
+                Consent::NotDeclined
+            }
+            (Answer::Yes, YesMeans::DoNotText) | (Answer::No, YesMeans::MayText) => {
+                Consent::Declined
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod value_tests;
 
 #[cfg(test)]
 mod tests {

@@ -23,7 +23,8 @@ use blank_lines::{MarkBlankLines, UnclosedQuote};
 use header_again::{HeaderAgain, Met};
 
 use crate::columns::{
-    ColumnMap, ColumnProblem, Header, Role, describe_headers, has_long_number, headers_of,
+    ColumnMap, ColumnProblem, Header, Role, describe_header, describe_headers, has_long_number,
+    headers_of, join_or,
 };
 use crate::mobile::UkMobile;
 use crate::nhs_number::NhsNumber;
@@ -102,10 +103,19 @@ pub enum ListError {
     )]
     ColumnTwice { role: Role, columns: Vec<Header> },
     #[error(
-        "The column {column} reads the opposite way to consent (yes would mean do not text). \
-         Replace it with an \"SMS consent\" column holding Yes or No, and upload the file again"
+        "The column {column} seems to be about texting, but its name does not say whether Yes \
+         there means the patient may be texted or must not be. Rename it \"SMS consent\" if Yes \
+         means they may be texted, or \"SMS declined\" if Yes means they must not be; delete it \
+         if it is not about texting; and upload the file again"
     )]
     UnclearConsent { column: Header },
+    #[error("{}", which_mobile(.candidates, .others))]
+    WhichMobile {
+        /// Columns that could each be the patient's own mobile.
+        candidates: Vec<Header>,
+        /// Mobiles of a next of kin, carer or relative, never texted.
+        others: Vec<Header>,
+    },
     #[error(
         "The file has no NHS number, mobile number or date of birth column. The first row should \
          name them: \"NHS number\", \"Mobile number\" and \"Date of birth\" (or as SystmOne or EMIS export them)"
@@ -123,6 +133,36 @@ fn header_differences(added: &[Header], missing: &[Header]) -> String {
         (false, true) => format!(" (it adds {})", describe_headers(added)),
         (true, false) => format!(" (it lacks {})", describe_headers(missing)),
         (true, true) => String::new(),
+    }
+}
+
+/// The question that settles which column is the patient's own mobile.
+fn which_mobile(candidates: &[Header], others: &[Header]) -> String {
+    let others_note = if others.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " {} belong{} to a next of kin, carer or relative, and {} never texted.",
+            join_or(others).replace(" or ", " and "),
+            if others.len() == 1 { "s" } else { "" },
+            if others.len() == 1 { "is" } else { "are" },
+        )
+    };
+    match candidates {
+        [] => format!(
+            "The file has no column for the patient's own mobile:{others_note} Add a column \
+             \"Mobile\" holding the patient's mobile, and upload the file again"
+        ),
+        [one] => format!(
+            "Is {one} the patient's own mobile?{others_note} If it is, rename it \"Mobile\"; \
+             if not, add a column \"Mobile\" holding the patient's mobile; and upload the file again",
+            one = describe_header(one)
+        ),
+        several => format!(
+            "Which is the patient's own mobile: {}?{others_note} Rename or delete the other, \
+             and upload the file again",
+            join_or(several)
+        ),
     }
 }
 
@@ -326,6 +366,10 @@ impl PatientList {
                         ColumnProblem::UnclearConsent(column) => {
                             (Role::REQUIRED.len(), ListError::UnclearConsent { column })
                         }
+                        ColumnProblem::WhichMobile { candidates, others } => (
+                            Role::REQUIRED.len() - usize::from(candidates.is_empty()),
+                            ListError::WhichMobile { candidates, others },
+                        ),
                     };
                     if best_problem.as_ref().is_none_or(|(best, _)| named > *best) {
                         best_problem = Some((named, error));

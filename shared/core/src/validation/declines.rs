@@ -92,7 +92,7 @@ pub(super) fn row_consent(cells: &Cells, columns: &ColumnMap) -> Consent {
     columns
         .consent
         .iter()
-        .map(|&c| Consent::from_cell(&cells.get(c)))
+        .map(|c| Consent::read(&cells.get(c.index), c.yes_means))
         .max()
         .unwrap_or(Consent::NotDeclined)
 }

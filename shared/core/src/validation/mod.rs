@@ -17,7 +17,9 @@ use chrono::NaiveDate;
 use csv::ByteRecord;
 use serde::Serialize;
 
-use crate::columns::{ColumnMap, Header, describe_headers};
+use crate::columns::{
+    ColumnMap, Header, PlaceholderProblem, describe_header, describe_headers, join_or,
+};
 use crate::consent::Consent;
 use crate::date_of_birth::DateOfBirth;
 use crate::message::{Template, clean_value, has_direction_control, is_blank};
@@ -49,6 +51,27 @@ pub enum ValidationError {
          Upload it again"
     )]
     ListChanged { row: u64 },
+    #[error(
+        "The message uses (({placeholder})) and the file has more than one column it could \
+         mean: {}. Rename or delete the one that is not the patient's (for example, call a \
+         carer's column \"Carer {placeholder}\"), and upload the file again",
+        join_and(.columns)
+    )]
+    PlaceholderColumnTwice {
+        placeholder: String,
+        columns: Vec<Header>,
+    },
+    #[error(
+        "The message uses (({placeholder})) but the only column called that is {}, which \
+         belongs to a next of kin, carer or relative, not the patient. Add the patient's own \
+         column, or if the text should carry their details write the placeholder with the \
+         whole column name, and upload the file again",
+        join_or(.columns)
+    )]
+    PlaceholderSomeoneElses {
+        placeholder: String,
+        columns: Vec<Header>,
+    },
     #[error("could not write the results: {0}")]
     Sink(#[source] SinkError),
 }
@@ -143,6 +166,14 @@ pub struct Summary {
     pub texts: Option<TextSummary>,
 }
 
+fn join_and(columns: &[Header]) -> String {
+    let named: Vec<String> = columns.iter().map(describe_header).collect();
+    match named.as_slice() {
+        [init @ .., last] if !init.is_empty() => format!("{} and {last}", init.join(", ")),
+        _ => named.concat(),
+    }
+}
+
 /// Where each value comes from, worked out once from the header.
 struct Plan {
     columns: ColumnMap,
@@ -170,11 +201,26 @@ fn plan(list: &PatientList, message: Option<&Template>) -> Result<Plan, Validati
     let mut placeholder_names = Vec::new();
     let mut placeholder_slots = Vec::new();
     for placeholder in message.iter().flat_map(|m| m.placeholders()) {
-        let Some(column) = columns.column_for_placeholder(headers, &placeholder.name) else {
-            return Err(ValidationError::UnknownPlaceholder {
-                placeholder: placeholder.name.clone(),
-                found: describe_headers(headers),
-            });
+        let column = match columns.column_for_placeholder(headers, &placeholder.name) {
+            Ok(column) => column,
+            Err(PlaceholderProblem::NoColumn) => {
+                return Err(ValidationError::UnknownPlaceholder {
+                    placeholder: placeholder.name.clone(),
+                    found: describe_headers(headers),
+                });
+            }
+            Err(PlaceholderProblem::Twice(columns)) => {
+                return Err(ValidationError::PlaceholderColumnTwice {
+                    placeholder: placeholder.name.clone(),
+                    columns,
+                });
+            }
+            Err(PlaceholderProblem::SomeoneElses(columns)) => {
+                return Err(ValidationError::PlaceholderSomeoneElses {
+                    placeholder: placeholder.name.clone(),
+                    columns,
+                });
+            }
         };
         placeholder_columns.push(column);
         placeholder_names.push(Arc::from(placeholder.name.as_str()));
@@ -498,7 +544,7 @@ pub fn validate_list(
     for (role, index) in [
         ("name", columns.name),
         ("emis_number", columns.emis_number),
-        ("consent", columns.consent.first().copied()),
+        ("consent", columns.consent.first().map(|c| c.index)),
     ] {
         if let Some(i) = index {
             column_names.insert(role, role_header(i));
