@@ -265,6 +265,11 @@ impl RowGenerator {
                     None,
                 );
             }
+            if self.practice_shapes {
+                // In the pasted export's order these lead the row.
+                self.push_name_cell(&mut cells[Column::Name as usize], patient.name);
+                cells[Column::Consent as usize].extend_from_slice(b"Yes");
+            }
             return Written {
                 too_few_cells: true,
                 with_date_of_birth,
