@@ -5,6 +5,9 @@
 //! CSV is streamed: memory stays flat however long the file is.
 
 mod blank_lines;
+mod cell_format;
+mod header_groups;
+mod sheet_xml;
 mod sniff;
 mod spreadsheet;
 
@@ -18,7 +21,8 @@ use encoding_rs_io::DecodeReaderBytesBuilder;
 use blank_lines::{MarkBlankLines, UnclosedQuote};
 
 use crate::columns::{
-    ColumnMap, ColumnProblem, Header, Role, describe_headers, has_long_number, headers_of,
+    ColumnMap, ColumnProblem, Header, Role, column_letter, describe_headers, has_long_number,
+    headers_of,
 };
 use crate::mobile::UkMobile;
 use crate::nhs_number::NhsNumber;
@@ -77,6 +81,11 @@ pub enum ListError {
          Replace it with an \"SMS consent\" column holding Yes or No, and upload the file again"
     )]
     UnclearConsent { column: Header },
+    #[error(
+        "Column {} \"{}\" is hidden: unhide it or delete it, and upload again",
+        column_letter(.column.index), .column.full_name()
+    )]
+    HiddenColumn { column: Header },
     #[error(
         "The file has no NHS number, mobile number or date of birth column. The first row should \
          name them: \"NHS number\", \"Mobile number\" and \"Date of birth\" (or as SystmOne or EMIS export them)"
@@ -157,6 +166,7 @@ pub struct PatientList {
     header_row: u64,
     blank_rows: u64,
     estimated_rows: Option<u64>,
+    row_hidden: bool,
 }
 
 impl PatientList {
@@ -197,6 +207,7 @@ impl PatientList {
             header_row: 0,
             blank_rows: 0,
             estimated_rows,
+            row_hidden: false,
         };
         list.find_header()?;
         Ok(list)
@@ -206,6 +217,8 @@ impl PatientList {
         let mut record = ByteRecord::new();
         let mut best_problem = None;
         let mut non_blank = 0;
+        // The non-blank row before this one, for a two-row header.
+        let mut previous: Option<(u64, Vec<String>)> = None;
         while non_blank <= MAX_ROWS_BEFORE_HEADER {
             let Some(row) = self.source.next(&mut record)? else {
                 break;
@@ -215,12 +228,23 @@ impl PatientList {
             }
             non_blank += 1;
             let cells: Vec<Cow<str>> = record.iter().map(cell_text).collect();
-            let mut headers = headers_of(cells.iter().map(|c| c.as_ref()));
+            let grouped = previous
+                .as_ref()
+                .filter(|(above, _)| above + 1 == row)
+                .and_then(|(above, upper)| {
+                    let upper: Vec<&str> = upper.iter().map(String::as_str).collect();
+                    let lower: Vec<&str> = cells.iter().map(|c| c.as_ref()).collect();
+                    let merged = self.merged_from_row(*above);
+                    header_groups::grouped_headers(&upper, &lower, merged.as_deref())
+                });
+            let mut headers =
+                grouped.unwrap_or_else(|| headers_of(cells.iter().map(|c| c.as_ref())));
             // Trailing commas on the header line only: not columns.
             while headers.last().is_some_and(|h| h.text.is_empty()) {
                 headers.pop();
             }
-            match ColumnMap::from_headers(&headers) {
+            previous = Some((row, cells.iter().map(|c| c.to_string()).collect()));
+            match self.map_columns(&headers)? {
                 Ok(columns) => {
                     self.headers = headers;
                     self.columns = columns;
@@ -264,6 +288,77 @@ impl PatientList {
         Err(best_problem.map_or(ListError::Empty, |(_, error)| error))
     }
 
+    /// The roles of `headers`, leaving out hidden columns: a hidden column
+    /// takes no role. A required column found only among the hidden ones
+    /// stops the run, naming it. A hidden consent column is still read as
+    /// consent, so a decline in it still declines.
+    fn map_columns(&self, headers: &[Header]) -> Result<Result<ColumnMap, ColumnProblem>, ListError> {
+        let hidden: Vec<usize> = headers
+            .iter()
+            .map(|h| h.index)
+            .filter(|&i| self.column_hidden(i))
+            .collect();
+        if hidden.is_empty() {
+            return Ok(ColumnMap::from_headers(headers));
+        }
+        let visible: Vec<Header> = headers
+            .iter()
+            .map(|h| match hidden.contains(&h.index) {
+                true => Header {
+                    index: h.index,
+                    text: String::new(),
+                    group: None,
+                },
+                false => h.clone(),
+            })
+            .collect();
+        let mut map = match ColumnMap::from_headers(&visible) {
+            Ok(map) => map,
+            Err(ColumnProblem::Missing(missing)) => {
+                if let Ok(all) = ColumnMap::from_headers(headers)
+                    && let Some(column) = missing
+                        .iter()
+                        .filter_map(|role| all.column_of(*role))
+                        .find(|i| hidden.contains(i))
+                {
+                    return Err(ListError::HiddenColumn {
+                        column: headers[column].clone(),
+                    });
+                }
+                return Ok(Err(ColumnProblem::Missing(missing)));
+            }
+            Err(problem) => return Ok(Err(problem)),
+        };
+        for &column in &hidden {
+            let mut with_it = visible.clone();
+            with_it[column] = headers[column].clone();
+            match ColumnMap::from_headers(&with_it) {
+                Ok(with) if with.consent.contains(&column) => map.consent.push(column),
+                Err(ColumnProblem::UnclearConsent(header)) if header.index == column => {
+                    return Ok(Err(ColumnProblem::UnclearConsent(header)));
+                }
+                _ => {}
+            }
+        }
+        map.consent.sort_unstable();
+        Ok(Ok(map))
+    }
+
+    fn merged_from_row(&self, row: u64) -> Option<Vec<(usize, usize)>> {
+        match &self.source {
+            Source::Sheet(sheet) => sheet.merged_from_row(row),
+            Source::Csv(_) => None,
+        }
+    }
+
+    /// Whether column `index` is hidden in the spreadsheet.
+    pub fn column_hidden(&self, index: usize) -> bool {
+        match &self.source {
+            Source::Sheet(sheet) => sheet.column_hidden(index),
+            Source::Csv(_) => false,
+        }
+    }
+
     /// Reads the next non-blank row into `record`; returns its row number as
     /// a spreadsheet shows it (the header is row 1 in a plain export).
     pub fn read_row(&mut self, record: &mut ByteRecord) -> Result<Option<u64>, ListError> {
@@ -272,9 +367,20 @@ impl PatientList {
                 self.blank_rows += 1;
                 continue;
             }
+            self.row_hidden = match &self.source {
+                Source::Sheet(sheet) => sheet.last_row_hidden(),
+                Source::Csv(_) => false,
+            };
             return Ok(Some(row));
         }
         Ok(None)
+    }
+
+    /// Whether the row [`PatientList::read_row`] last read is hidden in the
+    /// spreadsheet (by hand or by a filter): practices hide rows to leave
+    /// patients out, so it is not texted.
+    pub fn row_hidden(&self) -> bool {
+        self.row_hidden
     }
 
     pub fn headers(&self) -> &[Header] {

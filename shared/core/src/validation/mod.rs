@@ -16,7 +16,7 @@ use chrono::NaiveDate;
 use csv::ByteRecord;
 use serde::Serialize;
 
-use crate::columns::{ColumnMap, Header, describe_headers};
+use crate::columns::{ColumnMap, Header, column_letter, describe_headers};
 use crate::consent::Consent;
 use crate::date_of_birth::DateOfBirth;
 use crate::message::Template;
@@ -41,6 +41,12 @@ pub enum ValidationError {
          Columns found: {found}. Add the column to the file or change the placeholder"
     )]
     UnknownPlaceholder { placeholder: String, found: String },
+    #[error(
+        "The message uses (({placeholder})) but column {} \"{}\" is hidden: unhide it or \
+         delete it, and upload again",
+        column_letter(.column.index), .column.full_name()
+    )]
+    HiddenPlaceholderColumn { placeholder: String, column: Header },
     #[error("could not write the results: {0}")]
     Sink(#[source] SinkError),
 }
@@ -155,6 +161,13 @@ fn plan(list: &PatientList, message: Option<&Template>) -> Result<Plan, Validati
                 found: describe_headers(headers),
             });
         };
+        // A hidden column fills no placeholder.
+        if list.column_hidden(column) {
+            return Err(ValidationError::HiddenPlaceholderColumn {
+                placeholder: placeholder.name.clone(),
+                column: headers[column].clone(),
+            });
+        }
         placeholder_columns.push(column);
         placeholder_names.push(Arc::from(placeholder.name.as_str()));
         let slot = match personalisation_columns.iter().position(|&c| c == column) {
@@ -234,12 +247,16 @@ struct Spare {
 
 fn check_row(
     row: u64,
+    hidden: bool,
     cells: Cells,
     mut reasons: Vec<Reason>,
     plan: &Plan,
     options: &ValidationOptions<'_>,
 ) -> CheckedRow {
     reasons.clear();
+    if hidden {
+        reasons.push(Reason::HiddenRow);
+    }
     let columns = &plan.columns;
     let found = cells.count_within(plan.header_count);
     if found != plan.header_count {
@@ -332,6 +349,7 @@ fn check_rows(
             match list.read_row(&mut record) {
                 Ok(Some(row)) => batch.push(check_row(
                     row,
+                    list.row_hidden(),
                     Cells::from_record(record),
                     reasons,
                     plan,

@@ -20,6 +20,8 @@ pub enum Reason {
     SamePatientAs { row: u64 },
     EmptyPlaceholder { placeholder: Arc<str> },
     TooLong { characters: usize },
+    /// Practices hide rows to leave patients out.
+    HiddenRow,
 }
 
 impl fmt::Display for Reason {
@@ -45,6 +47,9 @@ impl fmt::Display for Reason {
             Reason::TooLong { characters } => write!(
                 f,
                 "Text is too long: {characters} characters (the limit is {MAX_CHARACTERS})"
+            ),
+            Reason::HiddenRow => f.write_str(
+                "Row is hidden in the spreadsheet: unhide it if this patient should be texted",
             ),
         }
     }
@@ -84,6 +89,7 @@ impl Reason {
             Reason::SamePatientAs { .. } => "same_patient",
             Reason::EmptyPlaceholder { .. } => "empty_placeholder",
             Reason::TooLong { .. } => "text_too_long",
+            Reason::HiddenRow => "hidden_row",
         }
     }
 
