@@ -16,11 +16,19 @@ use chrono::{NaiveDate, NaiveDateTime, NaiveTime, Timelike};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(super) enum Shown {
     General,
-    Date { month: Month, clock: Option<Clock> },
+    Date {
+        month: Month,
+        clock: Option<Clock>,
+    },
     Time(Clock),
     Duration,
-    Currency { symbol: String, decimals: usize },
-    Percent { decimals: usize },
+    Currency {
+        symbol: String,
+        decimals: usize,
+    },
+    Percent {
+        decimals: usize,
+    },
     Decimals(usize),
     /// Digit slots (`0`) with literal separators, as "00000000000" keeps a
     /// mobile's leading zero or "000 000 0000" groups an NHS number.
@@ -69,7 +77,9 @@ impl Shown {
                         if !text.is_empty() {
                             symbol = Some(text.to_owned());
                         }
-                    } else if inner.chars().all(|c| matches!(c, 'h' | 'H' | 'm' | 'M' | 's' | 'S'))
+                    } else if inner
+                        .chars()
+                        .all(|c| matches!(c, 'h' | 'H' | 'm' | 'M' | 's' | 'S'))
                         && !inner.is_empty()
                     {
                         duration = true;
@@ -430,15 +440,22 @@ mod tests {
 
     #[test]
     fn numbers_are_written_as_their_format_shows_them() {
-        let show = |code: &str, value: f64| Shown::from_format_code(code).render(&Data::Float(value));
+        let show =
+            |code: &str, value: f64| Shown::from_format_code(code).render(&Data::Float(value));
         assert_eq!(show("[$£-809]#,##0.00", 12.5).as_deref(), Some("£12.50"));
         assert_eq!(show("£#,##0.00", 1234.5).as_deref(), Some("£1,234.50"));
         assert_eq!(show("£#,##0.00", -3.0).as_deref(), Some("-£3.00"));
         assert_eq!(show("0%", 0.05).as_deref(), Some("5%"));
         assert_eq!(show("0.0%", 0.125).as_deref(), Some("12.5%"));
         assert_eq!(show("0.00", 2.5).as_deref(), Some("2.50"));
-        assert_eq!(show("00000000000", 7700900123.0).as_deref(), Some("07700900123"));
-        assert_eq!(show("000 000 0000", 9434765919.0).as_deref(), Some("943 476 5919"));
+        assert_eq!(
+            show("00000000000", 7700900123.0).as_deref(),
+            Some("07700900123")
+        );
+        assert_eq!(
+            show("000 000 0000", 9434765919.0).as_deref(),
+            Some("943 476 5919")
+        );
         assert_eq!(show("General", 9434765919.0), None);
         assert_eq!(show("#,##0", 9434765919.0), None);
     }

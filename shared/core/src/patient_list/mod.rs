@@ -167,6 +167,14 @@ pub struct PatientList {
     blank_rows: u64,
     estimated_rows: Option<u64>,
     row_hidden: bool,
+    /// A row read while looking for a sub-header, to be read again as data.
+    pending: Option<Pending>,
+}
+
+/// What looking below the header row for a sub-header read instead.
+enum Pending {
+    Row(u64, ByteRecord),
+    Error(ListError),
 }
 
 impl PatientList {
@@ -208,6 +216,7 @@ impl PatientList {
             blank_rows: 0,
             estimated_rows,
             row_hidden: false,
+            pending: None,
         };
         list.find_header()?;
         Ok(list)
@@ -246,6 +255,22 @@ impl PatientList {
             previous = Some((row, cells.iter().map(|c| c.to_string()).collect()));
             match self.map_columns(&headers)? {
                 Ok(columns) => {
+                    // Names merged down over two rows with groups beside them
+                    // ("NHS number" in A1:A2, "Telephone" over C1:E1): the
+                    // row below completes this header.
+                    if let Some((sub_row, sub_headers, mapped)) =
+                        self.sub_header_below(row, &cells)?
+                    {
+                        return match mapped {
+                            Ok(columns) => {
+                                self.headers = sub_headers;
+                                self.columns = columns;
+                                self.header_row = sub_row;
+                                Ok(())
+                            }
+                            Err(problem) => Err(problem_error(problem, sub_headers).1),
+                        };
+                    }
                     self.headers = headers;
                     self.columns = columns;
                     self.header_row = row;
@@ -257,28 +282,7 @@ impl PatientList {
                     }
                     // The row naming the most required columns is the header
                     // the person meant; its problem is the one to report.
-                    let (named, error) = match problem {
-                        ColumnProblem::Missing(missing)
-                            if missing.len() == Role::REQUIRED.len() =>
-                        {
-                            // Nothing shows this row is a header: never quote it.
-                            (0, ListError::NoRequiredColumns)
-                        }
-                        ColumnProblem::Missing(missing) => (
-                            Role::REQUIRED.len() - missing.len(),
-                            ListError::MissingColumns {
-                                missing,
-                                found: headers,
-                            },
-                        ),
-                        ColumnProblem::Twice(role, columns) => (
-                            Role::REQUIRED.len(),
-                            ListError::ColumnTwice { role, columns },
-                        ),
-                        ColumnProblem::UnclearConsent(column) => {
-                            (Role::REQUIRED.len(), ListError::UnclearConsent { column })
-                        }
-                    };
+                    let (named, error) = problem_error(problem, headers);
                     if best_problem.as_ref().is_none_or(|(best, _)| named > *best) {
                         best_problem = Some((named, error));
                     }
@@ -288,11 +292,56 @@ impl PatientList {
         Err(best_problem.map_or(ListError::Empty, |(_, error)| error))
     }
 
+    /// When the row directly below header row `row` is a sub-header under
+    /// it, that row's number, the combined headers and their roles; else the
+    /// row is put back to be read as data.
+    #[allow(clippy::type_complexity)]
+    fn sub_header_below(
+        &mut self,
+        row: u64,
+        upper: &[Cow<str>],
+    ) -> Result<Option<(u64, Vec<Header>, Result<ColumnMap, ColumnProblem>)>, ListError> {
+        let mut record = ByteRecord::new();
+        let next_row = match self.source.next(&mut record) {
+            Ok(Some(next_row)) => next_row,
+            Ok(None) => return Ok(None),
+            // The first data row's problem, reported when it is read.
+            Err(error) => {
+                self.pending = Some(Pending::Error(error));
+                return Ok(None);
+            }
+        };
+        let lower: Vec<Cow<str>> = record.iter().map(cell_text).collect();
+        let names_only = !is_blank(&record)
+            && !looks_like_patient_data(&lower)
+            && !lower.iter().any(|c| has_long_number(c));
+        let grouped = names_only
+            .then(|| {
+                let upper: Vec<&str> = upper.iter().map(|c| c.as_ref()).collect();
+                let lower: Vec<&str> = lower.iter().map(|c| c.as_ref()).collect();
+                let merged = self.merged_from_row(row);
+                header_groups::grouped_headers(&upper, &lower, merged.as_deref())
+            })
+            .flatten();
+        if let Some(mut headers) = grouped {
+            while headers.last().is_some_and(|h| h.text.is_empty()) {
+                headers.pop();
+            }
+            let mapped = self.map_columns(&headers)?;
+            return Ok(Some((next_row, headers, mapped)));
+        }
+        self.pending = Some(Pending::Row(next_row, record));
+        Ok(None)
+    }
+
     /// The roles of `headers`, leaving out hidden columns: a hidden column
     /// takes no role. A required column found only among the hidden ones
     /// stops the run, naming it. A hidden consent column is still read as
     /// consent, so a decline in it still declines.
-    fn map_columns(&self, headers: &[Header]) -> Result<Result<ColumnMap, ColumnProblem>, ListError> {
+    fn map_columns(
+        &self,
+        headers: &[Header],
+    ) -> Result<Result<ColumnMap, ColumnProblem>, ListError> {
         let hidden: Vec<usize> = headers
             .iter()
             .map(|h| h.index)
@@ -362,7 +411,18 @@ impl PatientList {
     /// Reads the next non-blank row into `record`; returns its row number as
     /// a spreadsheet shows it (the header is row 1 in a plain export).
     pub fn read_row(&mut self, record: &mut ByteRecord) -> Result<Option<u64>, ListError> {
-        while let Some(row) = self.source.next(record)? {
+        loop {
+            let row = match self.pending.take() {
+                Some(Pending::Row(row, pending)) => {
+                    *record = pending;
+                    row
+                }
+                Some(Pending::Error(error)) => return Err(error),
+                None => match self.source.next(record)? {
+                    Some(row) => row,
+                    None => return Ok(None),
+                },
+            };
             if is_blank(record) {
                 self.blank_rows += 1;
                 continue;
@@ -373,7 +433,6 @@ impl PatientList {
             };
             return Ok(Some(row));
         }
-        Ok(None)
     }
 
     /// Whether the row [`PatientList::read_row`] last read is hidden in the
@@ -411,6 +470,31 @@ impl PatientList {
     /// Blank rows skipped so far (after the header).
     pub fn blank_rows(&self) -> u64 {
         self.blank_rows
+    }
+}
+
+/// The error for a header row's problem, and how many required columns the
+/// row names (the row naming most is the header the person meant).
+fn problem_error(problem: ColumnProblem, headers: Vec<Header>) -> (usize, ListError) {
+    match problem {
+        ColumnProblem::Missing(missing) if missing.len() == Role::REQUIRED.len() => {
+            // Nothing shows this row is a header: never quote it.
+            (0, ListError::NoRequiredColumns)
+        }
+        ColumnProblem::Missing(missing) => (
+            Role::REQUIRED.len() - missing.len(),
+            ListError::MissingColumns {
+                missing,
+                found: headers,
+            },
+        ),
+        ColumnProblem::Twice(role, columns) => (
+            Role::REQUIRED.len(),
+            ListError::ColumnTwice { role, columns },
+        ),
+        ColumnProblem::UnclearConsent(column) => {
+            (Role::REQUIRED.len(), ListError::UnclearConsent { column })
+        }
     }
 }
 
@@ -473,3 +557,5 @@ fn looks_like_patient_data(cells: &[Cow<str>]) -> bool {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_structure;
