@@ -361,10 +361,46 @@ fn rows_filtered_out_by_an_autofilter_are_hidden_rows() {
     );
 }
 
+/// The workbook with its first two sheets' files swapped: the first sheet
+/// is then stored as sheet2.xml, as after sheets are reordered in Excel.
+fn with_sheet_files_swapped(bytes: &[u8]) -> Vec<u8> {
+    use std::io::{Read, Write};
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).expect("zip");
+    let mut rels = Vec::new();
+    archive
+        .by_name("xl/_rels/workbook.xml.rels")
+        .expect("rels")
+        .read_to_end(&mut rels)
+        .expect("reads");
+    let rels = String::from_utf8(rels).expect("UTF-8");
+    assert!(rels.contains("worksheets/sheet1.xml") && rels.contains("worksheets/sheet2.xml"));
+    // Each sheet's relationship points at its moved file.
+    let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    for i in 0..archive.len() {
+        let mut file = archive.by_index(i).expect("entry");
+        let name = match file.name().expect("name").as_ref() {
+            "xl/worksheets/sheet1.xml" => "xl/worksheets/sheet2.xml".to_owned(),
+            "xl/worksheets/sheet2.xml" => "xl/worksheets/sheet1.xml".to_owned(),
+            other => other.to_owned(),
+        };
+        let mut content = Vec::new();
+        file.read_to_end(&mut content).expect("reads");
+        if name == "xl/_rels/workbook.xml.rels" {
+            content = rels
+                .replace("worksheets/sheet1.xml", "worksheets/sheetX.xml")
+                .replace("worksheets/sheet2.xml", "worksheets/sheet1.xml")
+                .replace("worksheets/sheetX.xml", "worksheets/sheet2.xml")
+                .into_bytes();
+        }
+        out.start_file(name, zip::write::SimpleFileOptions::default())
+            .expect("starts");
+        out.write_all(&content).expect("writes");
+    }
+    out.finish().expect("finishes").into_inner()
+}
+
 #[test]
-fn a_sheet_that_is_not_sheet1_xml_has_its_hidden_rows_read() {
-    // The first sheet in the workbook is the one read; rust_xlsxwriter names
-    // files in order, so make the first sheet's hidden row the only one.
+fn the_first_sheets_hidden_rows_are_read_wherever_its_file_is() {
     let mut workbook = Workbook::new();
     let first = workbook.add_worksheet();
     patients_sheet(first);
@@ -373,7 +409,11 @@ fn a_sheet_that_is_not_sheet1_xml_has_its_hidden_rows_read() {
     patients_sheet(second);
     second.set_row_hidden(3).expect("hide");
     let bytes = workbook.save_to_buffer().expect("writes");
-    let outcome = validate(bytes, None).expect("validates");
+    let outcome = validate(bytes.clone(), None).expect("validates");
+    assert_eq!(outcome.not_accepted, [(2, vec!["hidden_row"])]);
+
+    // Stored as sheet2.xml, the first sheet is still the one read, hidden row and all.
+    let outcome = validate(with_sheet_files_swapped(&bytes), None).expect("validates");
     assert_eq!(outcome.not_accepted, [(2, vec!["hidden_row"])]);
 }
 
