@@ -337,6 +337,25 @@ fn duration_text(duration: chrono::Duration) -> String {
     )
 }
 
+/// A fraction as Excel's General format shows it: at most ten significant
+/// digits, so a sum stored as 0.30000000000000004 reads 0.3.
+fn general_number(f: f64) -> String {
+    if !f.is_finite() || f.abs() >= 1e15 || (f != 0.0 && f.abs() < 1e-9) {
+        return f.to_string();
+    }
+    let whole_digits = (f.abs().log10().floor() as i32 + 1).max(1);
+    let decimals = (10 - whole_digits).max(0) as usize;
+    let fixed = format!("{f:.decimals$}");
+    let trimmed = match fixed.contains('.') {
+        true => fixed.trim_end_matches('0').trim_end_matches('.'),
+        false => &fixed,
+    };
+    match trimmed {
+        "-0" => "0".to_owned(),
+        other => other.to_owned(),
+    }
+}
+
 /// The text for a cell without a known number format.
 pub(super) fn plain_text(cell: &Data) -> String {
     match cell {
@@ -347,7 +366,7 @@ pub(super) fn plain_text(cell: &Data) -> String {
         // NHS and mobile numbers typed into a General column are stored as
         // exact floats; write them back as the digits the user typed.
         Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{f:.0}"),
-        Data::Float(f) => f.to_string(),
+        Data::Float(f) => general_number(*f),
         Data::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_owned(),
         Data::DateTime(dt) => Shown::General.render_date_time(dt),
         Data::Error(e) => format!("#{e:?}"),
@@ -458,6 +477,19 @@ mod tests {
         );
         assert_eq!(show("General", 9434765919.0), None);
         assert_eq!(show("#,##0", 9434765919.0), None);
+    }
+
+    #[test]
+    fn general_fractions_are_written_as_excel_shows_them() {
+        for (value, shown) in [
+            (0.1 + 0.2, "0.3"),
+            (1.5, "1.5"),
+            (-2.25, "-2.25"),
+            (1234.5678, "1234.5678"),
+            (2.0 / 3.0, "0.666666667"),
+        ] {
+            assert_eq!(plain_text(&Data::Float(value)), shown, "{value}");
+        }
     }
 
     #[test]

@@ -1,7 +1,7 @@
-//! What calamine does not tell about an xlsx/xlsm worksheet, read from the
-//! sheet's XML: hidden rows (hidden by hand, or filtered out by an
-//! AutoFilter, which Excel writes the same way), hidden columns, merged
-//! cells, and each cell's style id so its value can be written as its number
+//! What calamine does not tell about a worksheet, read from its XML: hidden
+//! rows (hidden by hand, or filtered out by an AutoFilter, which Excel and
+//! LibreOffice write the same way), hidden columns, merged cells, and for
+//! xlsx/xlsm each cell's style id so its value can be written as its number
 //! format shows it. One streaming pass; nothing per cell is kept.
 
 use std::io::{BufReader, Read, Seek};
@@ -98,6 +98,83 @@ pub(super) fn read_structure<R: Read + Seek>(
                 column = 0;
             }
             Event::Eof => break,
+            _ => {}
+        }
+    }
+    structure.hidden_rows.sort_unstable();
+    structure.hidden_rows.dedup();
+    Ok(structure)
+}
+
+/// The first table of an OpenDocument spreadsheet's content.xml: rows and
+/// columns with `table:visibility` "collapse" (hidden) or "filter"
+/// (filtered out), and cells spanning several columns.
+pub(super) fn read_ods_structure<R: Read + Seek>(zip: R) -> Result<Structure, Unreadable> {
+    let mut zip = ZipArchive::new(zip).map_err(|_| Unreadable)?;
+    let file = zip.by_name("content.xml").map_err(|_| Unreadable)?;
+    let mut xml = Reader::from_reader(BufReader::with_capacity(64 * 1024, file));
+    let mut structure = Structure::default();
+    let mut buf = Vec::new();
+    let (mut row, mut column, mut table_column) = (0u32, 0u32, 0u32);
+    // How many rows the row being read stands for.
+    let mut row_repeats = 1u32;
+    let mut in_table = false;
+    let hidden = |e: &BytesStart<'_>| {
+        attribute(e, "visibility").is_some_and(|v| v == "collapse" || v == "filter")
+    };
+    let count = |e: &BytesStart<'_>, name: &str| {
+        attribute(e, name)
+            .and_then(|v| number(&v))
+            .unwrap_or(1)
+            .max(1)
+    };
+    loop {
+        buf.clear();
+        let (e, empty) = match xml.read_event_into(&mut buf).map_err(|_| Unreadable)? {
+            Event::Start(e) => (e, false),
+            Event::Empty(e) => (e, true),
+            Event::End(e) if in_table && e.local_name().as_ref() == "table-row" => {
+                row = row.saturating_add(row_repeats);
+                continue;
+            }
+            Event::End(e) if in_table && e.local_name().as_ref() == "table" => break,
+            Event::Eof => break,
+            _ => continue,
+        };
+        match e.local_name().as_ref() {
+            "table" => in_table = true,
+            "table-column" if in_table => {
+                let repeats = count(&e, "number-columns-repeated");
+                if hidden(&e) {
+                    let last = table_column.saturating_add(repeats - 1);
+                    structure.hidden_columns.push((table_column, last));
+                }
+                table_column = table_column.saturating_add(repeats);
+            }
+            "table-row" if in_table => {
+                row_repeats = count(&e, "number-rows-repeated");
+                if hidden(&e) {
+                    // Hidden empty rows repeated to the sheet's end hold no
+                    // patient: a bounded number is plenty.
+                    let rows = row..row.saturating_add(row_repeats);
+                    structure.hidden_rows.extend(rows.take(1 << 16));
+                }
+                column = 0;
+                if empty {
+                    row = row.saturating_add(row_repeats);
+                }
+            }
+            "table-cell" | "covered-table-cell" if in_table => {
+                let columns = count(&e, "number-columns-spanned");
+                let rows = count(&e, "number-rows-spanned");
+                if columns > 1 || rows > 1 {
+                    structure.merged.push(Area {
+                        start: (row, column),
+                        end: (row + rows - 1, column + columns - 1),
+                    });
+                }
+                column = column.saturating_add(count(&e, "number-columns-repeated"));
+            }
             _ => {}
         }
     }

@@ -2,8 +2,9 @@
 //! OLE file) that must be opened whole, so unlike CSV it is held in memory:
 //! the upload is capped, and rows are turned into text one at a time.
 //!
-//! For xlsx/xlsm the sheet's structure (hidden rows and columns, merged
-//! cells, number formats) is read too: see [`super::sheet_xml`].
+//! For xlsx/xlsm and ods the sheet's structure (hidden rows and columns,
+//! merged cells, and for xlsx number formats) is read too: see
+//! [`super::sheet_xml`]. xls and xlsb are read without it.
 
 use std::io::{Cursor, Read};
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -13,7 +14,7 @@ use csv::ByteRecord;
 
 use super::ListError;
 use super::cell_format::{Shown, plain_text};
-use super::sheet_xml::{Structure, read_structure};
+use super::sheet_xml::{Structure, read_ods_structure, read_structure};
 
 /// Excel's own limit (1,048,576 rows) fits well inside this for a patient list.
 pub(super) const MAX_SPREADSHEET_BYTES: u64 = 64 * 1024 * 1024;
@@ -48,7 +49,8 @@ impl Sheet {
                 .ok()?;
             let structure = match &mut workbook {
                 Sheets::Xlsx(xlsx) => xlsx_structure(xlsx, &bytes, &mut range)?,
-                _ => Structure::default(),
+                Sheets::Ods(_) => read_ods_structure(Cursor::new(bytes.as_slice())).ok()?,
+                Sheets::Xls(_) | Sheets::Xlsb(_) => Structure::default(),
             };
             Some((range, structure))
         }));

@@ -609,3 +609,96 @@ fn dates_times_money_and_booleans_are_written_as_the_cell_shows_them() {
         )]
     );
 }
+
+// ------------------------------------------------------ OpenDocument
+
+/// An .ods holding one table: `columns` and `rows` are the table's own XML.
+fn ods(columns: &str, rows: &str) -> Vec<u8> {
+    use std::io::Write;
+    let content = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"><office:body><office:spreadsheet><table:table table:name="Patients">{columns}{rows}</table:table></office:spreadsheet></office:body></office:document-content>"#
+    );
+    let manifest = r#"<?xml version="1.0" encoding="UTF-8"?>
+<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2"><manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>"#;
+    let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let stored =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    for (name, text) in [
+        ("mimetype", "application/vnd.oasis.opendocument.spreadsheet"),
+        ("META-INF/manifest.xml", manifest),
+        ("content.xml", content.as_str()),
+    ] {
+        out.start_file(name, stored).expect("starts");
+        out.write_all(text.as_bytes()).expect("writes");
+    }
+    out.finish().expect("finishes").into_inner()
+}
+
+fn ods_row(attributes: &str, cells: &[&str]) -> String {
+    let cells: String = cells
+        .iter()
+        .map(|c| match *c {
+            "" => "<table:table-cell/>".to_owned(),
+            c if c.starts_with("<") => c.to_owned(),
+            c => format!(
+                r#"<table:table-cell office:value-type="string"><text:p>{c}</text:p></table:table-cell>"#
+            ),
+        })
+        .collect();
+    format!("<table:table-row {attributes}>{cells}</table:table-row>")
+}
+
+#[test]
+fn ods_hidden_and_filtered_rows_are_not_accepted_and_hidden_columns_take_no_role() {
+    let mut rows = ods_row("", &["NHS number", "Mobile", "Date of birth", "Mobile"]);
+    let visibility = [
+        "",
+        r#"table:visibility="collapse""#,
+        r#"table:visibility="filter""#,
+    ];
+    for (patient, visibility) in PATIENTS.iter().zip(visibility) {
+        let cells = [patient[0], "07700 900999", patient[2], patient[1]];
+        rows += &ods_row(visibility, &cells);
+    }
+    let columns = r#"<table:table-column/><table:table-column table:visibility="collapse"/><table:table-column table:number-columns-repeated="2"/>"#;
+    let bytes = ods(columns, &rows);
+    let list = open(bytes.clone()).expect("opens");
+    assert_eq!(list.format(), ListFormat::Spreadsheet);
+    assert_eq!(list.columns().mobile, 3, "the visible mobile column");
+    let outcome = validate(bytes, None).expect("validates");
+    assert_eq!(
+        outcome.not_accepted,
+        [(3, vec!["hidden_row"]), (4, vec!["hidden_row"])]
+    );
+    let accepted: Vec<u64> = outcome.accepted.iter().map(|(row, _)| *row).collect();
+    assert_eq!(accepted, [2]);
+}
+
+#[test]
+fn ods_merged_cells_decide_which_columns_a_group_spans() {
+    let spanned = r#"<table:table-cell table:number-columns-spanned="3" office:value-type="string"><text:p>Telephone</text:p></table:table-cell><table:covered-table-cell table:number-columns-repeated="2"/>"#;
+    let rows = ods_row("", &["", "", spanned, ""])
+        + &ods_row(
+            "",
+            &[
+                "NHS number",
+                "Date of birth",
+                "Home",
+                "Mobile",
+                "Work",
+                "Notes",
+            ],
+        )
+        + &ods_row(
+            "",
+            &["9434765919", "31/01/1990", "", "07700 900123", "", ""],
+        );
+    let list = open(ods("", &rows)).expect("opens");
+    assert_eq!(list.header_row(), 2);
+    let telephone = Some("Telephone");
+    assert_eq!(
+        groups(&list),
+        [None, None, telephone, telephone, telephone, None]
+    );
+}
