@@ -52,6 +52,7 @@ pub(super) fn read_structure<R: Read + Seek>(
     let path = first_sheet_path(&mut zip).ok_or(Unreadable)?;
     let file = zip.by_name(&path).map_err(|_| Unreadable)?;
     let mut xml = Reader::from_reader(BufReader::with_capacity(64 * 1024, file));
+    xml.config_mut().check_end_names = false;
     let mut structure = Structure::default();
     let mut buf = Vec::new();
     let (mut row, mut column) = (0u32, 0u32);
@@ -69,10 +70,19 @@ pub(super) fn read_structure<R: Read + Seek>(
                     }
                 }
                 "c" => {
-                    if let Some((r, c)) = attribute(&e, "r").and_then(|r| cell_position(&r)) {
+                    // The hot path: one pass over the attributes, no allocation.
+                    let (mut position, mut style) = (None, None);
+                    for a in e.attributes().with_checks(false).flatten() {
+                        match a.key.local_name().as_ref() {
+                            "r" => position = cell_position(&a.value),
+                            "s" => style = number(&a.value),
+                            _ => {}
+                        }
+                    }
+                    if let Some((r, c)) = position {
                         (row, column) = (r, c);
                     }
-                    if let Some(id) = attribute(&e, "s").and_then(|s| number(&s)) {
+                    if let Some(id) = style {
                         styled(row, column, id as usize);
                     }
                     column += 1;
