@@ -82,6 +82,11 @@ impl Sheet {
         }
         let row = self.first_row + self.next as u64 + 1;
         record.clear();
+        // Columns before the first used one are empty cells, so a cell's
+        // index is its column as the spreadsheet letters it.
+        for _ in 0..self.first_column {
+            record.push_field(b"");
+        }
         for column in 0..self.range.width() {
             let cell = self.range.get((self.next, column)).unwrap_or(&Data::Empty);
             record.push_field(plain_text(cell).as_bytes());
@@ -102,25 +107,18 @@ impl Sheet {
 
     /// Whether the column at `index` of a row read is hidden.
     pub(super) fn column_hidden(&self, index: usize) -> bool {
-        u32::try_from(index)
-            .ok()
-            .and_then(|i| i.checked_add(self.first_column))
-            .is_some_and(|column| self.structure.column_hidden(column))
+        u32::try_from(index).is_ok_and(|column| self.structure.column_hidden(column))
     }
 
     /// The merged cells that begin on spreadsheet row `row`, as inclusive
-    /// ranges of the indexes a row is read with; `None` when the row has none.
+    /// column ranges; `None` when the row has none.
     pub(super) fn merged_from_row(&self, row: u64) -> Option<Vec<(usize, usize)>> {
         let spans: Vec<(usize, usize)> = self
             .structure
             .merged
             .iter()
             .filter(|area| u64::from(area.start.0) + 1 == row)
-            .filter(|area| area.end.1 >= self.first_column)
-            .map(|area| {
-                let relative = |c: u32| c.saturating_sub(self.first_column) as usize;
-                (relative(area.start.1), relative(area.end.1))
-            })
+            .map(|area| (area.start.1 as usize, area.end.1 as usize))
             .collect();
         (!spans.is_empty()).then_some(spans)
     }

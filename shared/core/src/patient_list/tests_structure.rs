@@ -702,3 +702,26 @@ fn ods_merged_cells_decide_which_columns_a_group_spans() {
         [None, None, telephone, telephone, telephone, None]
     );
 }
+
+#[test]
+fn a_sheet_starting_at_column_b_names_columns_by_their_own_letters() {
+    let bytes = workbook(|sheet| {
+        for (col, header) in ["NHS number", "Date of birth", "Name", "Mobile"]
+            .into_iter()
+            .enumerate()
+        {
+            sheet
+                .write_string(0, col as u16 + 1, header)
+                .expect("header");
+        }
+        sheet.write_string(1, 1, "9434765919").expect("nhs");
+        sheet.set_column_hidden(4).expect("hide E");
+    });
+    let Err(error) = open(bytes) else {
+        panic!("a hidden mobile column must stop the run");
+    };
+    assert_eq!(
+        error.to_string(),
+        "Column E \"Mobile\" is hidden: unhide it or delete it, and upload again"
+    );
+}
