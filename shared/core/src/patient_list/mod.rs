@@ -30,6 +30,15 @@ pub use sniff::TextEncoding;
 use sniff::{SNIFF_LEN, Sniffed};
 use spreadsheet::Sheet;
 
+/// The roles a hidden column never takes.
+const PATIENT_ROLES: [Role; 5] = [
+    Role::NhsNumber,
+    Role::Mobile,
+    Role::DateOfBirth,
+    Role::Name,
+    Role::EmisNumber,
+];
+
 /// How many leading rows may be a title or notes above the header row, as
 /// some clinical-system reports have.
 const MAX_ROWS_BEFORE_HEADER: usize = 10;
@@ -378,18 +387,27 @@ impl PatientList {
             }
             Err(problem) => return Ok(Err(problem)),
         };
+        // Each hidden column is tried back in: one read as consent (or
+        // however ColumnMap records a column about SMS) is kept, since a
+        // decline in it must still decline; one that would take a patient
+        // role is left out; one that would stop the run still stops it.
+        let mut kept = visible;
         for &column in &hidden {
-            let mut with_it = visible.clone();
+            let mut with_it = kept.clone();
             with_it[column] = headers[column].clone();
             match ColumnMap::from_headers(&with_it) {
-                Ok(with) if with.consent.contains(&column) => map.consent.push(column),
-                Err(ColumnProblem::UnclearConsent(header)) if header.index == column => {
-                    return Ok(Err(ColumnProblem::UnclearConsent(header)));
+                Ok(with)
+                    if PATIENT_ROLES
+                        .iter()
+                        .any(|r| with.column_of(*r) == Some(column)) => {}
+                Ok(with) => {
+                    map = with;
+                    kept = with_it;
                 }
-                _ => {}
+                Err(ColumnProblem::Missing(_) | ColumnProblem::Twice(..)) => {}
+                Err(problem) => return Ok(Err(problem)),
             }
         }
-        map.consent.sort_unstable();
         Ok(Ok(map))
     }
 

@@ -725,3 +725,27 @@ fn a_sheet_starting_at_column_b_names_columns_by_their_own_letters() {
         "Column E \"Mobile\" is hidden: unhide it or delete it, and upload again"
     );
 }
+
+#[test]
+fn a_hidden_opt_out_column_still_stops_the_run() {
+    let bytes = workbook(|sheet| {
+        write_row(
+            sheet,
+            0,
+            &["NHS number", "Mobile", "Date of birth", "SMS opt-out"],
+        );
+        write_row(
+            sheet,
+            1,
+            &["9434765919", "07700 900123", "31/01/1990", "Yes"],
+        );
+        sheet.set_column_hidden(3).expect("hide D");
+    });
+    let Err(error) = open(bytes) else {
+        panic!("an opt-out column cannot be read either way, hidden or not");
+    };
+    assert!(
+        matches!(&error, ListError::UnclearConsent { column } if column.index == 3),
+        "{error:?}"
+    );
+}
