@@ -749,3 +749,22 @@ fn a_hidden_opt_out_column_still_stops_the_run() {
         "{error:?}"
     );
 }
+
+#[test]
+fn a_title_merged_across_the_whole_header_is_not_a_group() {
+    let bytes = workbook(|sheet| {
+        let plain = Format::new();
+        sheet
+            .merge_range(0, 0, 0, 3, "Flu recall list", &plain)
+            .expect("merge");
+        write_row(sheet, 1, &["NHS number", "Mobile", "Date of birth", "Name"]);
+        write_row(
+            sheet,
+            2,
+            &["9434765919", "07700 900123", "31/01/1990", "Zoë"],
+        );
+    });
+    let list = open(bytes).expect("opens");
+    assert_eq!(list.header_row(), 2);
+    assert_eq!(groups(&list), [None; 4]);
+}
