@@ -10,26 +10,16 @@ use crate::sms::MAX_CHARACTERS;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Reason {
-    CellCount {
-        found: usize,
-        expected: usize,
-    },
+    CellCount { found: usize, expected: usize },
     NhsNumber(NhsNumberError),
     Mobile(MobileError),
     DateOfBirth(DateOfBirthError),
     Declined,
     ConsentUnrecognised,
     OptedOut,
-    SamePatientAs {
-        row: u64,
-    },
-    EmptyPlaceholder {
-        placeholder: Arc<str>,
-    },
-    TooLong {
-        characters: usize,
-    },
-    /// Practices hide rows to leave patients out.
+    SamePatientAs { row: u64 },
+    EmptyPlaceholder { placeholder: Arc<str> },
+    TooLong { characters: usize },
     HiddenRow,
 }
 
