@@ -627,12 +627,13 @@ fn assert_spreadsheet_fixture(run: &Run, header_row: u64, nhs: [&str; 6]) {
                 "Patient Name",
                 "reason"
             ]),
-            // Number cells read back as the digits typed, not 9.99E+09.
+            // Number cells read back as the digits typed, not 9.99E+09;
+            // date cells as the sheet shows them, day first.
             strings(&[
                 &row(4),
                 nhs[2],
                 "7700900404",
-                "1970-01-01",
+                "01/01/1970",
                 "Bad Check",
                 CHECK_DIGIT
             ]),
@@ -640,7 +641,7 @@ fn assert_spreadsheet_fixture(run: &Run, header_row: u64, nhs: [&str; 6]) {
                 &row(5),
                 nhs[3],
                 "1632960405",
-                "1960-06-15",
+                "15/06/1960",
                 "Land Line",
                 NOT_UK_MOBILE
             ]),
@@ -648,7 +649,7 @@ fn assert_spreadsheet_fixture(run: &Run, header_row: u64, nhs: [&str; 6]) {
                 &row(6),
                 nhs[4],
                 "7700900406",
-                "2099-01-01",
+                "01/01/2099",
                 "Future Born",
                 DOB_FUTURE
             ]),

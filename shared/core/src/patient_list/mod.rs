@@ -5,9 +5,12 @@
 //! CSV is streamed: memory stays flat however long the file is.
 
 mod blank_lines;
+mod cell_format;
 mod footers;
 mod header_again;
+mod header_groups;
 mod joined_rows;
+mod sheet_xml;
 mod sniff;
 mod spreadsheet;
 
@@ -23,8 +26,8 @@ use blank_lines::{MarkBlankLines, UnclosedQuote};
 use header_again::{HeaderAgain, Met};
 
 use crate::columns::{
-    ColumnMap, ColumnProblem, Header, Role, describe_header, describe_headers, has_long_number,
-    headers_of, join_or,
+    ColumnMap, ColumnProblem, Header, Role, column_letter, describe_header, describe_headers,
+    has_long_number, headers_of, join_or,
 };
 use crate::mobile::UkMobile;
 use crate::nhs_number::NhsNumber;
@@ -32,6 +35,15 @@ pub use sniff::TextEncoding;
 pub(crate) use sniff::decode_text;
 use sniff::{SNIFF_LEN, Sniffed};
 use spreadsheet::Sheet;
+
+/// The roles a hidden column never takes.
+const PATIENT_ROLES: [Role; 5] = [
+    Role::NhsNumber,
+    Role::Mobile,
+    Role::DateOfBirth,
+    Role::Name,
+    Role::EmisNumber,
+];
 
 /// How many leading rows may be a title or notes above the header row, as
 /// some clinical-system reports have.
@@ -116,6 +128,11 @@ pub enum ListError {
         /// Mobiles of a next of kin, carer or relative, never texted.
         others: Vec<Header>,
     },
+    #[error(
+        "Column {} \"{}\" is hidden: unhide it or delete it, and upload again",
+        column_letter(.column.index), .column.full_name()
+    )]
+    HiddenColumn { column: Header },
     #[error(
         "The file has no NHS number, mobile number or date of birth column. The first row should \
          name them: \"NHS number\", \"Mobile number\" and \"Date of birth\" (or as SystmOne or EMIS export them)"
@@ -250,11 +267,20 @@ pub struct PatientList {
     /// Line ends inside the record just read.
     record_line_ends: u64,
     header_again: Option<HeaderAgain>,
-    /// Rows that look like a footer, until what follows them shows whether they are.
-    held: Vec<(u64, ByteRecord)>,
+    /// Rows that look like a footer (and whether each is hidden), until what follows them shows whether they are.
+    held: Vec<(u64, ByteRecord, bool)>,
     /// Held rows that turned out to be patients', to be returned first.
-    replay: VecDeque<(u64, ByteRecord)>,
+    replay: VecDeque<(u64, ByteRecord, bool)>,
     scratch: ByteRecord,
+    row_hidden: bool,
+    /// A row read while looking for a sub-header, to be read again as data.
+    pending: Option<Pending>,
+}
+
+/// What looking below the header row for a sub-header read instead.
+enum Pending {
+    Row(u64, ByteRecord),
+    Error(ListError),
 }
 
 impl PatientList {
@@ -304,6 +330,8 @@ impl PatientList {
             held: Vec::new(),
             replay: VecDeque::new(),
             scratch: ByteRecord::new(),
+            row_hidden: false,
+            pending: None,
         };
         list.find_header()?;
         Ok(list)
@@ -314,6 +342,8 @@ impl PatientList {
         let mut best_problem = None;
         let mut non_blank = 0;
         let mut records = 0;
+        // The non-blank row before this one, for a two-row header.
+        let mut previous: Option<(u64, Vec<String>)> = None;
         while non_blank <= MAX_ROWS_BEFORE_HEADER {
             let Some(row) = self.next_record(&mut record)? else {
                 break;
@@ -324,19 +354,52 @@ impl PatientList {
             }
             non_blank += 1;
             let cells: Vec<Cow<str>> = record.iter().map(cell_text).collect();
-            let mut headers = headers_of(cells.iter().map(|c| c.as_ref()));
+            let grouped = previous
+                .as_ref()
+                .filter(|(above, _)| above + 1 == row)
+                .and_then(|(above, upper)| {
+                    let upper: Vec<&str> = upper.iter().map(String::as_str).collect();
+                    let lower: Vec<&str> = cells.iter().map(|c| c.as_ref()).collect();
+                    let merged = self.merged_from_row(*above);
+                    header_groups::grouped_headers(&upper, &lower, merged.as_deref())
+                });
+            let grouped_above = grouped.is_some();
+            let mut headers =
+                grouped.unwrap_or_else(|| headers_of(cells.iter().map(|c| c.as_ref())));
             // Trailing commas on the header line only: not columns.
             while headers.last().is_some_and(|h| h.text.is_empty()) {
                 headers.pop();
             }
-            match ColumnMap::from_headers(&headers) {
+            previous = Some((row, cells.iter().map(|c| c.to_string()).collect()));
+            match self.map_columns(&headers)? {
                 Ok(columns) => {
+                    // Names merged down over two rows with groups beside them
+                    // ("NHS number" in A1:A2, "Telephone" over C1:E1): the
+                    // row below completes this header.
+                    if let Some((sub_row, sub_headers, mapped)) =
+                        self.sub_header_below(row, &cells)?
+                    {
+                        return match mapped {
+                            Ok(columns) => {
+                                self.header_again = Some(HeaderAgain::new(&sub_headers, &columns));
+                                self.headers = sub_headers;
+                                self.columns = columns;
+                                self.header_row = sub_row;
+                                self.header_rows = 2;
+                                self.rows_above_header = records - 1;
+                                Ok(())
+                            }
+                            Err(problem) => Err(problem_error(problem, sub_headers).1),
+                        };
+                    }
                     self.header_again = Some(HeaderAgain::new(&headers, &columns));
+                    // A group row above the header is part of it.
+                    let header_rows = if grouped_above { 2 } else { 1 };
                     self.headers = headers;
                     self.columns = columns;
                     self.header_row = row;
-                    self.header_rows = 1;
-                    self.rows_above_header = records - 1;
+                    self.header_rows = header_rows;
+                    self.rows_above_header = records - header_rows;
                     return Ok(());
                 }
                 Err(problem) => {
@@ -345,32 +408,7 @@ impl PatientList {
                     }
                     // The row naming the most required columns is the header
                     // the person meant; its problem is the one to report.
-                    let (named, error) = match problem {
-                        ColumnProblem::Missing(missing)
-                            if missing.len() == Role::REQUIRED.len() =>
-                        {
-                            // Nothing shows this row is a header: never quote it.
-                            (0, ListError::NoRequiredColumns)
-                        }
-                        ColumnProblem::Missing(missing) => (
-                            Role::REQUIRED.len() - missing.len(),
-                            ListError::MissingColumns {
-                                missing,
-                                found: headers,
-                            },
-                        ),
-                        ColumnProblem::Twice(role, columns) => (
-                            Role::REQUIRED.len(),
-                            ListError::ColumnTwice { role, columns },
-                        ),
-                        ColumnProblem::UnclearConsent(column) => {
-                            (Role::REQUIRED.len(), ListError::UnclearConsent { column })
-                        }
-                        ColumnProblem::WhichMobile { candidates, others } => (
-                            Role::REQUIRED.len() - usize::from(candidates.is_empty()),
-                            ListError::WhichMobile { candidates, others },
-                        ),
-                    };
+                    let (named, error) = problem_error(problem, headers);
                     if best_problem.as_ref().is_none_or(|(best, _)| named > *best) {
                         best_problem = Some((named, error));
                     }
@@ -394,16 +432,157 @@ impl PatientList {
         Ok(row)
     }
 
+    /// When the row directly below header row `row` is a sub-header under
+    /// it, that row's number, the combined headers and their roles; else the
+    /// row is put back to be read as data.
+    #[allow(clippy::type_complexity)]
+    fn sub_header_below(
+        &mut self,
+        row: u64,
+        upper: &[Cow<str>],
+    ) -> Result<Option<(u64, Vec<Header>, Result<ColumnMap, ColumnProblem>)>, ListError> {
+        let mut record = ByteRecord::new();
+        let next_row = match self.next_record(&mut record) {
+            Ok(Some(next_row)) => next_row,
+            Ok(None) => return Ok(None),
+            // The first data row's problem, reported when it is read.
+            Err(error) => {
+                self.pending = Some(Pending::Error(error));
+                return Ok(None);
+            }
+        };
+        let lower: Vec<Cow<str>> = record.iter().map(cell_text).collect();
+        let names_only = !is_blank(&record)
+            && !looks_like_patient_data(&lower)
+            && !lower.iter().any(|c| has_long_number(c));
+        let grouped = names_only
+            .then(|| {
+                let upper: Vec<&str> = upper.iter().map(|c| c.as_ref()).collect();
+                let lower: Vec<&str> = lower.iter().map(|c| c.as_ref()).collect();
+                let merged = self.merged_from_row(row);
+                header_groups::grouped_headers(&upper, &lower, merged.as_deref())
+            })
+            .flatten();
+        if let Some(mut headers) = grouped {
+            while headers.last().is_some_and(|h| h.text.is_empty()) {
+                headers.pop();
+            }
+            let mapped = self.map_columns(&headers)?;
+            return Ok(Some((next_row, headers, mapped)));
+        }
+        self.pending = Some(Pending::Row(next_row, record));
+        Ok(None)
+    }
+
+    /// The roles of `headers`, leaving out hidden columns: a hidden column
+    /// takes no role. A required column found only among the hidden ones
+    /// stops the run, naming it. A hidden consent column is still read as
+    /// consent, so a decline in it still declines.
+    fn map_columns(
+        &self,
+        headers: &[Header],
+    ) -> Result<Result<ColumnMap, ColumnProblem>, ListError> {
+        let hidden: Vec<usize> = headers
+            .iter()
+            .map(|h| h.index)
+            .filter(|&i| self.column_hidden(i))
+            .collect();
+        if hidden.is_empty() {
+            return Ok(ColumnMap::from_headers(headers));
+        }
+        let visible: Vec<Header> = headers
+            .iter()
+            .map(|h| match hidden.contains(&h.index) {
+                true => Header {
+                    index: h.index,
+                    text: String::new(),
+                    group: None,
+                },
+                false => h.clone(),
+            })
+            .collect();
+        let mut map = match ColumnMap::from_headers(&visible) {
+            Ok(map) => map,
+            Err(ColumnProblem::Missing(missing)) => {
+                if let Ok(all) = ColumnMap::from_headers(headers)
+                    && let Some(column) = missing
+                        .iter()
+                        .filter_map(|role| all.column_of(*role))
+                        .find(|i| hidden.contains(i))
+                {
+                    return Err(ListError::HiddenColumn {
+                        column: headers[column].clone(),
+                    });
+                }
+                return Ok(Err(ColumnProblem::Missing(missing)));
+            }
+            Err(problem) => return Ok(Err(problem)),
+        };
+        // Each hidden column is tried back in: one read as consent (or
+        // however ColumnMap records a column about SMS) is kept, since a
+        // decline in it must still decline; one that would take a patient
+        // role is left out; one that would stop the run still stops it.
+        let mut kept = visible;
+        for &column in &hidden {
+            let mut with_it = kept.clone();
+            with_it[column] = headers[column].clone();
+            match ColumnMap::from_headers(&with_it) {
+                Ok(with)
+                    if PATIENT_ROLES
+                        .iter()
+                        .any(|r| with.column_of(*r) == Some(column)) => {}
+                Ok(with) => {
+                    map = with;
+                    kept = with_it;
+                }
+                Err(
+                    ColumnProblem::Missing(_)
+                    | ColumnProblem::Twice(..)
+                    | ColumnProblem::WhichMobile { .. },
+                ) => {}
+                Err(problem) => return Ok(Err(problem)),
+            }
+        }
+        Ok(Ok(map))
+    }
+
+    fn merged_from_row(&self, row: u64) -> Option<Vec<(usize, usize)>> {
+        match &self.source {
+            Source::Sheet(sheet) => sheet.merged_from_row(row),
+            Source::Csv(_) => None,
+        }
+    }
+
+    /// Whether column `index` is hidden in the spreadsheet.
+    pub fn column_hidden(&self, index: usize) -> bool {
+        match &self.source {
+            Source::Sheet(sheet) => sheet.column_hidden(index),
+            Source::Csv(_) => false,
+        }
+    }
+
     /// Reads the next patient's row into `record`, in the first header's
     /// column order; returns its row number as a spreadsheet shows it (the
     /// header is row 1 in a plain export). Blank rows, a header met again,
     /// and footers at the end are skipped and counted.
     pub fn read_row(&mut self, record: &mut ByteRecord) -> Result<Option<u64>, ListError> {
-        if let Some((row, held)) = self.replay.pop_front() {
+        if let Some((row, held, hidden)) = self.replay.pop_front() {
             *record = held;
+            self.row_hidden = hidden;
             return Ok(Some(row));
         }
-        while let Some(row) = self.next_record(record)? {
+        loop {
+            let row = match self.pending.take() {
+                Some(Pending::Row(row, pending)) => {
+                    *record = pending;
+                    row
+                }
+                Some(Pending::Error(error)) => return Err(error),
+                None => match self.next_record(record)? {
+                    Some(row) => row,
+                    None => break,
+                },
+            };
             if is_blank(record) {
                 self.blank_rows += 1;
                 continue;
@@ -430,23 +609,36 @@ impl PatientList {
                     }
                 }
             }
+            let hidden = match &self.source {
+                Source::Sheet(sheet) => sheet.last_row_hidden(),
+                Source::Csv(_) => false,
+            };
             if self.held.len() < footers::MAX_FOOTER_ROWS && footers::looks_like_footer(record) {
-                self.held.push((row, record.clone()));
+                self.held.push((row, record.clone(), hidden));
                 continue;
             }
             if self.held.is_empty() {
+                self.row_hidden = hidden;
                 return Ok(Some(row));
             }
             // A patient's row follows: what was held were patients' rows too.
             self.replay.extend(self.held.drain(..));
-            self.replay.push_back((row, record.clone()));
-            let (row, first) = self.replay.pop_front().expect("just filled");
+            self.replay.push_back((row, record.clone(), hidden));
+            let (row, first, hidden) = self.replay.pop_front().expect("just filled");
             *record = first;
+            self.row_hidden = hidden;
             return Ok(Some(row));
         }
         self.footer_rows += self.held.len() as u64;
         self.held.clear();
         Ok(None)
+    }
+
+    /// Whether the row [`PatientList::read_row`] last read is hidden in the
+    /// spreadsheet (by hand or by a filter): practices hide rows to leave
+    /// patients out, so it is not texted.
+    pub fn row_hidden(&self) -> bool {
+        self.row_hidden
     }
 
     /// Stops on a quoted cell over several lines that holds what looks like a
@@ -524,6 +716,35 @@ impl PatientList {
     }
 }
 
+/// The error for a header row's problem, and how many required columns the
+/// row names (the row naming most is the header the person meant).
+fn problem_error(problem: ColumnProblem, headers: Vec<Header>) -> (usize, ListError) {
+    match problem {
+        ColumnProblem::Missing(missing) if missing.len() == Role::REQUIRED.len() => {
+            // Nothing shows this row is a header: never quote it.
+            (0, ListError::NoRequiredColumns)
+        }
+        ColumnProblem::Missing(missing) => (
+            Role::REQUIRED.len() - missing.len(),
+            ListError::MissingColumns {
+                missing,
+                found: headers,
+            },
+        ),
+        ColumnProblem::Twice(role, columns) => (
+            Role::REQUIRED.len(),
+            ListError::ColumnTwice { role, columns },
+        ),
+        ColumnProblem::UnclearConsent(column) => {
+            (Role::REQUIRED.len(), ListError::UnclearConsent { column })
+        }
+        ColumnProblem::WhichMobile { candidates, others } => (
+            Role::REQUIRED.len() - usize::from(candidates.is_empty()),
+            ListError::WhichMobile { candidates, others },
+        ),
+    }
+}
+
 fn csv_source(
     head: Vec<u8>,
     rest: impl Read + Send + 'static,
@@ -585,3 +806,5 @@ fn looks_like_patient_data(cells: &[Cow<str>]) -> bool {
 mod tests;
 #[cfg(test)]
 mod tests_pasted;
+#[cfg(test)]
+mod tests_structure;

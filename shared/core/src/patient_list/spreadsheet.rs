@@ -1,14 +1,20 @@
 //! xlsx, xlsm, xlsb, ods and xls through calamine. A workbook is a zip (or an
 //! OLE file) that must be opened whole, so unlike CSV it is held in memory:
 //! the upload is capped, and rows are turned into text one at a time.
+//!
+//! For xlsx/xlsm and ods the sheet's structure (hidden rows and columns,
+//! merged cells, and for xlsx number formats) is read too: see
+//! [`super::sheet_xml`]. xls and xlsb are read without it.
 
 use std::io::{Cursor, Read};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use calamine::{Data, Range, Reader, open_workbook_auto_from_rs};
+use calamine::{Data, Range, Reader, Sheets, Xlsx, open_workbook_auto_from_rs};
 use csv::ByteRecord;
 
 use super::ListError;
+use super::cell_format::{Shown, plain_text};
+use super::sheet_xml::{Structure, read_ods_structure, read_structure};
 
 /// Excel's own limit (1,048,576 rows) fits well inside this for a patient list.
 pub(super) const MAX_SPREADSHEET_BYTES: u64 = 64 * 1024 * 1024;
@@ -17,7 +23,10 @@ pub(super) const MAX_SPREADSHEET_BYTES: u64 = 64 * 1024 * 1024;
 pub(super) struct Sheet {
     range: Range<Data>,
     first_row: u64,
+    first_column: u32,
     next: usize,
+    structure: Structure,
+    last_row_hidden: bool,
 }
 
 impl Sheet {
@@ -33,24 +42,34 @@ impl Sheet {
         // calamine has panicked on malformed files; a damaged upload must
         // come back as an error the person can act on, never a crash.
         let opened = catch_unwind(AssertUnwindSafe(|| {
-            let mut workbook = open_workbook_auto_from_rs(Cursor::new(bytes))?;
-            workbook
+            let mut workbook = open_workbook_auto_from_rs(Cursor::new(bytes.as_slice())).ok()?;
+            let mut range = workbook
                 .worksheet_range_at(0)
                 .unwrap_or_else(|| Ok(Range::empty()))
+                .ok()?;
+            let structure = match &mut workbook {
+                Sheets::Xlsx(xlsx) => xlsx_structure(xlsx, &bytes, &mut range)?,
+                Sheets::Ods(_) => read_ods_structure(Cursor::new(bytes.as_slice())).ok()?,
+                Sheets::Xls(_) | Sheets::Xlsb(_) => Structure::default(),
+            };
+            Some((range, structure))
         }));
-        let range = match opened {
-            Ok(Ok(range)) => range,
-            Ok(Err(_)) | Err(_) => {
+        let (range, structure) = match opened {
+            Ok(Some(opened)) => opened,
+            Ok(None) | Err(_) => {
                 return Err(kind.map_or(ListError::DamagedSpreadsheet, ListError::NotAList));
             }
         };
-        let Some((first_row, _)) = range.start() else {
+        let Some((first_row, first_column)) = range.start() else {
             return Err(ListError::Empty);
         };
         Ok(Self {
             range,
             first_row: u64::from(first_row),
+            first_column,
             next: 0,
+            structure,
+            last_row_hidden: false,
         })
     }
 
@@ -63,10 +82,16 @@ impl Sheet {
         }
         let row = self.first_row + self.next as u64 + 1;
         record.clear();
+        // Columns before the first used one are empty cells, so a cell's
+        // index is its column as the spreadsheet letters it.
+        for _ in 0..self.first_column {
+            record.push_field(b"");
+        }
         for column in 0..self.range.width() {
             let cell = self.range.get((self.next, column)).unwrap_or(&Data::Empty);
-            record.push_field(sheet_cell_text(cell).as_bytes());
+            record.push_field(plain_text(cell).as_bytes());
         }
+        self.last_row_hidden = self.structure.row_hidden((row - 1) as u32);
         self.next += 1;
         Some(row)
     }
@@ -74,6 +99,60 @@ impl Sheet {
     pub(super) fn row_count(&self) -> u64 {
         self.range.height() as u64
     }
+
+    /// Whether the row last read is hidden (by hand or by a filter).
+    pub(super) fn last_row_hidden(&self) -> bool {
+        self.last_row_hidden
+    }
+
+    /// Whether the column at `index` of a row read is hidden.
+    pub(super) fn column_hidden(&self, index: usize) -> bool {
+        u32::try_from(index).is_ok_and(|column| self.structure.column_hidden(column))
+    }
+
+    /// The merged cells that begin on spreadsheet row `row`, as inclusive
+    /// column ranges; `None` when the row has none.
+    pub(super) fn merged_from_row(&self, row: u64) -> Option<Vec<(usize, usize)>> {
+        let spans: Vec<(usize, usize)> = self
+            .structure
+            .merged
+            .iter()
+            .filter(|area| u64::from(area.start.0) + 1 == row)
+            .map(|area| (area.start.1 as usize, area.end.1 as usize))
+            .collect();
+        (!spans.is_empty()).then_some(spans)
+    }
+}
+
+/// The first sheet's hidden rows, columns and merged cells, with each cell
+/// that has a number format rewritten as the format shows it.
+fn xlsx_structure(
+    xlsx: &mut Xlsx<Cursor<&[u8]>>,
+    bytes: &[u8],
+    range: &mut Range<Data>,
+) -> Option<Structure> {
+    let name = xlsx.sheet_names().into_iter().next()?;
+    let formats: Vec<Shown> = xlsx
+        .worksheet_cells_reader(&name)
+        .ok()?
+        .styles()
+        .iter()
+        .map(|style| {
+            style
+                .number_format
+                .as_ref()
+                .map_or(Shown::General, |f| Shown::from_format_code(&f.format_code))
+        })
+        .collect();
+    read_structure(Cursor::new(bytes), |row, column, id| {
+        let Some(shown) = formats.get(id).filter(|s| **s != Shown::General) else {
+            return;
+        };
+        if let Some(text) = range.get_value((row, column)).and_then(|c| shown.render(c)) {
+            range.set_value((row, column), Data::String(text));
+        }
+    })
+    .ok()
 }
 
 /// What a zip or OLE file is when it is not a workbook, from the names inside.
@@ -91,25 +170,6 @@ fn other_document_kind(bytes: &[u8]) -> Option<&'static str> {
         Some("a zip archive")
     } else {
         None
-    }
-}
-
-fn sheet_cell_text(cell: &Data) -> String {
-    match cell {
-        Data::Empty => String::new(),
-        Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
-        Data::Int(i) => i.to_string(),
-        // NHS and mobile numbers typed into a General column are stored as
-        // exact floats; write them back as the digits the user typed.
-        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{f:.0}"),
-        Data::Float(f) => f.to_string(),
-        Data::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_owned(),
-        Data::DateTime(dt) => match dt.as_datetime() {
-            Some(t) if t.time() == chrono::NaiveTime::MIN => t.format("%Y-%m-%d").to_string(),
-            Some(t) => t.format("%Y-%m-%d %H:%M:%S").to_string(),
-            None => dt.as_f64().to_string(),
-        },
-        Data::Error(e) => format!("#{e:?}"),
     }
 }
 

@@ -18,7 +18,8 @@ use csv::ByteRecord;
 use serde::Serialize;
 
 use crate::columns::{
-    ColumnMap, Header, PlaceholderProblem, describe_header, describe_headers, join_or,
+    ColumnMap, Header, PlaceholderProblem, column_letter, describe_header, describe_headers,
+    join_or,
 };
 use crate::consent::Consent;
 use crate::date_of_birth::DateOfBirth;
@@ -72,6 +73,12 @@ pub enum ValidationError {
         placeholder: String,
         columns: Vec<Header>,
     },
+    #[error(
+        "The message uses (({placeholder})) but column {} \"{}\" is hidden: unhide it or \
+         delete it, and upload again",
+        column_letter(.column.index), .column.full_name()
+    )]
+    HiddenPlaceholderColumn { placeholder: String, column: Header },
     #[error("could not write the results: {0}")]
     Sink(#[source] SinkError),
 }
@@ -222,6 +229,13 @@ fn plan(list: &PatientList, message: Option<&Template>) -> Result<Plan, Validati
                 });
             }
         };
+        // A hidden column fills no placeholder.
+        if list.column_hidden(column) {
+            return Err(ValidationError::HiddenPlaceholderColumn {
+                placeholder: placeholder.name.clone(),
+                column: headers[column].clone(),
+            });
+        }
         placeholder_columns.push(column);
         placeholder_names.push(Arc::from(placeholder.name.as_str()));
         let slot = match personalisation_columns.iter().position(|&c| c == column) {
@@ -301,12 +315,16 @@ struct Spare {
 
 fn check_row(
     row: u64,
+    hidden: bool,
     cells: Cells,
     mut reasons: Vec<Reason>,
     plan: &Plan,
     options: &ValidationOptions<'_>,
 ) -> CheckedRow {
     reasons.clear();
+    if hidden {
+        reasons.push(Reason::HiddenRow);
+    }
     let columns = &plan.columns;
     let found = cells.count_within(plan.header_count);
     if found != plan.header_count {
@@ -401,6 +419,7 @@ fn check_rows(
             match list.read_row(&mut record) {
                 Ok(Some(row)) => batch.push(check_row(
                     row,
+                    list.row_hidden(),
                     Cells::from_record(record),
                     reasons,
                     plan,

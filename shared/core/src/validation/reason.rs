@@ -42,6 +42,7 @@ pub enum Reason {
     TooLong {
         characters: usize,
     },
+    HiddenRow,
 }
 
 impl fmt::Display for Reason {
@@ -83,6 +84,9 @@ impl fmt::Display for Reason {
                 f,
                 "Text is too long: {characters} characters (the limit is {MAX_CHARACTERS})"
             ),
+            Reason::HiddenRow => f.write_str(
+                "Row is hidden in the spreadsheet: unhide it if this patient should be texted",
+            ),
         }
     }
 }
@@ -123,6 +127,7 @@ impl Reason {
             Reason::EmptyPlaceholder { .. } => "empty_placeholder",
             Reason::DirectionControl { .. } => "direction_control",
             Reason::TooLong { .. } => "text_too_long",
+            Reason::HiddenRow => "hidden_row",
         }
     }
 
