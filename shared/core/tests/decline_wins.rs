@@ -318,3 +318,43 @@ fn a_list_with_nothing_that_can_stop_a_text_is_read_once() {
         "the rows are still there"
     );
 }
+
+#[test]
+fn a_patient_hidden_on_one_row_of_a_spreadsheet_is_not_texted_from_another() {
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    let nhs = nhs_digits(0);
+    let other = nhs_digits(1);
+    let rows = [
+        ["NHS Number", "Mobile", "Date of Birth"],
+        [nhs.as_str(), "07700 900001", "01/02/1980"],
+        [other.as_str(), "07700 900002", "01/02/1980"],
+        [nhs.as_str(), "07700 900001", "01/02/1980"],
+    ];
+    for (r, cells) in rows.iter().enumerate() {
+        for (c, cell) in cells.iter().enumerate() {
+            sheet
+                .write_string(r as u32, c as u16, *cell)
+                .expect("writes");
+        }
+    }
+    sheet.set_row_hidden(3).expect("hides row 4");
+    let bytes = workbook.save_to_buffer().expect("saves");
+
+    let opted_out = OptOutList::default();
+    let open = || PatientList::open(Cursor::new(bytes.clone())).expect("opens");
+    let declines = Declines::find(&mut open(), &opted_out).expect("first reading");
+    let options = ValidationOptions {
+        message: None,
+        opted_out: &opted_out,
+        today: NaiveDate::from_ymd_opt(2026, 12, 5).expect("a date"),
+        declines: &declines,
+    };
+    let mut outcome = Outcome::default();
+    validate_list(&mut open(), &options, &mut outcome).expect("validates");
+    assert_eq!(outcome.accepted, vec![(3, other)]);
+    assert_eq!(
+        outcome.not_accepted[0].1[0].to_string(),
+        "This patient's row 4 is hidden in the spreadsheet: unhide it if this patient should be texted"
+    );
+}

@@ -4,9 +4,10 @@
 //! Rows are accepted as they stream, so without this a patient listed twice —
 //! "Yes" on row 2 and "Declined" on row 9 — would be texted from row 2 before
 //! row 9 was read. Validation therefore reads a list twice when one of its rows
-//! could stop a text (it has a consent column, or there is an opted-out list):
-//! first here, keeping only the patients stopped and the row that stops each,
-//! then to validate. A list with neither is read once.
+//! could stop a text (it has a consent column, there is an opted-out list,
+//! or it is a spreadsheet, whose rows may be hidden): first here, keeping
+//! only the patients stopped and the row that stops each, then to validate.
+//! A CSV list with neither is read once.
 
 use csv::ByteRecord;
 use hashbrown::HashMap;
@@ -17,7 +18,7 @@ use crate::consent::Consent;
 use crate::mobile::UkMobile;
 use crate::nhs_number::NhsNumber;
 use crate::opt_out::OptOutList;
-use crate::patient_list::{ListError, PatientList};
+use crate::patient_list::{ListError, ListFormat, PatientList};
 use crate::report::without_formula_guard;
 
 /// What, on one row, stops the text to that row's patient.
@@ -26,6 +27,8 @@ pub enum Stop {
     Declined,
     ConsentUnrecognised,
     OptedOut,
+    /// Practices hide a patient's row to leave them out.
+    HiddenRow,
 }
 
 /// Every patient (by NHS number) with a row that stops their text, and the
@@ -42,7 +45,8 @@ impl Declines {
     /// otherwise reads nothing.
     pub fn find(list: &mut PatientList, opted_out: &OptOutList) -> Result<Self, ListError> {
         let columns = list.columns().clone();
-        if columns.consent.is_empty() && opted_out.is_empty() {
+        let may_hide_rows = list.format() == ListFormat::Spreadsheet;
+        if columns.consent.is_empty() && opted_out.is_empty() && !may_hide_rows {
             return Ok(Self::default());
         }
         let mut declines = Self {
@@ -55,7 +59,13 @@ impl Declines {
             let nhs_number =
                 NhsNumber::parse(without_formula_guard(&cells.get(columns.nhs_number)));
             if let Ok(nhs_number) = nhs_number
-                && let Some(stop) = row_stop(&cells, &columns, Some(nhs_number), opted_out)
+                && let Some(stop) = row_stop(
+                    &cells,
+                    &columns,
+                    Some(nhs_number),
+                    opted_out,
+                    list.row_hidden(),
+                )
             {
                 declines
                     .first_stop
@@ -103,7 +113,11 @@ fn row_stop(
     columns: &ColumnMap,
     nhs_number: Option<NhsNumber>,
     opted_out: &OptOutList,
+    hidden: bool,
 ) -> Option<Stop> {
+    if hidden {
+        return Some(Stop::HiddenRow);
+    }
     match row_consent(cells, columns) {
         Consent::Declined => return Some(Stop::Declined),
         Consent::Unrecognised => return Some(Stop::ConsentUnrecognised),

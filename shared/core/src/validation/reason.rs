@@ -64,6 +64,11 @@ impl fmt::Display for Reason {
             Reason::StoppedOnRow { row, stop } => match stop {
                 Stop::Declined => write!(f, "Patient has declined SMS on row {row}"),
                 Stop::OptedOut => write!(f, "Patient is on the opted-out list (row {row})"),
+                Stop::HiddenRow => write!(
+                    f,
+                    "This patient's row {row} is hidden in the spreadsheet: unhide it if this \
+                     patient should be texted"
+                ),
                 Stop::ConsentUnrecognised => write!(
                     f,
                     "The SMS consent on row {row} for this patient is not recognised: \
@@ -135,7 +140,7 @@ impl Reason {
     pub fn stops_patient(&self) -> bool {
         matches!(
             self,
-            Reason::Declined | Reason::ConsentUnrecognised | Reason::OptedOut
+            Reason::Declined | Reason::ConsentUnrecognised | Reason::OptedOut | Reason::HiddenRow
         )
     }
 
@@ -145,7 +150,8 @@ impl Reason {
             Reason::CellCount { .. } => "Row has the wrong number of cells".to_owned(),
             Reason::SamePatientAs { .. } => "Same patient as an earlier row".to_owned(),
             Reason::StoppedOnRow { .. } => {
-                "Patient declined, opted out or has an unclear consent on another row".to_owned()
+                "Patient declined, opted out, has an unclear consent or is hidden on another row"
+                    .to_owned()
             }
             Reason::TooLong { .. } => format!("Text is longer than {MAX_CHARACTERS} characters"),
             other => other.to_string(),
