@@ -18,5 +18,7 @@ pub mod report;
 pub mod sending;
 pub mod sms;
 pub mod templates;
+#[cfg(test)]
+mod test_lists;
 pub mod validation;
 pub mod waves;

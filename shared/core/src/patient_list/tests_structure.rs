@@ -12,7 +12,7 @@ use crate::message::Template;
 use crate::opt_out::OptOutList;
 use crate::validation::{
     AcceptedRow, Declines, Layout, NotAcceptedRow, Reason, SinkError, ValidationError,
-    ValidationOptions, ValidationSink, validate_list,
+    ValidationOptions, ValidationSink,
 };
 
 fn open(bytes: impl Into<Vec<u8>>) -> Result<PatientList, ListError> {
@@ -76,16 +76,14 @@ impl ValidationSink for Outcome {
 fn validate(bytes: Vec<u8>, message: Option<&str>) -> Result<Outcome, ValidationError> {
     let template = message.map(|m| Template::parse(m).expect("message parses"));
     let opted_out = OptOutList::default();
-    let declines = Declines::find(&mut open(bytes.clone())?, &opted_out)?;
-    let mut list = open(bytes)?;
     let options = ValidationOptions {
         message: template.as_ref(),
         opted_out: &opted_out,
         today: NaiveDate::from_ymd_opt(2026, 11, 25).expect("date"),
-        declines: &declines,
+        declines: &Declines::default(),
     };
     let mut outcome = Outcome::default();
-    validate_list(&mut list, &options, &mut outcome)?;
+    crate::test_lists::validate_twice(&bytes, &options, &mut outcome)?;
     Ok(outcome)
 }
 

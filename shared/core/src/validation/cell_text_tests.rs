@@ -2,22 +2,10 @@
 //! carry: invisible values are empty, line breaks are spaces, control
 //! characters are gone, and direction overrides keep the row out.
 
-use std::io::Cursor;
-
 use chrono::NaiveDate;
 
 use super::*;
-use crate::nhs_number::check_digit;
-
-fn nhs(i: u32) -> String {
-    (0..10u32)
-        .find_map(|last| {
-            let stem = format!("999{i:05}{last}");
-            let digits: [u8; 9] = std::array::from_fn(|k| stem.as_bytes()[k] - b'0');
-            check_digit(&digits).map(|c| format!("{stem}{c}"))
-        })
-        .expect("a ninth digit with a check digit")
-}
+use crate::test_lists::{nhs, validate_twice};
 
 #[derive(Default)]
 struct Rows {
@@ -51,17 +39,15 @@ fn validate(message: &str, rows: &[(&str, &str)]) -> Rows {
             nhs(i)
         ));
     }
-    let mut list = PatientList::open(Cursor::new(csv.into_bytes())).expect("opens");
     let template = Template::parse(message).expect("parses");
     let options = ValidationOptions {
         message: Some(&template),
         opted_out: &OptOutList::default(),
         today: NaiveDate::from_ymd_opt(2026, 11, 25).expect("valid date"),
-        // No consent column and no opted-out list: no row can stop a text.
         declines: &Declines::default(),
     };
     let mut out = Rows::default();
-    validate_list(&mut list, &options, &mut out).expect("validates");
+    validate_twice(csv.as_bytes(), &options, &mut out).expect("validates");
     out
 }
 

@@ -7,30 +7,12 @@ use chrono::NaiveDate;
 use super::*;
 use crate::date_of_birth::DateOfBirthError;
 use crate::mobile::MobileError;
-use crate::nhs_number::{NhsNumberError, check_digit};
+use crate::nhs_number::NhsNumberError;
 use crate::sms::Encoding;
+use crate::test_lists::{mobile, nhs, validate_twice};
 
 fn today() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 25).expect("valid date")
-}
-
-/// A valid NHS number in the 999 test range, a different one for each `i`
-/// (below 100,000): `999`, `i` in five digits, then the first ninth digit
-/// whose check digit is not 10.
-fn nhs(i: u32) -> String {
-    assert!(i < 100_000);
-    (0..10u32)
-        .find_map(|last| {
-            let stem = format!("999{i:05}{last}");
-            let digits: [u8; 9] = std::array::from_fn(|k| stem.as_bytes()[k] - b'0');
-            check_digit(&digits).map(|c| format!("{stem}{c}"))
-        })
-        .expect("at most one ninth digit gives remainder 10")
-}
-
-/// A drama-range mobile, written as people write it.
-fn mobile(i: u32) -> String {
-    format!("07700 900{i:03}")
 }
 
 fn e164(i: u32) -> String {
@@ -157,20 +139,14 @@ impl Run {
 fn run_bytes(bytes: Vec<u8>, message: Option<&str>, opted_out: &str) -> Run {
     let template = message.map(|m| Template::parse(m).expect("message parses"));
     let opted_out = OptOutList::read(opted_out.as_bytes()).expect("opt-out list reads");
-    let declines = Declines::find(
-        &mut PatientList::open(Cursor::new(bytes.clone())).expect("the list opens"),
-        &opted_out,
-    )
-    .expect("the first reading reads");
     let options = ValidationOptions {
         message: template.as_ref(),
         opted_out: &opted_out,
         today: today(),
-        declines: &declines,
+        declines: &Declines::default(),
     };
-    let mut list = PatientList::open(Cursor::new(bytes)).expect("the list opens");
     let mut sink = Recorder::default();
-    let result = validate_list(&mut list, &options, &mut sink);
+    let result = validate_twice(&bytes, &options, &mut sink);
     Run { result, sink }
 }
 

@@ -1,26 +1,10 @@
 //! Lists as practices make them: pasted together, with stray quotes and
 //! report footers; and every line of the file accounted for in the summary.
 
-use std::io::Cursor;
-
 use chrono::NaiveDate;
 
 use super::*;
-use crate::nhs_number::check_digit;
-
-fn nhs(i: u32) -> String {
-    (0..10u32)
-        .find_map(|last| {
-            let stem = format!("999{i:05}{last}");
-            let digits: [u8; 9] = std::array::from_fn(|k| stem.as_bytes()[k] - b'0');
-            check_digit(&digits).map(|c| format!("{stem}{c}"))
-        })
-        .expect("a ninth digit with a check digit")
-}
-
-fn mobile(i: u32) -> String {
-    format!("07700 900{i:03}")
-}
+use crate::test_lists::{mobile, nhs, validate_twice};
 
 /// Rows as the sink saw them: accepted with their personalisation, or not.
 #[derive(Default)]
@@ -49,21 +33,14 @@ impl ValidationSink for Seen {
 
 fn validate(text: &str) -> (Result<Summary, ValidationError>, Seen) {
     let opted_out = OptOutList::default();
-    let open = || PatientList::open(Cursor::new(text.as_bytes().to_vec()));
+    let options = ValidationOptions {
+        message: None,
+        opted_out: &opted_out,
+        today: NaiveDate::from_ymd_opt(2026, 11, 25).expect("a date"),
+        declines: &Declines::default(),
+    };
     let mut seen = Seen::default();
-    let result = open()
-        .and_then(|mut list| Declines::find(&mut list, &opted_out))
-        .map_err(ValidationError::from)
-        .and_then(|declines| {
-            let options = ValidationOptions {
-                message: None,
-                opted_out: &opted_out,
-                today: NaiveDate::from_ymd_opt(2026, 11, 25).expect("a date"),
-                declines: &declines,
-            };
-            let mut list = open()?;
-            validate_list(&mut list, &options, &mut seen)
-        });
+    let result = validate_twice(text.as_bytes(), &options, &mut seen);
     (result, seen)
 }
 

@@ -6,27 +6,15 @@ use chrono::NaiveDate;
 
 use crate::batch::Recipient;
 use crate::message::Template;
-use crate::nhs_number::check_digit;
 use crate::opt_out::OptOutList;
 use crate::patient_list::PatientList;
 use crate::sending::{IMPORT_CHUNK, RecipientRows};
 use crate::sms::Encoding;
+pub(super) use crate::test_lists::nhs;
 use crate::validation::{
     AcceptedRow, Declines, Layout, NotAcceptedRow, SinkError, Summary, ValidationError,
     ValidationOptions, ValidationSink, validate_list,
 };
-
-/// A valid NHS number in the 999 test range, a different one for each `i`.
-pub(super) fn nhs(i: u32) -> String {
-    assert!(i < 100_000);
-    (0..10u32)
-        .find_map(|last| {
-            let stem = format!("999{i:05}{last}");
-            let digits: [u8; 9] = std::array::from_fn(|k| stem.as_bytes()[k] - b'0');
-            check_digit(&digits).map(|c| format!("{stem}{c}"))
-        })
-        .expect("at most one ninth digit gives remainder 10")
-}
 
 /// The inner sink: what it was handed.
 #[derive(Default)]
