@@ -47,7 +47,7 @@ impl ListArgs {
         let opted_out = opted_out(self.opted_out.as_deref())?;
         let source = ListSource::new(&self.file)?;
         let mut list = source.open()?;
-        let declines = Declines::find(&mut list, &opted_out)?;
+        let declines = Declines::find(&mut list, &opted_out, uk_today())?;
         if declines.read_the_list() {
             list = source.open()?;
         }

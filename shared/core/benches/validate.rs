@@ -52,6 +52,7 @@ fn whole_list(c: &mut Criterion) {
                 let declines = Declines::find(
                     &mut PatientList::open(Cursor::new(list.clone())).expect("opens"),
                     &opted_out,
+                    today(),
                 )
                 .expect("reads");
                 let mut patients = PatientList::open(Cursor::new(list.clone())).expect("opens");

@@ -37,7 +37,7 @@ pub(crate) fn validate_twice(
     sink: &mut impl ValidationSink,
 ) -> Result<Summary, ValidationError> {
     let open = || PatientList::open(Cursor::new(bytes.to_vec()));
-    let declines = Declines::find(&mut open()?, options.opted_out)?;
+    let declines = Declines::find(&mut open()?, options.opted_out, options.today)?;
     let options = ValidationOptions {
         declines: &declines,
         ..*options

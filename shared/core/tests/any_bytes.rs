@@ -128,7 +128,11 @@ fn check(bytes: &[u8], text: Option<&[u8]>, with_message: bool) -> Result<(), Te
     let Ok(mut first) = PatientList::open(Cursor::new(bytes.to_vec())) else {
         return Ok(()); // a file-level error, with its message
     };
-    let Ok(declines) = Declines::find(&mut first, &opted_out) else {
+    let Ok(declines) = Declines::find(
+        &mut first,
+        &opted_out,
+        NaiveDate::from_ymd_opt(2026, 11, 25).expect("valid"),
+    ) else {
         return Ok(()); // a file-level error met part way, with its message
     };
     let options = ValidationOptions {
@@ -287,7 +291,13 @@ fn csv_ish_lists_often_open_and_hold_rows() {
     for _ in 0..300 {
         let bytes = strategy.new_tree(&mut runner).expect("generates").current();
         let declines = PatientList::open(Cursor::new(bytes.clone()))
-            .and_then(|mut list| Declines::find(&mut list, &opted_out))
+            .and_then(|mut list| {
+                Declines::find(
+                    &mut list,
+                    &opted_out,
+                    NaiveDate::from_ymd_opt(2026, 11, 25).expect("valid"),
+                )
+            })
             .unwrap_or_default();
         let options = ValidationOptions {
             message: None,

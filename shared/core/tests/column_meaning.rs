@@ -60,7 +60,11 @@ fn validate(csv: &str, message: Option<&str>) -> Result<Rows, ValidationError> {
     let template = message.map(|m| Template::parse(m).expect("message parses"));
     let opted_out = OptOutList::read("".as_bytes()).expect("empty opt-out list");
     let open = || PatientList::open(Cursor::new(csv.as_bytes().to_vec()));
-    let declines = Declines::find(&mut open()?, &opted_out)?;
+    let declines = Declines::find(
+        &mut open()?,
+        &opted_out,
+        NaiveDate::from_ymd_opt(2026, 11, 25).expect("date"),
+    )?;
     let options = ValidationOptions {
         message: template.as_ref(),
         opted_out: &opted_out,

@@ -15,6 +15,10 @@ use batchmsg_core::validation::{
 use chrono::NaiveDate;
 use proptest::prelude::*;
 
+fn today() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 12, 5).expect("a date")
+}
+
 /// Consent values, and whether each stops a text.
 const CONSENTS: [(&str, bool); 10] = [
     ("Yes", false),
@@ -46,13 +50,19 @@ fn nhs_digits(patient: usize) -> String {
         .expect("enough valid numbers")
 }
 
+/// Shapes 0 to 3 are accepted as an NHS number; 4 and 5 are not, but still
+/// name the patient when their row declines.
+const ACCEPTED_SHAPES: usize = 4;
+
 /// The same NHS number in the shapes practices write it.
 fn written(nhs: &str, shape: usize) -> String {
-    match shape % 4 {
+    match shape {
         0 => nhs.to_owned(),
         1 => format!("{} {} {}", &nhs[..3], &nhs[3..6], &nhs[6..]),
         2 => format!("{}-{}-{}", &nhs[..3], &nhs[3..6], &nhs[6..]),
-        _ => format!("'{nhs}"),
+        3 => format!("'{nhs}"),
+        4 => format!("{}  {}  {}", &nhs[..3], &nhs[3..6], &nhs[6..]),
+        _ => format!("NHS {nhs}"),
     }
 }
 
@@ -86,7 +96,7 @@ struct List {
 
 fn lists() -> impl Strategy<Value = List> {
     (1usize..8).prop_flat_map(|patients| {
-        let row = (0..patients, 0..CONSENTS.len(), 0usize..4, any::<bool>()).prop_map(
+        let row = (0..patients, 0..CONSENTS.len(), 0usize..6, any::<bool>()).prop_map(
             |(patient, consent, shape, other_mobile)| Row {
                 patient,
                 consent,
@@ -162,10 +172,16 @@ impl List {
             })
     }
 
-    /// Every listed patient with no stopping row is accepted, from their first row.
+    /// Every listed patient with no stopping row is accepted, from their
+    /// first row whose NHS number is written in an accepted shape.
     fn expected_accepted(&self) -> BTreeSet<String> {
         (0..self.patients)
-            .filter(|&p| self.rows.iter().any(|r| r.patient == p) && !self.stopped(p))
+            .filter(|&p| {
+                self.rows
+                    .iter()
+                    .any(|r| r.patient == p && r.shape < ACCEPTED_SHAPES)
+                    && !self.stopped(p)
+            })
             .map(nhs_digits)
             .collect()
     }
@@ -197,11 +213,11 @@ impl ValidationSink for Outcome {
 fn validate(csv: &str, opted_out: &str) -> (Summary, Outcome) {
     let opted_out = OptOutList::read(opted_out.as_bytes()).expect("the opted-out list reads");
     let open = || PatientList::open(Cursor::new(csv.as_bytes().to_vec())).expect("opens");
-    let declines = Declines::find(&mut open(), &opted_out).expect("first reading");
+    let declines = Declines::find(&mut open(), &opted_out, today()).expect("first reading");
     let options = ValidationOptions {
         message: None,
         opted_out: &opted_out,
-        today: NaiveDate::from_ymd_opt(2026, 12, 5).expect("a date"),
+        today: today(),
         declines: &declines,
     };
     let mut outcome = Outcome::default();
@@ -283,12 +299,13 @@ fn a_list_that_changed_between_readings_is_an_error_not_a_guess() {
     let declines = Declines::find(
         &mut PatientList::open(Cursor::new(first.into_bytes())).expect("opens"),
         &opted_out,
+        today(),
     )
     .expect("reads");
     let options = ValidationOptions {
         message: None,
         opted_out: &opted_out,
-        today: NaiveDate::from_ymd_opt(2026, 12, 5).expect("a date"),
+        today: today(),
         declines: &declines,
     };
     let mut list = PatientList::open(Cursor::new(second.into_bytes())).expect("opens");
@@ -309,7 +326,7 @@ fn a_list_with_nothing_that_can_stop_a_text_is_read_once() {
         nhs_digits(0)
     );
     let mut list = PatientList::open(Cursor::new(csv.into_bytes())).expect("opens");
-    let declines = Declines::find(&mut list, &OptOutList::default()).expect("reads");
+    let declines = Declines::find(&mut list, &OptOutList::default(), today()).expect("reads");
     assert!(!declines.read_the_list());
     let mut record = csv::ByteRecord::new();
     assert_eq!(
@@ -343,11 +360,11 @@ fn a_patient_hidden_on_one_row_of_a_spreadsheet_is_not_texted_from_another() {
 
     let opted_out = OptOutList::default();
     let open = || PatientList::open(Cursor::new(bytes.clone())).expect("opens");
-    let declines = Declines::find(&mut open(), &opted_out).expect("first reading");
+    let declines = Declines::find(&mut open(), &opted_out, today()).expect("first reading");
     let options = ValidationOptions {
         message: None,
         opted_out: &opted_out,
-        today: NaiveDate::from_ymd_opt(2026, 12, 5).expect("a date"),
+        today: today(),
         declines: &declines,
     };
     let mut outcome = Outcome::default();
@@ -356,5 +373,61 @@ fn a_patient_hidden_on_one_row_of_a_spreadsheet_is_not_texted_from_another() {
     assert_eq!(
         outcome.not_accepted[0].1[0].to_string(),
         "This patient's row 4 is hidden in the spreadsheet: unhide it if this patient should be texted"
+    );
+}
+
+#[test]
+fn a_decline_on_a_row_whose_nhs_number_is_written_oddly_still_names_the_patient() {
+    let nhs = nhs_digits(0);
+    let csv = format!(
+        "NHS Number,Mobile,Date of Birth,SMS Consent\n\
+         {nhs},07700 900001,01/02/1980,Yes\n\
+         {},07700 900001,01/02/1980,Declined\n",
+        written(&nhs, 4)
+    );
+    let (summary, outcome) = validate(&csv, "");
+    assert_eq!(summary.accepted, 0, "{:?}", outcome.accepted);
+    assert_eq!(
+        outcome.not_accepted[0].1[0].to_string(),
+        "Patient has declined SMS on row 3"
+    );
+}
+
+#[test]
+fn a_decline_whose_nhs_number_is_lost_names_the_patient_by_mobile_and_birth() {
+    let nhs = nhs_digits(0);
+    let csv = format!(
+        "NHS Number,Mobile,Date of Birth,SMS Consent\n\
+         {nhs},07700 900001,01/02/1980,Yes\n\
+         9.43477E+09,07700 900001,01/02/1980,Declined\n\
+         {},07700 900002,01/02/1980,Yes\n",
+        nhs_digits(1)
+    );
+    let (summary, outcome) = validate(&csv, "");
+    assert_eq!(outcome.accepted, vec![(4, nhs_digits(1))]);
+    assert_eq!(summary.accepted, 1);
+    assert_eq!(
+        outcome.not_accepted[0].1[0].to_string(),
+        "Patient has declined SMS on row 3"
+    );
+}
+
+#[test]
+fn a_decline_that_names_no_patient_stops_the_run() {
+    let csv = format!(
+        "NHS Number,Mobile,Date of Birth,SMS Consent\n\
+         {},07700 900001,01/02/1980,Yes\n\
+         unknown,,,Declined\n\
+         {},07700 900002,01/02/1980,Yes\n",
+        nhs_digits(0),
+        nhs_digits(1)
+    );
+    let mut list = PatientList::open(Cursor::new(csv.into_bytes())).expect("opens");
+    let error = Declines::find(&mut list, &OptOutList::default(), today())
+        .expect_err("no telling whose decline it is");
+    let message = error.to_string();
+    assert!(
+        message.starts_with("Row 3 says a patient must not be texted"),
+        "{message}"
     );
 }

@@ -81,6 +81,13 @@ pub enum ListError {
         /// Columns of the first header it does not name.
         missing: Vec<Header>,
     },
+    #[error(
+        "Row {row} says a patient must not be texted (declined, or a consent we cannot read), \
+         but its NHS number cannot be read, nor its mobile and date of birth, so there is no \
+         telling which patient it is, and they may be listed on another row. Correct the NHS \
+         number on row {row} (or delete the row if it is not a patient), and upload the file again"
+    )]
+    StopWithoutPatient { row: u64 },
     #[error("The file is empty: export the patient list again and upload the new file")]
     Empty,
     #[error(

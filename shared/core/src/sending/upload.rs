@@ -94,7 +94,8 @@ pub async fn validate_upload<O: ObjectStore + Sync>(
     };
     let opted_out = provider_opt_outs.opted_out().await?;
     let upload = open_upload(objects, keys).await?;
-    let (opted_out, declines, unread) = match first_reading(upload, opted_out).await? {
+    let today = clock.now().with_timezone(&London).date_naive();
+    let (opted_out, declines, unread) = match first_reading(upload, opted_out, today).await? {
         Ok(first) => first,
         Err(ListError::Read(e)) => return Err(UploadError::Interrupted(e)),
         Err(refused) => return refuse(objects, keys, refused.to_string()).await,
@@ -104,7 +105,6 @@ pub async fn validate_upload<O: ObjectStore + Sync>(
         None => Upload::Unopened(open_upload(objects, keys).await?),
     };
     let report = objects.stage()?;
-    let today = clock.now().with_timezone(&London).date_naive();
 
     let (chunks_tx, mut chunks) = mpsc::channel::<Vec<Recipient>>(2);
     let (done_tx, done) = oneshot::channel();
@@ -230,11 +230,12 @@ async fn open_upload<O: ObjectStore>(
 async fn first_reading(
     upload: Box<dyn Read + Send>,
     opted_out: OptOutList,
+    today: chrono::NaiveDate,
 ) -> Result<Result<(OptOutList, Declines, Option<PatientList>), ListError>, UploadError> {
     let (done_tx, done) = oneshot::channel();
     std::thread::spawn(move || {
         let found = PatientList::open(upload).and_then(|mut list| {
-            let declines = Declines::find(&mut list, &opted_out)?;
+            let declines = Declines::find(&mut list, &opted_out, today)?;
             let unread = (!declines.read_the_list()).then_some(list);
             Ok((opted_out, declines, unread))
         });

@@ -451,10 +451,11 @@ fn stop_where_declined(
     reasons: &mut Vec<Reason>,
     row: u64,
     nhs_number: NhsNumber,
+    mobile_and_birth: Option<(UkMobile, DateOfBirth)>,
     declines: &Declines,
 ) -> Result<(), ValidationError> {
     let stopped_here = reasons.iter().any(Reason::stops_patient);
-    match declines.first_stop(nhs_number) {
+    match declines.first_stop(nhs_number, mobile_and_birth) {
         None if stopped_here => Err(ValidationError::ListChanged { row }),
         Some((stop_row, stop)) if !stopped_here && stop_row != row => {
             reasons.push(Reason::StoppedOnRow {
@@ -503,7 +504,13 @@ pub fn validate_list(
                     checked.reasons.push(Reason::SamePatientAs { row: first });
                 }
                 if let Some(nhs_number) = checked.nhs_number {
-                    stop_where_declined(&mut checked.reasons, row, nhs_number, options.declines)?;
+                    stop_where_declined(
+                        &mut checked.reasons,
+                        row,
+                        nhs_number,
+                        checked.recipient,
+                        options.declines,
+                    )?;
                 }
                 match (checked.nhs_number, checked.recipient) {
                     (Some(nhs_number), Some((mobile, date_of_birth)))
