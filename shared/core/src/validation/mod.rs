@@ -6,6 +6,7 @@
 
 mod cells;
 mod declines;
+mod look_alikes;
 mod reason;
 mod seen_patients;
 
@@ -79,6 +80,12 @@ pub enum ValidationError {
         column_letter(.column.index), .column.full_name()
     )]
     HiddenPlaceholderColumn { placeholder: String, column: Header },
+    #[error(
+        "The message has \"{found}\", which looks like the placeholder {placeholder} typed with \
+         one bracket each side: as it stands every patient would read \"{found}\". Write \
+         {placeholder} to fill it in for each patient (or reword it), and try again"
+    )]
+    PlaceholderLookAlike { found: String, placeholder: String },
     #[error("could not write the results: {0}")]
     Sink(#[source] SinkError),
 }
@@ -194,6 +201,11 @@ struct Plan {
 fn plan(list: &PatientList, message: Option<&Template>) -> Result<Plan, ValidationError> {
     let headers = list.headers();
     let columns = list.columns().clone();
+    if let Some((found, placeholder)) =
+        message.and_then(|m| look_alikes::placeholder_look_alike(m, headers, &columns))
+    {
+        return Err(ValidationError::PlaceholderLookAlike { found, placeholder });
+    }
     let mut personalisation_columns = Vec::new();
     let mut personalisation = Vec::new();
     if let Some(name) = columns.name {
