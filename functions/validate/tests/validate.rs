@@ -265,3 +265,38 @@ async fn an_event_for_an_upload_since_replaced_reads_nothing_and_the_newer_one_i
     let summary = validate(&stack, event_for(KEY, &second)).await.unwrap();
     assert_eq!(summary.uploads[0].rows, Some(60));
 }
+
+/// A decline anywhere wins on AWS too: the upload is read twice at the
+/// event's version, and a patient who declines on a later row, or whose
+/// later row gives a number SNS was told never to text, is not stored from
+/// an earlier one.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_patient_declined_or_opted_out_on_a_later_row_is_not_stored() {
+    let moto = Moto::connect().await;
+    let stack = moto.stack().await;
+    awaiting_upload(&stack).await;
+    let list = "NHS Number,Mobile,Date of Birth,Patient Name,SMS Consent\r\n\
+                943 476 5919,07700 900001,01/02/1980,Ann,Yes\r\n\
+                9434765870,07700 900002,01/02/1980,Bo,Yes\r\n\
+                9434765919,07700 900001,01/02/1980,Ann,Declined\r\n\
+                9434765005,07700 900003,01/02/1980,Cy,Yes\r\n\
+                943-476-5005,07700 900149,01/02/1980,Cy,\r\n";
+    let tag = upload(&stack, KEY, list.as_bytes().to_vec()).await;
+
+    let summary = validate(&stack, event_for(KEY, &tag)).await.unwrap();
+    let done = &summary.uploads[0];
+    assert_eq!(done.outcome, "validated");
+    assert_eq!((done.accepted, done.not_accepted), (Some(1), Some(4)));
+    let records = stack.repos.records(&batch_id()).await.unwrap();
+    let rows: Vec<u64> = records.iter().map(|r| r.recipient.row).collect();
+    assert_eq!(rows, vec![3], "only Bo is stored");
+    let report = object(&stack, NOT_ACCEPTED).await.expect("the report");
+    assert!(
+        report.contains("Patient has declined SMS on row 4"),
+        "{report}"
+    );
+    assert!(
+        report.contains("Patient is on the opted-out list (row 6)"),
+        "{report}"
+    );
+}
