@@ -99,7 +99,24 @@ pub(crate) fn clean_value_noting<'a>(
     if trimmed.len() != out.len() {
         out = trimmed.to_owned();
     }
+    // Accents with nothing to sit on show as nothing (or a dotted circle).
+    if out.chars().all(is_combining_mark) {
+        out.clear();
+    }
     Cow::Owned(out)
+}
+
+/// The combining diacritical mark blocks: marks drawn on the character
+/// before them.
+fn is_combining_mark(c: char) -> bool {
+    matches!(
+        c,
+        '\u{300}'..='\u{36f}'
+            | '\u{1ab0}'..='\u{1aff}'
+            | '\u{1dc0}'..='\u{1dff}'
+            | '\u{20d0}'..='\u{20ff}'
+            | '\u{fe20}'..='\u{fe2f}'
+    )
 }
 
 /// A character a joiner or variation selector can shape: not ASCII, not a
@@ -126,6 +143,9 @@ fn kind(c: char) -> Kind {
         '\u{200d}' | '\u{fe00}'..='\u{fe0f}' | '\u{e0020}'..='\u{e007f}' => Kind::Shaping,
         '\u{e0100}'..='\u{e01ef}' => Kind::Shaping,
         c if is_default_ignorable(c) => Kind::Remove,
+        // Interlinear annotation marks and the null notehead: format
+        // characters nothing shows.
+        '\u{fff9}'..='\u{fffb}' | '\u{1d159}' => Kind::Remove,
         _ => Kind::Keep,
     }
 }

@@ -25,6 +25,12 @@ const LOOKS_EMPTY: &[&str] = &[
     "\u{1b}",
     "\u{7}\u{7f}\u{9b}",
     "\u{a0}\u{200b}\u{3000}",
+    // Found by the review: annotation marks, the null notehead, and accents
+    // with nothing to sit on.
+    "\u{fff9}\u{fffa}\u{fffb}",
+    "\u{1d159}",
+    "\u{301}",
+    " \u{308}\u{20dd} ",
 ];
 
 #[test]
