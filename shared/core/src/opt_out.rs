@@ -29,6 +29,13 @@ pub enum OptOutError {
         column_letter(*.column)
     )]
     UnreadableCell { line: usize, column: usize },
+    #[error(
+        "The opted-out list holds no NHS numbers or mobile numbers: it may be the wrong file, or \
+         one with names only. Put one NHS number or mobile number on each line (a header line and \
+         # comments may stay), or give no opted-out list if no patient has opted out \
+         (nothing was validated, so no patient on the list is missed)"
+    )]
+    NoNumbers,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -71,7 +78,12 @@ impl OptOutList {
     /// starting with `#`, and lines above the first entry with no digit at
     /// all (a header such as "NHS number") are skipped; any other line that
     /// is not numbers stops the read, naming the line: words where a number
-    /// should be may be a patient someone meant to block.
+    /// should be may be a patient someone meant to block. A file with no
+    /// number at all (empty, names only, a header only) stops it too: it is
+    /// the wrong file, not a list of nobody.
+    ///
+    /// Only a file given as the opted-out list is read here; a provider's
+    /// list is built with [`OptOutList::add_mobile`].
     pub fn read(mut input: impl BufRead) -> Result<Self, OptOutError> {
         let mut bytes = Vec::new();
         input.read_to_end(&mut bytes)?;
@@ -80,6 +92,9 @@ impl OptOutList {
         let mut entries = false;
         for (index, line) in lines(&text).enumerate() {
             entries |= list.read_line(line, index + 1, entries)?;
+        }
+        if list.is_empty() {
+            return Err(OptOutError::NoNumbers);
         }
         Ok(list)
     }
@@ -160,6 +175,8 @@ impl OptOutList {
     }
 }
 
+#[cfg(test)]
+mod tests_no_numbers;
 #[cfg(test)]
 mod tests_strict;
 

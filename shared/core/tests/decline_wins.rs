@@ -211,7 +211,11 @@ impl ValidationSink for Outcome {
 }
 
 fn validate(csv: &str, opted_out: &str) -> (Summary, Outcome) {
-    let opted_out = OptOutList::read(opted_out.as_bytes()).expect("the opted-out list reads");
+    // An empty list is no list given: a list given with no number stops the run.
+    let opted_out = match opted_out {
+        "" => OptOutList::default(),
+        text => OptOutList::read(text.as_bytes()).expect("the opted-out list reads"),
+    };
     let open = || PatientList::open(Cursor::new(csv.as_bytes().to_vec())).expect("opens");
     let declines = Declines::find(&mut open(), &opted_out, today()).expect("first reading");
     let options = ValidationOptions {

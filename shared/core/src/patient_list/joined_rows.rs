@@ -5,7 +5,10 @@
 //! the rows between become one cell of one patient, who then carries the next
 //! patient's mobile and date of birth, while those patients vanish. A quoted
 //! cell over several lines is honest when it is an address or a note; one
-//! holding what looks like a row of its own stops the run.
+//! holding what looks like a row of its own, or part of one, stops the run.
+//! Part of a row: a line that starts with the delimiter (the next row's empty
+//! first cell), or a line holding nearly as many delimiters as the header, which
+//! no address line has.
 
 use super::cell_text;
 use crate::columns::has_long_number;
@@ -19,15 +22,36 @@ pub(super) fn line_ends(bytes: &[u8]) -> u64 {
         .count() as u64
 }
 
-/// Whether a cell that spans lines holds what looks like a row: the
-/// delimiter, with an NHS number or UK mobile, or with two long numbers
-/// (numbers, dates written without separators, phone numbers).
-pub(super) fn holds_a_row(cell: &[u8], delimiter: u8) -> bool {
+/// An address or note line has a comma or two; a line holding this many
+/// delimiters fewer than the header's is part of a row, however wide the
+/// header (but never fewer than [`MIN_ROW_DELIMITERS`]).
+const DELIMITERS_SHORT_OF_A_ROW: usize = 2;
+const MIN_ROW_DELIMITERS: usize = 2;
+
+/// Whether a cell that spans lines holds what looks like a row, or part of
+/// one, under a header of `header_columns` columns: the delimiter, with an
+/// NHS number or UK mobile, or with two long numbers (numbers, dates
+/// written without separators, phone numbers); or a line after the first
+/// that starts with the delimiter; or a line with nearly as many delimiters
+/// as the header has.
+pub(super) fn holds_a_row(cell: &[u8], delimiter: u8, header_columns: usize) -> bool {
     if memchr::memchr(delimiter, cell).is_none() {
         return false;
     }
     let text = cell_text(cell);
     let delimiter = char::from(delimiter);
+    let row_delimiters = header_columns
+        .saturating_sub(1 + DELIMITERS_SHORT_OF_A_ROW)
+        .max(MIN_ROW_DELIMITERS);
+    for (n, line) in text.split(['\n', '\r']).enumerate() {
+        let starts_a_row = n > 0
+            && line
+                .trim_start_matches(|c: char| c == ' ' && c != delimiter)
+                .starts_with(delimiter);
+        if starts_a_row || line.matches(delimiter).count() >= row_delimiters {
+            return true;
+        }
+    }
     let mut long_numbers = 0;
     for piece in text
         .split([delimiter, '\n', '\r'])
@@ -59,13 +83,14 @@ mod tests {
     fn a_cell_holding_a_row_is_told_from_an_address() {
         assert!(holds_a_row(
             b"Smith\n9434765919,07700900123,01/01/1990,",
-            b','
+            b',',
+            5
         ));
-        assert!(holds_a_row(b"note\r\nx;01011990;20261125", b';'));
-        assert!(!holds_a_row(b"1 High St\nTown", b','));
-        assert!(!holds_a_row(b"Flat 2, 1 High St\nTown, AB1 2CD", b','));
+        assert!(holds_a_row(b"note\r\nx;01011990;20261125", b';', 5));
+        assert!(!holds_a_row(b"1 High St\nTown", b',', 5));
+        assert!(!holds_a_row(b"Flat 2, 1 High St\nTown, AB1 2CD", b',', 5));
         assert!(
-            !holds_a_row(b"Call 07700900123\nafter 5", b','),
+            !holds_a_row(b"Call 07700900123\nafter 5", b',', 5),
             "no delimiter: a note"
         );
     }

@@ -23,6 +23,7 @@ use encoding_rs::{UTF_16BE, UTF_16LE, WINDOWS_1252};
 use encoding_rs_io::DecodeReaderBytesBuilder;
 
 use blank_lines::{MarkBlankLines, UnclosedQuote};
+pub use header_again::Unmatched;
 use header_again::{HeaderAgain, Met};
 
 use crate::columns::{
@@ -88,6 +89,20 @@ pub enum ListError {
          number on row {row} (or delete the row if it is not a patient), and upload the file again"
     )]
     StopWithoutPatient { row: u64 },
+    #[error(
+        "{} the header again, naming the same columns as the first header ({}) {}. The file \
+         holds lists pasted together: split it into one list per header row and upload each",
+        rows_are(&(*.first_row..=*.last_row).collect::<Vec<_>>()),
+        rows_span(.header_rows.0, .header_rows.1), unmatched(.why)
+    )]
+    HeaderAgainUnmatched {
+        /// The rows of the header met again (its group row and its names).
+        first_row: u64,
+        last_row: u64,
+        /// The first header's rows.
+        header_rows: (u64, u64),
+        why: Unmatched,
+    },
     #[error("The file is empty: export the patient list again and upload the new file")]
     Empty,
     #[error(
@@ -107,6 +122,19 @@ pub enum ListError {
          NHS number, mobile number and date of birth columns"
     )]
     NoHeader,
+    #[error(
+        "{} above the header row (row {header_row}) and hold{} patient details, which would \
+         not be read as patients (a decline in them would be missed). Put the header row \
+         first, or delete {}, and upload the file again",
+        rows_are(.rows), if .rows.len() == 1 { "s" } else { "" },
+        if .rows.len() == 1 { "that row" } else { "those rows" }
+    )]
+    PatientRowsAboveHeader {
+        /// The rows above the header that look like a patient's.
+        rows: Vec<u64>,
+        /// The header's first row.
+        header_row: u64,
+    },
     #[error(
         "The file has no {} column. Columns found: {}. Name the columns \
          \"NHS number\", \"Mobile number\" and \"Date of birth\" (or as SystmOne or EMIS export them)",
@@ -190,6 +218,57 @@ fn which_mobile(candidates: &[Header], others: &[Header]) -> String {
     }
 }
 
+/// "row 2", "rows 1 to 2".
+fn rows_span(first: u64, last: u64) -> String {
+    match first == last {
+        true => format!("row {first}"),
+        false => format!("rows {first} to {last}"),
+    }
+}
+
+/// Why a header met again cannot be matched to the first, and what could go wrong.
+fn unmatched(why: &Unmatched) -> String {
+    let quoted = |names: &[String]| {
+        let quoted: Vec<String> = names.iter().map(|n| format!("\"{n}\"")).collect();
+        match quoted.as_slice() {
+            [] => String::new(),
+            [one] => one.clone(),
+            [init @ .., last] => format!("{} and {last}", init.join(", ")),
+        }
+    };
+    let risk = "so the tool cannot be sure which column is which in the rows below it: a text \
+                could go to a next of kin's mobile, or greet the patient by another's name";
+    match why {
+        Unmatched::OrderUnderGroups { groups } => format!(
+            "but in another order, with columns under the groups {}, {risk}",
+            quoted(groups)
+        ),
+        Unmatched::OrderNamesTwice { names } => format!(
+            "but in another order, with more than one column named {}, {risk}",
+            quoted(names).replace(" and ", " or ")
+        ),
+        Unmatched::Groups => format!(
+            "but under other groups (or with or without a group row above it, where the first \
+             has the other), {risk}"
+        ),
+    }
+}
+
+/// "Row 2 is", "Rows 2 to 4 are", "Rows 2, 3 and 6 are".
+fn rows_are(rows: &[u64]) -> String {
+    match rows {
+        [] => String::new(),
+        [one] => format!("Row {one} is"),
+        [first, .., last] if last - first + 1 == rows.len() as u64 => {
+            format!("Rows {first} to {last} are")
+        }
+        [init @ .., last] => {
+            let init: Vec<String> = init.iter().map(u64::to_string).collect();
+            format!("Rows {} and {last} are", init.join(", "))
+        }
+    }
+}
+
 fn join_roles(roles: &[Role]) -> String {
     let names: Vec<_> = roles.iter().map(|r| r.describe()).collect();
     match names.as_slice() {
@@ -261,6 +340,8 @@ pub struct PatientList {
     headers: Vec<Header>,
     columns: ColumnMap,
     header_row: u64,
+    /// The header's first row: its group row, in a two-row header.
+    header_first_row: u64,
     blank_rows: u64,
     estimated_rows: Option<u64>,
     /// The header row, and each time it is met again.
@@ -326,6 +407,7 @@ impl PatientList {
             headers: Vec::new(),
             columns: ColumnMap::default(),
             header_row: 0,
+            header_first_row: 0,
             blank_rows: 0,
             estimated_rows,
             header_rows: 0,
@@ -349,6 +431,9 @@ impl PatientList {
         let mut best_problem = None;
         let mut non_blank = 0;
         let mut records = 0;
+        // Rows above the header that look like a patient's: never a title.
+        let mut patient_rows = Vec::new();
+        let mut first_row = None;
         // The non-blank row before this one, for a two-row header.
         let mut previous: Option<(u64, Vec<String>)> = None;
         while non_blank <= MAX_ROWS_BEFORE_HEADER {
@@ -360,6 +445,7 @@ impl PatientList {
                 continue;
             }
             non_blank += 1;
+            first_row.get_or_insert(row);
             let cells: Vec<Cow<str>> = record.iter().map(cell_text).collect();
             let grouped = previous
                 .as_ref()
@@ -386,12 +472,14 @@ impl PatientList {
                     if let Some((sub_row, sub_headers, mapped)) =
                         self.sub_header_below(row, &cells)?
                     {
+                        Self::no_patient_rows_above(patient_rows, row)?;
                         return match mapped {
                             Ok(columns) => {
                                 self.header_again = Some(HeaderAgain::new(&sub_headers, &columns));
                                 self.headers = sub_headers;
                                 self.columns = columns;
                                 self.header_row = sub_row;
+                                self.header_first_row = row;
                                 self.header_rows = 2;
                                 self.rows_above_header = records - 1;
                                 Ok(())
@@ -399,19 +487,22 @@ impl PatientList {
                             Err(problem) => Err(problem_error(problem, sub_headers).1),
                         };
                     }
-                    self.header_again = Some(HeaderAgain::new(&headers, &columns));
                     // A group row above the header is part of it.
                     let header_rows = if grouped_above { 2 } else { 1 };
+                    Self::no_patient_rows_above(patient_rows, row + 1 - header_rows)?;
+                    self.header_again = Some(HeaderAgain::new(&headers, &columns));
                     self.headers = headers;
                     self.columns = columns;
                     self.header_row = row;
+                    self.header_first_row = row + 1 - header_rows;
                     self.header_rows = header_rows;
                     self.rows_above_header = records - header_rows;
                     return Ok(());
                 }
                 Err(problem) => {
-                    if non_blank == 1 && looks_like_patient_data(&cells) {
-                        return Err(ListError::NoHeader);
+                    if looks_like_patient_data(&cells) {
+                        patient_rows.push(row);
+                        continue;
                     }
                     // The row naming the most required columns is the header
                     // the person meant; its problem is the one to report.
@@ -422,7 +513,19 @@ impl PatientList {
                 }
             }
         }
+        if first_row.is_some() && patient_rows.first() == first_row.as_ref() {
+            return Err(ListError::NoHeader);
+        }
         Err(best_problem.map_or(ListError::Empty, |(_, error)| error))
+    }
+
+    /// Stops when rows above the header hold patient details: skipped as a
+    /// title, their patients (and any decline in them) would be lost.
+    fn no_patient_rows_above(rows: Vec<u64>, header_row: u64) -> Result<(), ListError> {
+        match rows.is_empty() {
+            true => Ok(()),
+            false => Err(ListError::PatientRowsAboveHeader { rows, header_row }),
+        }
     }
 
     /// The next record, blank or not, with its line ends inside quoted
@@ -597,29 +700,41 @@ impl PatientList {
             if self.record_line_ends > 0 {
                 self.check_not_joined(row, record)?;
             }
-            if let Some(again) = &mut self.header_again {
-                match again.check(record) {
-                    None => again.reorder(record, &mut self.scratch),
-                    Some(Met::Same) => {
-                        // What was held above it is the next list's title.
-                        self.rows_above_header += self.held.len() as u64;
-                        self.held.clear();
-                        self.header_rows += 1;
-                        continue;
-                    }
-                    Some(Met::Different { added, missing }) => {
-                        return Err(ListError::HeaderAgainDifferent {
-                            row,
-                            added,
-                            missing,
-                        });
-                    }
-                }
-            }
+            // Before looking at the row below, which a spreadsheet would
+            // then report on.
             let hidden = match &self.source {
                 Source::Sheet(sheet) => sheet.last_row_hidden(),
                 Source::Csv(_) => false,
             };
+            match self.header_again_at(row, record) {
+                None => {
+                    if let Some(again) = &self.header_again {
+                        again.reorder(record, &mut self.scratch);
+                    }
+                }
+                Some((first_row, last_row, Met::Same)) => {
+                    // What was held above it is the next list's title.
+                    self.rows_above_header += self.held.len() as u64;
+                    self.held.clear();
+                    self.header_rows += last_row + 1 - first_row;
+                    continue;
+                }
+                Some((_, last_row, Met::Different { added, missing })) => {
+                    return Err(ListError::HeaderAgainDifferent {
+                        row: last_row,
+                        added,
+                        missing,
+                    });
+                }
+                Some((first_row, last_row, Met::Unmatched(why))) => {
+                    return Err(ListError::HeaderAgainUnmatched {
+                        first_row,
+                        last_row,
+                        header_rows: (self.header_first_row, self.header_row),
+                        why,
+                    });
+                }
+            }
             if self.held.len() < footers::MAX_FOOTER_ROWS && footers::looks_like_footer(record) {
                 self.held.push((row, record.clone(), hidden));
                 continue;
@@ -641,6 +756,61 @@ impl PatientList {
         Ok(None)
     }
 
+    /// When `record` (row `row`) is a header met again, its first and last
+    /// rows and what it means. A row of words only may be the group row of a
+    /// two-row header met again: the row below is read to see, and put back
+    /// to be read next if it is not.
+    fn header_again_at(&mut self, row: u64, record: &ByteRecord) -> Option<(u64, u64, Met)> {
+        let again = self.header_again.as_ref()?;
+        if again.plainly_data(record) {
+            return None;
+        }
+        let headers = again.names_columns(record);
+        if words_only(record) {
+            let mut below = ByteRecord::new();
+            match self.next_record(&mut below) {
+                Ok(Some(next)) => {
+                    if let Some(grouped) = self.grouped_again(row, record, next, &below) {
+                        let met = self.header_again.as_mut()?.meet(&grouped);
+                        return Some((row, next, met));
+                    }
+                    self.pending = Some(Pending::Row(next, below));
+                }
+                Ok(None) => {}
+                // The next row's problem, reported when it is read.
+                Err(error) => self.pending = Some(Pending::Error(error)),
+            }
+        }
+        let headers = headers?;
+        let met = self.header_again.as_mut()?.meet(&headers);
+        Some((row, row, met))
+    }
+
+    /// The headers of the group row `upper` (row `row`) over the header met
+    /// again `lower` (row `lower_row`), when that is what they are.
+    fn grouped_again(
+        &self,
+        row: u64,
+        upper: &ByteRecord,
+        lower_row: u64,
+        lower: &ByteRecord,
+    ) -> Option<Vec<Header>> {
+        if lower_row != row + 1 {
+            return None;
+        }
+        self.header_again.as_ref()?.names_columns(lower)?;
+        let upper: Vec<Cow<str>> = upper.iter().map(cell_text).collect();
+        let lower: Vec<Cow<str>> = lower.iter().map(cell_text).collect();
+        let upper: Vec<&str> = upper.iter().map(|c| c.as_ref()).collect();
+        let lower: Vec<&str> = lower.iter().map(|c| c.as_ref()).collect();
+        let merged = self.merged_from_row(row);
+        let mut headers = header_groups::grouped_headers(&upper, &lower, merged.as_deref())?;
+        while headers.last().is_some_and(|h| h.text.is_empty()) {
+            headers.pop();
+        }
+        Some(headers)
+    }
+
     /// Whether the row [`PatientList::read_row`] last read is hidden in the
     /// spreadsheet (by hand or by a filter): practices hide rows to leave
     /// patients out, so it is not texted.
@@ -658,7 +828,7 @@ impl PatientList {
         let mut quote_line = first_line;
         for cell in record {
             let line_ends = joined_rows::line_ends(cell);
-            if line_ends > 0 && joined_rows::holds_a_row(cell, delimiter) {
+            if line_ends > 0 && joined_rows::holds_a_row(cell, delimiter, self.headers.len()) {
                 return Err(ListError::JoinedRows {
                     first_line,
                     last_line: first_line + self.record_line_ends,
@@ -797,6 +967,15 @@ fn csv_source(
     )
 }
 
+/// Whether the row holds words and no digit: a header, a title, a footer or
+/// a group row, not a patient's row.
+fn words_only(record: &ByteRecord) -> bool {
+    !record.as_slice().iter().any(u8::is_ascii_digit)
+        && cell_text(record.as_slice())
+            .chars()
+            .any(char::is_alphabetic)
+}
+
 /// A row with a valid NHS number or mobile, or with two cells holding six
 /// digits or more (numbers, phone numbers, dates), is patient data, not a
 /// header. A title such as "Printed 25/11/2026" has one such cell at most.
@@ -810,8 +989,12 @@ fn looks_like_patient_data(cells: &[Cow<str>]) -> bool {
 }
 
 #[cfg(test)]
+mod joined_rows_tests;
+#[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod tests_pasted;
 #[cfg(test)]
 mod tests_structure;
+#[cfg(test)]
+mod tests_unsafe_lists;

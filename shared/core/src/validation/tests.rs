@@ -138,7 +138,11 @@ impl Run {
 
 fn run_bytes(bytes: Vec<u8>, message: Option<&str>, opted_out: &str) -> Run {
     let template = message.map(|m| Template::parse(m).expect("message parses"));
-    let opted_out = OptOutList::read(opted_out.as_bytes()).expect("opt-out list reads");
+    // No list given: nobody opted out (a list given with no number stops the run).
+    let opted_out = match opted_out {
+        "" => OptOutList::default(),
+        text => OptOutList::read(text.as_bytes()).expect("opt-out list reads"),
+    };
     let options = ValidationOptions {
         message: template.as_ref(),
         opted_out: &opted_out,
