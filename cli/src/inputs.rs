@@ -20,7 +20,7 @@ use crate::data_dir::{DataDirArgs, block_on};
 /// `preview` take them.
 #[derive(clap::Args)]
 pub struct ListArgs {
-    /// The patient list: CSV (UTF-8, Windows-1252 or UTF-16), .xlsx, .ods or .xls.
+    /// The patient list: CSV (UTF-8, Windows-1252 or UTF-16), .xlsx, .xlsm or .ods.
     pub file: PathBuf,
     #[command(flatten)]
     pub message: MessageArgs,

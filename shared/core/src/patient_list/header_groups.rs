@@ -10,8 +10,9 @@
 //! merged cells say exactly which columns a group spans.
 //!
 //! A title ("Flu recall list – printed 01/12/2026") is not a group row: a
-//! group row holds words only (no digits), has fewer names than the header
-//! row, puts at least two sub-headers under one group, and does not lay one
+//! group row holds words, with at most a short number among them ("Next of
+//! Kin 1", "Carer 2", "NOK (1st)"; never a year, a date or a long number),
+//! has fewer names than the header row, puts at least two sub-headers under one group, and does not lay one
 //! group over every column.
 
 use crate::columns::{Header, headers_of};
@@ -19,6 +20,8 @@ use crate::columns::{Header, headers_of};
 /// A group name longer than this is a sentence, a title or a note.
 const MAX_GROUP_CHARS: usize = 40;
 const MAX_GROUP_WORDS: usize = 6;
+/// "Next of Kin 1" and "Contact 12" are groups; a year ("2026") is a title's.
+const MAX_GROUP_DIGITS: usize = 3;
 
 /// The header row `lower` with the groups of `upper` over it, when `upper`
 /// (the non-blank row directly above) is a group row; `None` when it is not.
@@ -98,5 +101,13 @@ fn is_words(text: &str) -> bool {
     text.chars().count() <= MAX_GROUP_CHARS
         && text.split_whitespace().count() <= MAX_GROUP_WORDS
         && text.chars().any(char::is_alphabetic)
-        && !text.chars().any(|c| c.is_ascii_digit())
+        && text.chars().filter(char::is_ascii_digit).count() <= MAX_GROUP_DIGITS
+        && !has_date(text)
+}
+
+/// Digits joined by a date or time separator: "1/12", "3.4", "09:30".
+fn has_date(text: &str) -> bool {
+    text.as_bytes().windows(3).any(|w| {
+        w[0].is_ascii_digit() && matches!(w[1], b'/' | b'-' | b'.' | b':') && w[2].is_ascii_digit()
+    })
 }

@@ -13,6 +13,7 @@ mod joined_rows;
 mod sheet_xml;
 mod sniff;
 mod spreadsheet;
+mod which_sheet;
 
 use std::borrow::Cow;
 use std::collections::VecDeque;
@@ -115,6 +116,19 @@ pub enum ListError {
          Save it again as .xlsx or CSV and upload that"
     )]
     DamagedSpreadsheet,
+    #[error("{}", which_sheet_message(.sheets))]
+    WhichSheet {
+        /// The sheets that hold data, in the workbook's order.
+        sheets: Vec<WorkbookSheet>,
+    },
+    #[error(
+        "This is {file_kind}: batchmsg cannot see which rows or columns are hidden in it. \
+         Open it in Excel, save it as .xlsx (or CSV), and upload that"
+    )]
+    StructureUnseen {
+        /// "an older Excel file (.xls)" or "an Excel binary workbook (.xlsb)".
+        file_kind: &'static str,
+    },
     #[error("The spreadsheet is larger than 64 MB. Save the patient list as CSV and upload that")]
     SpreadsheetTooLarge,
     #[error(
@@ -173,6 +187,35 @@ pub enum ListError {
          name them: \"NHS number\", \"Mobile number\" and \"Date of birth\" (or as SystmOne or EMIS export them)"
     )]
     NoRequiredColumns,
+}
+
+/// A sheet of a workbook, named as its tab shows it (a sheet name is not a
+/// patient's detail).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WorkbookSheet {
+    pub name: String,
+    pub hidden: bool,
+}
+
+fn which_sheet_message(sheets: &[WorkbookSheet]) -> String {
+    let named = |s: &WorkbookSheet| match s.hidden {
+        true => format!("\"{}\" (hidden)", s.name),
+        false => format!("\"{}\"", s.name),
+    };
+    match sheets {
+        [only] => format!(
+            "The workbook's only sheet with data, {}, is hidden. If it is the list to send \
+             from, unhide it or save it as its own file (.xlsx or CSV), and upload that",
+            named(only)
+        ),
+        [init @ .., last] => format!(
+            "The workbook has more than one sheet with data: {} and {}. Save the sheet to send \
+             from as its own file (.xlsx or CSV) and upload that",
+            init.iter().map(named).collect::<Vec<_>>().join(", "),
+            named(last)
+        ),
+        [] => "The workbook has no sheet with data".to_owned(),
+    }
 }
 
 fn header_differences(added: &[Header], missing: &[Header]) -> String {
@@ -423,6 +466,13 @@ impl PatientList {
             pending: None,
         };
         list.find_header()?;
+        if let Source::Sheet(sheet) = &mut list.source {
+            sheet.fill_merged_below(list.header_row);
+            // The row below the header, read while looking for a sub-header.
+            if let Some(Pending::Row(row, record)) = &mut list.pending {
+                sheet.reread(*row, record);
+            }
+        }
         Ok(list)
     }
 
@@ -998,3 +1048,5 @@ mod tests_pasted;
 mod tests_structure;
 #[cfg(test)]
 mod tests_unsafe_lists;
+#[cfg(test)]
+mod tests_workbooks;

@@ -17,7 +17,7 @@ pub(super) struct Area {
     pub end: (u32, u32),
 }
 
-/// The first worksheet's structure, in absolute 0-based positions.
+/// A worksheet's structure, in absolute 0-based positions.
 #[derive(Debug, Default)]
 pub(super) struct Structure {
     /// Sorted.
@@ -42,14 +42,15 @@ impl Structure {
 #[derive(Debug)]
 pub(super) struct Unreadable;
 
-/// Reads the first worksheet's structure; `styled` is called for each cell
-/// with a style id (row, column, id).
+/// Reads the structure of the worksheet named `sheet`; `styled` is called
+/// for each cell with a style id (row, column, id).
 pub(super) fn read_structure<R: Read + Seek>(
     zip: R,
+    sheet: &str,
     mut styled: impl FnMut(u32, u32, usize),
 ) -> Result<Structure, Unreadable> {
     let mut zip = ZipArchive::new(zip).map_err(|_| Unreadable)?;
-    let path = first_sheet_path(&mut zip).ok_or(Unreadable)?;
+    let path = sheet_path(&mut zip, sheet).ok_or(Unreadable)?;
     let file = zip.by_name(&path).map_err(|_| Unreadable)?;
     let mut xml = Reader::from_reader(BufReader::with_capacity(64 * 1024, file));
     xml.config_mut().check_end_names = false;
@@ -116,10 +117,13 @@ pub(super) fn read_structure<R: Read + Seek>(
     Ok(structure)
 }
 
-/// The first table of an OpenDocument spreadsheet's content.xml: rows and
+/// The table named `sheet` in an OpenDocument spreadsheet's content.xml: rows and
 /// columns with `table:visibility` "collapse" (hidden) or "filter"
 /// (filtered out), and cells spanning several columns.
-pub(super) fn read_ods_structure<R: Read + Seek>(zip: R) -> Result<Structure, Unreadable> {
+pub(super) fn read_ods_structure<R: Read + Seek>(
+    zip: R,
+    sheet: &str,
+) -> Result<Structure, Unreadable> {
     let mut zip = ZipArchive::new(zip).map_err(|_| Unreadable)?;
     let file = zip.by_name("content.xml").map_err(|_| Unreadable)?;
     let mut xml = Reader::from_reader(BufReader::with_capacity(64 * 1024, file));
@@ -152,7 +156,7 @@ pub(super) fn read_ods_structure<R: Read + Seek>(zip: R) -> Result<Structure, Un
             _ => continue,
         };
         match e.local_name().as_ref() {
-            "table" => in_table = true,
+            "table" => in_table = attribute(&e, "name").as_deref() == Some(sheet),
             "table-column" if in_table => {
                 let repeats = count(&e, "number-columns-repeated");
                 if hidden(&e) {
@@ -193,16 +197,19 @@ pub(super) fn read_ods_structure<R: Read + Seek>(zip: R) -> Result<Structure, Un
     Ok(structure)
 }
 
-/// The first `<sheet>` of workbook.xml, found through its relationship
-/// (its file is not always sheet1.xml).
-fn first_sheet_path<R: Read + Seek>(zip: &mut ZipArchive<R>) -> Option<String> {
+/// The file of the `<sheet>` named `name` in workbook.xml, found through its
+/// relationship (the first sheet's file is not always sheet1.xml).
+fn sheet_path<R: Read + Seek>(zip: &mut ZipArchive<R>, name: &str) -> Option<String> {
     let workbook = read_entry(zip, "xl/workbook.xml")?;
     let mut xml = Reader::from_reader(workbook.as_slice());
     let mut buf = Vec::new();
     let id = loop {
         buf.clear();
         match xml.read_event_into(&mut buf).ok()? {
-            Event::Start(e) | Event::Empty(e) if e.local_name().as_ref() == "sheet" => {
+            Event::Start(e) | Event::Empty(e)
+                if e.local_name().as_ref() == "sheet"
+                    && attribute(&e, "name").as_deref() == Some(name) =>
+            {
                 break attribute(&e, "id")?;
             }
             Event::Eof => return None,

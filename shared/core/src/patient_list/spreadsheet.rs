@@ -4,22 +4,25 @@
 //!
 //! For xlsx/xlsm and ods the sheet's structure (hidden rows and columns,
 //! merged cells, and for xlsx number formats) is read too: see
-//! [`super::sheet_xml`]. xls and xlsb are read without it.
+//! [`super::sheet_xml`]. xls and xlsb are refused: calamine cannot tell which
+//! of their rows and columns are hidden, and a hidden row would be texted.
 
 use std::io::{Cursor, Read};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use calamine::{Data, Range, Reader, Sheets, Xlsx, open_workbook_auto_from_rs};
+use calamine::{Data, Range, Sheets, Xlsx, open_workbook_auto_from_rs};
 use csv::ByteRecord;
 
 use super::ListError;
 use super::cell_format::{Shown, plain_text};
 use super::sheet_xml::{Structure, read_ods_structure, read_structure};
+use super::which_sheet::the_list_sheet;
 
 /// Excel's own limit (1,048,576 rows) fits well inside this for a patient list.
 pub(super) const MAX_SPREADSHEET_BYTES: u64 = 64 * 1024 * 1024;
 
-/// The first worksheet, read one row at a time.
+/// The workbook's one visible sheet with data (see [`super::which_sheet`]),
+/// read one row at a time.
 pub(super) struct Sheet {
     range: Range<Data>,
     first_row: u64,
@@ -43,19 +46,29 @@ impl Sheet {
         // come back as an error the person can act on, never a crash.
         let opened = catch_unwind(AssertUnwindSafe(|| {
             let mut workbook = open_workbook_auto_from_rs(Cursor::new(bytes.as_slice())).ok()?;
-            let mut range = workbook
-                .worksheet_range_at(0)
-                .unwrap_or_else(|| Ok(Range::empty()))
-                .ok()?;
-            let structure = match &mut workbook {
-                Sheets::Xlsx(xlsx) => xlsx_structure(xlsx, &bytes, &mut range)?,
-                Sheets::Ods(_) => read_ods_structure(Cursor::new(bytes.as_slice())).ok()?,
-                Sheets::Xls(_) | Sheets::Xlsb(_) => Structure::default(),
+            // Checked before any sheet is read: a hidden row there would be texted.
+            let file_kind = match &workbook {
+                Sheets::Xls(_) => Some("an older Excel file (.xls)"),
+                Sheets::Xlsb(_) => Some("an Excel binary workbook (.xlsb)"),
+                Sheets::Xlsx(_) | Sheets::Ods(_) => None,
             };
-            Some((range, structure))
+            if let Some(file_kind) = file_kind {
+                return Some(Err(ListError::StructureUnseen { file_kind }));
+            }
+            let (name, mut range) = match the_list_sheet(&mut workbook)? {
+                Ok(sheet) => sheet,
+                Err(error) => return Some(Err(error)),
+            };
+            let structure = match &mut workbook {
+                Sheets::Xlsx(xlsx) => xlsx_structure(xlsx, &name, &bytes, &mut range)?,
+                Sheets::Ods(_) => read_ods_structure(Cursor::new(bytes.as_slice()), &name).ok()?,
+                Sheets::Xls(_) | Sheets::Xlsb(_) => return None,
+            };
+            Some(Ok((range, structure)))
         }));
         let (range, structure) = match opened {
-            Ok(Some(opened)) => opened,
+            Ok(Some(Ok(opened))) => opened,
+            Ok(Some(Err(error))) => return Err(error),
             Ok(None) | Err(_) => {
                 return Err(kind.map_or(ListError::DamagedSpreadsheet, ListError::NotAList));
             }
@@ -81,6 +94,21 @@ impl Sheet {
             return None;
         }
         let row = self.first_row + self.next as u64 + 1;
+        self.write_row(self.next, record);
+        self.last_row_hidden = self.structure.row_hidden((row - 1) as u32);
+        self.next += 1;
+        Some(row)
+    }
+
+    /// Puts the cells of spreadsheet row `row`, already read, in `record` again.
+    pub(super) fn reread(&self, row: u64, record: &mut ByteRecord) {
+        if let Some(index) = row.checked_sub(self.first_row + 1) {
+            self.write_row(index as usize, record);
+        }
+    }
+
+    /// The cells of the range's row `index` as text.
+    fn write_row(&self, index: usize, record: &mut ByteRecord) {
         record.clear();
         // Columns before the first used one are empty cells, so a cell's
         // index is its column as the spreadsheet letters it.
@@ -88,12 +116,34 @@ impl Sheet {
             record.push_field(b"");
         }
         for column in 0..self.range.width() {
-            let cell = self.range.get((self.next, column)).unwrap_or(&Data::Empty);
+            let cell = self.range.get((index, column)).unwrap_or(&Data::Empty);
             record.push_field(plain_text(cell).as_bytes());
         }
-        self.last_row_hidden = self.structure.row_hidden((row - 1) as u32);
-        self.next += 1;
-        Some(row)
+    }
+
+    /// Gives every cell of a region merged down over rows below the header
+    /// row the value of its top-left cell: a person reads "Declined" merged
+    /// down over a family's three rows as each of them declining. A region
+    /// within one row is a group over columns (a second export's header
+    /// group row, pasted on) and is left as written, as the header rows are.
+    pub(super) fn fill_merged_below(&mut self, header_row: u64) {
+        for area in &self.structure.merged {
+            if u64::from(area.start.0) < header_row || area.start.0 == area.end.0 {
+                continue;
+            }
+            let Some(value) = self.range.get_value(area.start).cloned() else {
+                continue;
+            };
+            for row in area.start.0..=area.end.0 {
+                for column in area.start.1..=area.end.1 {
+                    // Cells past the sheet's last row or column hold nothing else.
+                    if (row, column) != area.start && self.range.get_value((row, column)).is_some()
+                    {
+                        self.range.set_value((row, column), value.clone());
+                    }
+                }
+            }
+        }
     }
 
     pub(super) fn row_count(&self) -> u64 {
@@ -124,16 +174,16 @@ impl Sheet {
     }
 }
 
-/// The first sheet's hidden rows, columns and merged cells, with each cell
+/// The sheet's hidden rows, columns and merged cells, with each cell
 /// that has a number format rewritten as the format shows it.
 fn xlsx_structure(
     xlsx: &mut Xlsx<Cursor<&[u8]>>,
+    name: &str,
     bytes: &[u8],
     range: &mut Range<Data>,
 ) -> Option<Structure> {
-    let name = xlsx.sheet_names().into_iter().next()?;
     let formats: Vec<Shown> = xlsx
-        .worksheet_cells_reader(&name)
+        .worksheet_cells_reader(name)
         .ok()?
         .styles()
         .iter()
@@ -144,7 +194,7 @@ fn xlsx_structure(
                 .map_or(Shown::General, |f| Shown::from_format_code(&f.format_code))
         })
         .collect();
-    read_structure(Cursor::new(bytes), |row, column, id| {
+    read_structure(Cursor::new(bytes), name, |row, column, id| {
         let Some(shown) = formats.get(id).filter(|s| **s != Shown::General) else {
             return;
         };
