@@ -8,6 +8,8 @@
 mod consent_header;
 #[cfg(test)]
 mod consent_header_tests;
+#[cfg(test)]
+mod heading_owner_tests;
 mod owner;
 #[cfg(test)]
 mod owner_tests;
