@@ -1,7 +1,8 @@
 //! Which column holds what: forgiving header matching for SystmOne and EMIS
 //! exports, and the placeholders of a message matched the same way. A column
 //! is read by its own header and the group over it; a next of kin's, carer's
-//! or relative's column is never the patient's ([`owner`]), and a consent
+//! or relative's column, or one under a heading that is not recognisably the
+//! patient's own, is never the patient's ([`owner`]), and a consent
 //! column's meaning comes from its whole name ([`consent_header`]). Where
 //! columns cannot be told apart the answer is a problem to report, never a pick.
 
@@ -15,6 +16,8 @@ mod owner;
 mod owner_tests;
 #[cfg(test)]
 mod placeholder_tests;
+#[cfg(test)]
+mod sms_column_tests;
 mod words;
 
 use std::fmt;

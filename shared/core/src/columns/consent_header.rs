@@ -167,6 +167,13 @@ const WHEN: &[&str] = &[
 /// by" ends in "by"; "Declined SMS (user entered)" is a value).
 const WHO: &[&str] = &["who", "whom", "author", "recorder"];
 
+/// "Consent recorded by", "SMS consent given by": the person who recorded
+/// it. "SMS opt out by patient" and "SMS by" are not.
+fn ends_recorded_by(words: &[String]) -> bool {
+    matches!(words, [.., done, by] if by == "by"
+        && (done.ends_with("ed") || matches!(done.as_str(), "sent" | "given" | "taken" | "made" | "set")))
+}
+
 /// A column about texts that records texts sent, not consent: "Last SMS
 /// sent", "No. of texts", "SMS count".
 const TEXTS_SENT: &[&str] = &[
@@ -194,7 +201,8 @@ fn is_number(words: &Words) -> bool {
         "phone",
         "cell",
     ]) || (!messaging && words.has_stem(&["mobile"]))
-        || all.last().is_some_and(|w| w == "no")
+        || matches!(all, [.., before, last] if last == "no" && !matches!(before.as_str(), "yes" | "y"))
+        || all == ["no"]
 }
 
 /// Free text about consent: what it says cannot be read as yes or no.
@@ -305,8 +313,7 @@ pub fn consent_header(name: &str) -> Option<ConsentHeader> {
 
     let about_consent =
         strong_yes || strong_no.is_some() || (any_channel && (negation.is_some() || soft_yes));
-    let when_or_who =
-        words.has_any(WHEN) || words.has_any(WHO) || all.last().is_some_and(|w| w == "by");
+    let when_or_who = words.has_any(WHEN) || words.has_any(WHO) || ends_recorded_by(all);
     if !about_consent {
         if !mentions_texts(&words) {
             return None;

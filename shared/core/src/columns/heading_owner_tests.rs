@@ -366,8 +366,11 @@ fn a_contacts_mobile_in_a_spreadsheet_is_never_texted() {
         }
         workbook.save_to_buffer().expect("xlsx")
     };
-    for group in ["Main contact", "Social worker", "Named person", "Niece"] {
-        let e = validate(&book(group, true)).err().expect("stops");
+    for (i, group) in ["Main contact", "Social worker", "Named person", "Niece"]
+        .into_iter()
+        .enumerate()
+    {
+        let e = validate(&book(group, i % 2 == 0)).expect_err("stops");
         let ValidationError::List(ListError::WhichMobile { candidates, others }) = &e else {
             panic!("{group}: {e:?}");
         };
