@@ -1,23 +1,29 @@
 //! Which column holds what: forgiving header matching for SystmOne and EMIS
 //! exports, and the placeholders of a message matched the same way. A column
 //! is read by its own header and the group over it; a next of kin's, carer's
-//! or relative's column is never the patient's ([`owner`]), and a consent
+//! or relative's column, or one under a heading that is not recognisably the
+//! patient's own, is never the patient's ([`owner`]), and a consent
 //! column's meaning comes from its whole name ([`consent_header`]). Where
 //! columns cannot be told apart the answer is a problem to report, never a pick.
 
 mod consent_header;
 #[cfg(test)]
 mod consent_header_tests;
+#[cfg(test)]
+mod heading_owner_tests;
 mod owner;
 #[cfg(test)]
 mod owner_tests;
 #[cfg(test)]
 mod placeholder_tests;
+#[cfg(test)]
+mod sms_column_tests;
 mod words;
 
 use std::fmt;
 
 pub use consent_header::{ConsentHeader, consent_header};
+pub(crate) use owner::under_other_heading;
 use owner::{Owner, is_relationship, owner_by_name};
 use words::Words;
 
@@ -233,9 +239,14 @@ pub enum ColumnProblem {
     /// A column about texting whose name does not say whether its yes means
     /// "may text" or "do not text".
     UnclearConsent(Header),
+    /// A consent column under a heading that does not say it is the
+    /// patient's ("Contact details", "GP practice"): its declines may be
+    /// the patient's, or someone else's.
+    WhoseConsent(Header),
     /// The patient's own mobile cannot be told apart: several columns could
     /// be it (`candidates`), or the only mobiles are someone else's
-    /// (`others`: a next of kin's, carer's, relative's).
+    /// (`others`: a next of kin's, carer's, relative's, or under a heading
+    /// that does not say it is the patient's).
     WhichMobile {
         candidates: Vec<Header>,
         others: Vec<Header>,
@@ -328,9 +339,15 @@ impl ColumnFacts {
         }
     }
 
+    /// Not the patient's: someone else's, or under a heading that does not
+    /// say it is the patient's.
+    fn not_patients(&self) -> bool {
+        matches!(self.owner, Owner::SomeoneElse | Owner::OtherHeading)
+    }
+
     /// The role's tier for this column, if it may hold the patient's `role`.
     fn tier(&self, role: Role) -> Option<usize> {
-        if self.owner == Owner::SomeoneElse || self.consent.is_some() {
+        if self.not_patients() || self.consent.is_some() {
             return None;
         }
         self.names.iter().filter_map(|n| role.tier_of(n)).min()
@@ -351,7 +368,7 @@ impl ColumnMap {
             }
         }
         let others_mobiles: Vec<Header> = (0..headers.len())
-            .filter(|&i| facts[i].owner == Owner::SomeoneElse && facts[i].mobile)
+            .filter(|&i| facts[i].not_patients() && facts[i].mobile)
             .map(|i| headers[i].clone())
             .collect();
 
@@ -415,8 +432,11 @@ impl ColumnMap {
         }
         let mut consent = Vec::new();
         for (i, f) in facts.iter().enumerate() {
-            if f.owner == Owner::SomeoneElse {
+            if f.owner == Owner::SomeoneElse || f.consent == Some(ConsentHeader::NotSms) {
                 continue;
+            }
+            if f.owner == Owner::OtherHeading && f.consent.is_some() {
+                return Err(ColumnProblem::WhoseConsent(headers[i].clone()));
             }
             match f.consent {
                 Some(ConsentHeader::Consent) => consent.push(ConsentColumn {
@@ -482,7 +502,14 @@ impl ColumnMap {
         let mut same: Vec<&Header> = headers
             .iter()
             .filter(|h| {
-                by_full_name(h) || (by_own_name(h) && owner_by_name(h) != Owner::SomeoneElse)
+                by_full_name(h)
+                    || (by_own_name(h)
+                        && match owner_by_name(h) {
+                            Owner::SomeoneElse => false,
+                            // A role's placeholder is the patient's detail.
+                            Owner::OtherHeading => role.is_none(),
+                            Owner::Patient | Owner::Unstated => true,
+                        })
             })
             .collect();
         if same.len() > 1

@@ -11,6 +11,12 @@
 //! which is where mistakes happen. A column that is about texting but whose
 //! direction cannot be told ("SMS", "SMS status", "SMS opt in/out", "Not opted
 //! out of SMS", "Opted out" with no subject) stops the run and names it.
+//!
+//! A column whose name mentions texts is never passed over in silence: it is
+//! read as consent either way round, or it is positively something else (a
+//! date or who recorded it, a phone number, a count of texts sent, another
+//! subject such as email), or it stops the run. Words that only qualify the
+//! value ("updated", "reviewed", "user entered", "latest") change nothing.
 
 use super::words::Words;
 
@@ -145,8 +151,8 @@ const OTHER_TOPIC: &[&str] = &[
     "gpconnect",
 ];
 
-/// When or by whom consent was recorded: not a consent value.
-const WHEN_OR_WHO: &[&str] = &[
+/// When consent was recorded or runs out: a date, not a consent value.
+const WHEN: &[&str] = &[
     "date",
     "dates",
     "dated",
@@ -155,49 +161,54 @@ const WHEN_OR_WHO: &[&str] = &[
     "when",
     "expiry",
     "expires",
-    "review",
-    "reviewed",
-    "version",
-    "updated",
-    "who",
-    "whom",
-    "clinician",
-    "user",
-    "author",
 ];
+
+/// Who recorded consent: a person, not a consent value ("Consent recorded
+/// by" ends in "by"; "Declined SMS (user entered)" is a value).
+const WHO: &[&str] = &["who", "whom", "author", "recorder"];
+
+/// "Consent recorded by", "SMS consent given by": the person who recorded
+/// it. "SMS opt out by patient" and "SMS by" are not.
+fn ends_recorded_by(words: &[String]) -> bool {
+    matches!(words, [.., done, by] if by == "by"
+        && (done.ends_with("ed") || matches!(done.as_str(), "sent" | "given" | "taken" | "made" | "set")))
+}
+
+/// A column about texts that records texts sent, not consent: "Last SMS
+/// sent", "No. of texts", "SMS count".
+const TEXTS_SENT: &[&str] = &[
+    "last",
+    "sent",
+    "delivered",
+    "count",
+    "total",
+    "history",
+    "failed",
+    "undelivered",
+];
+
+/// A phone number, not a flag: "SMS No", "Text number", "Mobile (SMS)".
+fn is_number(words: &Words) -> bool {
+    let all = words.all();
+    let messaging = words.has_stem(&["messag"]);
+    words.has_any(&[
+        "number",
+        "numbers",
+        "num",
+        "nos",
+        "tel",
+        "telephone",
+        "phone",
+        "cell",
+    ]) || (!messaging && words.has_stem(&["mobile"]))
+        || matches!(all, [.., before, last] if last == "no" && !matches!(before.as_str(), "yes" | "y"))
+        || all == ["no"]
+}
 
 /// Free text about consent: what it says cannot be read as yes or no.
 const DESCRIBES_CONSENT: &[&str] = &[
     "reason", "reasons", "comment", "comments", "note", "notes", "code", "codes", "method",
     "source", "detail", "details", "how", "freetext", "type",
-];
-
-/// Words a column about texting may hold besides its subject and still be
-/// a yes/no flag of unknown direction ("SMS status", "Text messages Y/N").
-const FLAG_WORDS: &[&str] = &[
-    "to",
-    "by",
-    "via",
-    "for",
-    "the",
-    "a",
-    "of",
-    "and",
-    "or",
-    "patient",
-    "patients",
-    "status",
-    "flag",
-    "flags",
-    "preference",
-    "preferences",
-    "preferred",
-    "y",
-    "n",
-    "yn",
-    "contact",
-    "reminder",
-    "reminders",
 ];
 
 /// Word stems that say no, whatever they are about.
@@ -226,10 +237,21 @@ const SOFT_YES: [&str; 8] = [
     "contactable",
 ];
 
-/// Where a word saying no ("declined", "opt out") is, if any.
-fn strong_no_at(words: &[String]) -> Option<usize> {
+/// Word stems that say no when the name is about texting: "SMS blocked",
+/// "Suppress SMS", "Texts off". Alone ("Disabled", "Stopped") they are about
+/// something else.
+const WEAK_NO: [&str; 8] = [
+    "block", "suppress", "stop", "unwant", "disabl", "exempt", "cease", "halt",
+];
+
+/// Where a word saying no is, if any: "declined", "opt out", and with
+/// `about_texts` also "blocked", "suppressed", "off".
+fn no_at(words: &[String], about_texts: bool) -> Option<usize> {
     words.iter().enumerate().position(|(i, w)| {
-        STRONG_NO.iter().any(|s| w.contains(s))
+        (about_texts
+            && (WEAK_NO.iter().any(|s| w.starts_with(s))
+                || matches!(w.as_str(), "off" | "bar" | "barred" | "barring")))
+            || STRONG_NO.iter().any(|s| w.contains(s))
             || w == "deny"
             || ["optout", "optedout", "optsout"]
                 .iter()
@@ -285,16 +307,27 @@ pub fn consent_header(name: &str) -> Option<ConsentHeader> {
             "willing",
         ]);
     let soft_yes = words.has_any(&SOFT_YES);
-    let strong_no = strong_no_at(all);
-    let negation = negation_at(all);
     let any_channel = about_sms || about_contact || about_calls;
+    let strong_no = no_at(all, any_channel);
+    let negation = negation_at(all);
 
     let about_consent =
         strong_yes || strong_no.is_some() || (any_channel && (negation.is_some() || soft_yes));
+    let when_or_who = words.has_any(WHEN) || words.has_any(WHO) || ends_recorded_by(all);
     if !about_consent {
-        return is_unclear_sms_flag(&words).then_some(ConsentHeader::Unclear);
+        if !mentions_texts(&words) {
+            return None;
+        }
+        if when_or_who || words.has_any(TEXTS_SENT) || is_count(all) {
+            return Some(ConsentHeader::NotSms);
+        }
+        if is_number(&words) || words.has("free") {
+            return None; // a phone number, or free text: not about consent
+        }
+        // About texts, and not anything we can read or pass over.
+        return Some(ConsentHeader::Unclear);
     }
-    if words.has_any(WHEN_OR_WHO) || all.last().is_some_and(|w| w == "by") {
+    if when_or_who {
         return Some(ConsentHeader::NotSms);
     }
     if about_sms {
@@ -312,7 +345,9 @@ pub fn consent_header(name: &str) -> Option<ConsentHeader> {
         // subject ("Exclusion reason") it is a note about something else.
         return (subject_named || says_consent).then_some(ConsentHeader::Unclear);
     }
-    let in_and_out = says_opt_in && (words.has("out") || strong_no.is_some());
+    let in_and_out = (says_opt_in && (words.has("out") || strong_no.is_some()))
+        || (words.has("on") && words.has("off"))
+        || (words.has_stem(&["enabl"]) && words.has_stem(&["disabl"]));
     let double_negative = matches!((negation, strong_no), (Some(n), Some(s)) if n < s);
     if in_and_out || double_negative {
         return Some(ConsentHeader::Unclear);
@@ -335,22 +370,21 @@ pub fn consent_header(name: &str) -> Option<ConsentHeader> {
     }
 }
 
-/// "SMS", "Text messages", "SMS status": a column about texting holding a
-/// flag whose direction its name does not give. A column with a number
-/// ("SMS No", "Text number") or anything else in its name is not a flag, nor
-/// is a mobile ("Mobile (SMS)") unless it says messaging.
-fn is_unclear_sms_flag(words: &Words) -> bool {
-    let all = words.all();
-    if words.has_stem(&["mobile"]) && !words.has_stem(&["messag"]) {
-        return false;
-    }
-    let core = all.iter().any(|w| {
-        w.starts_with("sms")
+/// Whether a name mentions texts: SMS, text(s), texting, text message, txt,
+/// msg, mobile messaging. A mobile number alone does not.
+fn mentions_texts(words: &Words) -> bool {
+    words.all().iter().any(|w| {
+        w.contains("sms")
             || w.starts_with("text")
             || w.starts_with("txt")
             || matches!(w.as_str(), "msg" | "msgs" | "messaging")
-    });
-    core && all
-        .iter()
-        .all(|w| (is_sms_word(w) || FLAG_WORDS.contains(&w.as_str())) && !w.contains("number"))
+            || is_glued_negation(w)
+    })
+}
+
+/// "No. of texts", "Number of SMS": how many, not whether.
+fn is_count(words: &[String]) -> bool {
+    words
+        .windows(2)
+        .any(|pair| matches!(pair[0].as_str(), "no" | "number" | "num") && pair[1] == "of")
 }

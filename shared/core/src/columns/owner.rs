@@ -4,6 +4,12 @@
 //! A column is someone else's when its own name or the group over it says so,
 //! or when it is a phone column right beside a "Relationship" column (the
 //! relationship describes the person whose number it is).
+//!
+//! A group over a column must be recognisably the patient's own ("Patient",
+//! "Demographics", "Telephone", "Consent") for the column to hold the
+//! patient's details: "Main contact", "Key worker", "Care home", "ICE" and
+//! headings nobody foresaw are someone else's or may be, and their columns
+//! are never taken for the patient's.
 
 use super::Header;
 use super::words::Words;
@@ -14,6 +20,9 @@ pub(crate) enum Owner {
     Patient,
     /// A next of kin, carer, relative, parent, guardian or other contact.
     SomeoneElse,
+    /// Under a heading that says neither the patient nor someone else
+    /// ("Contact details", "GP practice"): never taken for the patient's.
+    OtherHeading,
     Unstated,
 }
 
@@ -69,6 +78,138 @@ const SOMEONE_ELSE: &[&str] = &[
     "attorney",
     "lpa",
     "keyworker",
+    "worker",
+    "workers",
+    "socialworker",
+    "grandson",
+    "grandsons",
+    "granddaughter",
+    "granddaughters",
+    "grandchild",
+    "grandchildren",
+    "grandma",
+    "grandpa",
+    "niece",
+    "nieces",
+    "nephew",
+    "nephews",
+    "aunt",
+    "auntie",
+    "uncle",
+    "cousin",
+    "stepson",
+    "stepdaughter",
+    "stepmother",
+    "stepfather",
+    "ice",
+    "named",
+    "nominated",
+];
+
+/// Someone else's when they head a group of columns, though not always in a
+/// column's own name ("Family name" is the surname; "Contact number" is
+/// often the patient's).
+const SOMEONE_ELSE_GROUP: &[&str] = &["family", "families", "key", "holder", "holders"];
+
+/// Words that with "contact" name a means of contact, not a contact person:
+/// "Contact preferences", "Contact details" (whose details is not said).
+const CONTACT_MEANS: &[&str] = &[
+    "details",
+    "detail",
+    "number",
+    "numbers",
+    "no",
+    "nos",
+    "info",
+    "information",
+    "preference",
+    "preferences",
+    "consent",
+    "consents",
+    "permission",
+    "permissions",
+    "method",
+    "methods",
+];
+
+/// With "contact", the patient's own choices: "Contact preferences".
+const CONTACT_CHOICES: &[&str] = &[
+    "preference",
+    "preferences",
+    "consent",
+    "consents",
+    "permission",
+    "permissions",
+    "method",
+    "methods",
+];
+
+/// Words a group may be made of and still be recognisably the patient's own.
+const PATIENTS_GROUP: &[&str] = &[
+    "patient",
+    "patients",
+    "pt",
+    "details",
+    "detail",
+    "demographics",
+    "demographic",
+    "personal",
+    "identifiers",
+    "identifier",
+    "identity",
+    "identification",
+    "id",
+    "ids",
+    "name",
+    "names",
+    "date",
+    "birth",
+    "dob",
+    "telephone",
+    "telephones",
+    "tel",
+    "phone",
+    "phones",
+    "mobile",
+    "mobiles",
+    "number",
+    "numbers",
+    "no",
+    "nos",
+    "home",
+    "work",
+    "address",
+    "consent",
+    "consents",
+    "sms",
+    "text",
+    "texts",
+    "texting",
+    "messaging",
+    "message",
+    "messages",
+    "preference",
+    "preferences",
+    "communication",
+    "communications",
+    "comms",
+    "permission",
+    "permissions",
+    "opt",
+    "out",
+    "outs",
+    "optout",
+    "optouts",
+    "in",
+    "ins",
+    "status",
+    "information",
+    "info",
+    "registration",
+    "own",
+    "and",
+    "of",
+    "the",
 ];
 
 /// "Contact 2", "Second contact", "Alternative contact": a contact person.
@@ -104,6 +245,35 @@ fn says_someone_else(text: &str) -> bool {
     words.has_any(SOMEONE_ELSE) || words.joined_has(&["nextofkin"]) || names_another_contact(&words)
 }
 
+/// A group naming a contact person: "Contact", "Main contact", "Contact 1".
+fn group_names_a_contact(words: &Words) -> bool {
+    words.all().iter().any(|w| w.starts_with("contact")) && !words.has_any(CONTACT_MEANS)
+}
+
+/// A group heading someone else's columns.
+fn group_says_someone_else(group: &str) -> bool {
+    let words = Words::of(group);
+    says_someone_else(group)
+        || words.has_any(SOMEONE_ELSE_GROUP)
+        || words.joined_has(&["carehome", "nursinghome", "residentialhome"])
+        || group_names_a_contact(&words)
+}
+
+/// A group recognisably the patient's own: "Patient", "Patient details",
+/// "Demographics", "Telephone numbers", "Consent", "Contact preferences".
+fn group_is_patients(group: &str) -> bool {
+    let words = Words::of(group);
+    let all = words.all();
+    !all.is_empty()
+        && all.iter().all(|w| {
+            PATIENTS_GROUP.contains(&w.as_str())
+                || (w.starts_with("contact")
+                    && (words.has_any(CONTACT_CHOICES)
+                        || (words.has_any(&["patient", "patients"])
+                            && words.has_any(CONTACT_MEANS))))
+        })
+}
+
 fn says_patient(text: &str) -> bool {
     Words::of(text)
         .all()
@@ -113,14 +283,22 @@ fn says_patient(text: &str) -> bool {
 
 /// Whose the column is by its own name and group alone.
 pub(crate) fn owner_by_name(header: &Header) -> Owner {
-    let group = header.group.as_deref().unwrap_or("");
-    if says_someone_else(group) || says_someone_else(&header.text) {
+    let group = header.group.as_deref().map_or("", str::trim);
+    if (!group.is_empty() && group_says_someone_else(group)) || says_someone_else(&header.text) {
         Owner::SomeoneElse
+    } else if !group.is_empty() && !group_is_patients(group) {
+        Owner::OtherHeading
     } else if says_patient(group) || says_patient(&header.text) {
         Owner::Patient
     } else {
         Owner::Unstated
     }
+}
+
+/// Whether the heading over a column is what keeps it from being the
+/// patient's, without naming anyone ("Contact details", "GP practice").
+pub(crate) fn under_other_heading(header: &Header) -> bool {
+    owner_by_name(header) == Owner::OtherHeading
 }
 
 /// "Relationship", "Relationship to patient", "NOK relationship".

@@ -223,7 +223,7 @@ fn the_mobile_questions_read_as_a_clinician_would_answer_them() {
     assert_eq!(
         e.to_string(),
         "Is \"Telephone\" (column C) the patient's own mobile? \"NOK Mobile\" (column D) \
-         belongs to a next of kin, carer or relative, and is never texted. If it is, rename \
+         belongs to a next of kin, carer, relative or other contact, and is never texted. If it is, rename \
          it \"Mobile\"; if not, add a column \"Mobile\" holding the patient's mobile; and \
          upload the file again"
     );
@@ -231,7 +231,7 @@ fn the_mobile_questions_read_as_a_clinician_would_answer_them() {
     assert!(
         e.to_string().starts_with(
             "The file has no column for the patient's own mobile: \"Carer Mobile\" (column C) \
-             belongs to a next of kin, carer or relative"
+             belongs to a next of kin, carer, relative or other contact"
         ),
         "{e}"
     );

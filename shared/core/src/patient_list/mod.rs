@@ -29,7 +29,7 @@ use header_again::{HeaderAgain, Met};
 
 use crate::columns::{
     ColumnMap, ColumnProblem, Header, Role, column_letter, describe_header, describe_headers,
-    has_long_number, headers_of, join_or,
+    has_long_number, headers_of, join_or, under_other_heading,
 };
 use crate::mobile::UkMobile;
 use crate::nhs_number::NhsNumber;
@@ -170,11 +170,20 @@ pub enum ListError {
          if it is not about texting; and upload the file again"
     )]
     UnclearConsent { column: Header },
+    #[error(
+        "The column {} seems to hold SMS consent, but the heading over it does not say it is \
+         the patient's: it may be someone else's. If it is the patient's, change that heading \
+         to \"Patient\" or \"Consent\"; if it is someone else's, delete the column; and upload \
+         the file again",
+        describe_header(.column)
+    )]
+    WhoseConsent { column: Header },
     #[error("{}", which_mobile(.candidates, .others))]
     WhichMobile {
         /// Columns that could each be the patient's own mobile.
         candidates: Vec<Header>,
-        /// Mobiles of a next of kin, carer or relative, never texted.
+        /// Mobiles of a next of kin, carer, relative or other contact, or
+        /// under a heading that does not say it is the patient's: never texted.
         others: Vec<Header>,
     },
     #[error(
@@ -233,16 +242,29 @@ fn header_differences(added: &[Header], missing: &[Header]) -> String {
 
 /// The question that settles which column is the patient's own mobile.
 fn which_mobile(candidates: &[Header], others: &[Header]) -> String {
-    let others_note = if others.is_empty() {
-        String::new()
-    } else {
-        format!(
-            " {} belong{} to a next of kin, carer or relative, and {} never texted.",
-            join_or(others).replace(" or ", " and "),
-            if others.len() == 1 { "s" } else { "" },
-            if others.len() == 1 { "is" } else { "are" },
-        )
+    let (headed, named): (Vec<Header>, Vec<Header>) =
+        others.iter().cloned().partition(under_other_heading);
+    let one_or_many = |columns: &[Header], one: &'static str, many: &'static str| {
+        if columns.len() == 1 { one } else { many }
     };
+    let mut others_note = String::new();
+    if !named.is_empty() {
+        others_note += &format!(
+            " {} belong{} to a next of kin, carer, relative or other contact, and {} never texted.",
+            join_or(&named).replace(" or ", " and "),
+            one_or_many(&named, "s", ""),
+            one_or_many(&named, "is", "are"),
+        );
+    }
+    if !headed.is_empty() {
+        others_note += &format!(
+            " {} {} not taken as the patient's: the heading over {} does not say it is the \
+             patient's (if it is, change the heading to \"Patient\").",
+            join_or(&headed).replace(" or ", " and "),
+            one_or_many(&headed, "is", "are"),
+            one_or_many(&headed, "it", "them"),
+        );
+    }
     match candidates {
         [] => format!(
             "The file has no column for the patient's own mobile:{others_note} Add a column \
@@ -964,6 +986,9 @@ fn problem_error(problem: ColumnProblem, headers: Vec<Header>) -> (usize, ListEr
         ),
         ColumnProblem::UnclearConsent(column) => {
             (Role::REQUIRED.len(), ListError::UnclearConsent { column })
+        }
+        ColumnProblem::WhoseConsent(column) => {
+            (Role::REQUIRED.len(), ListError::WhoseConsent { column })
         }
         ColumnProblem::WhichMobile { candidates, others } => (
             Role::REQUIRED.len() - usize::from(candidates.is_empty()),
