@@ -435,3 +435,21 @@ fn a_decline_that_names_no_patient_stops_the_run() {
         "{message}"
     );
 }
+
+#[test]
+fn a_decline_on_the_last_row_is_not_counted_away_as_a_footer() {
+    let csv = format!(
+        "NHS Number,Mobile,Date of Birth,SMS Consent\n\
+         {},07700 900001,01/02/1980,Yes\n\
+         Ann Smith,,,Declined\n",
+        nhs_digits(0)
+    );
+    let mut list = PatientList::open(Cursor::new(csv.into_bytes())).expect("opens");
+    let error = Declines::find(&mut list, &OptOutList::default(), today())
+        .expect_err("a decline that names no patient, at the end, still stops the run");
+    assert!(
+        error
+            .to_string()
+            .starts_with("Row 3 says a patient must not be texted")
+    );
+}

@@ -31,6 +31,7 @@ use crate::columns::{
     ColumnMap, ColumnProblem, Header, Role, column_letter, describe_header, describe_headers,
     has_long_number, headers_of, join_or, under_other_heading,
 };
+use crate::consent::Consent;
 use crate::mobile::UkMobile;
 use crate::nhs_number::NhsNumber;
 pub use sniff::TextEncoding;
@@ -807,7 +808,16 @@ impl PatientList {
                     });
                 }
             }
-            if self.held.len() < footers::MAX_FOOTER_ROWS && footers::looks_like_footer(record) {
+            // A decline is never counted away as a footer.
+            let declines = self.columns.consent.iter().any(|c| {
+                record
+                    .get(c.index)
+                    .is_some_and(|v| Consent::read(&cell_text(v), c.yes_means) == Consent::Declined)
+            });
+            if self.held.len() < footers::MAX_FOOTER_ROWS
+                && !declines
+                && footers::looks_like_footer(record)
+            {
                 self.held.push((row, record.clone(), hidden));
                 continue;
             }
