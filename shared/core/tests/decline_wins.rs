@@ -453,3 +453,59 @@ fn a_decline_on_the_last_row_is_not_counted_away_as_a_footer() {
             .starts_with("Row 3 says a patient must not be texted")
     );
 }
+
+#[test]
+fn a_cell_that_says_not_to_text_declines_its_patient_on_every_row() {
+    let csv = format!(
+        "NHS Number,Mobile,Date of Birth,Contact preference,Notes\n\
+         {},07700 900001,01/02/1980,,\n\
+         {},07700 900002,01/02/1980,Do not call - text only,\n\
+         {},07700 900001,01/02/1980,Letter only - declined SMS,\n\
+         {},07700 900003,01/02/1980,,SMS opt out\n",
+        nhs_digits(0),
+        nhs_digits(1),
+        nhs_digits(0),
+        nhs_digits(2),
+    );
+    let (_, outcome) = validate(&csv, "");
+    assert_eq!(outcome.accepted, vec![(3, nhs_digits(1))]);
+    let reasons: Vec<(u64, String)> = outcome
+        .not_accepted
+        .iter()
+        .map(|(row, reasons)| (*row, reasons[0].to_string()))
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            (2, "Patient has declined SMS on row 4".to_owned()),
+            (
+                4,
+                "The cell under \"Contact preference\" says not to text this patient".to_owned()
+            ),
+            (
+                5,
+                "The cell under \"Notes\" says not to text this patient".to_owned()
+            ),
+        ]
+    );
+}
+
+#[test]
+fn a_decline_on_a_row_with_a_mistyped_nhs_number_names_the_patient_by_mobile_and_birth() {
+    let nhs = nhs_digits(0);
+    let mut typo = nhs.clone().into_bytes();
+    typo.swap(8, 9);
+    let typo = String::from_utf8(typo).expect("digits");
+    assert_ne!(typo, nhs);
+    let csv = format!(
+        "NHS Number,Mobile,Date of Birth,SMS Consent\n\
+         {nhs},07700 900001,01/02/1980,Yes\n\
+         {typo},07700 900001,01/02/1980,Declined\n"
+    );
+    let (summary, outcome) = validate(&csv, "");
+    assert_eq!(summary.accepted, 0, "{:?}", outcome.accepted);
+    assert_eq!(
+        outcome.not_accepted[0].1[0].to_string(),
+        "Patient has declined SMS on row 3"
+    );
+}

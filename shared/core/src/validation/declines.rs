@@ -19,6 +19,7 @@ use csv::ByteRecord;
 use hashbrown::HashMap;
 
 use super::cells::Cells;
+use super::do_not_text::{do_not_text_column, has_free_text_columns};
 use crate::columns::ColumnMap;
 use crate::consent::Consent;
 use crate::date_of_birth::DateOfBirth;
@@ -59,7 +60,8 @@ impl Declines {
     ) -> Result<Self, ListError> {
         let columns = list.columns().clone();
         let may_hide_rows = list.format() == ListFormat::Spreadsheet;
-        if columns.consent.is_empty() && opted_out.is_empty() && !may_hide_rows {
+        let free_text = has_free_text_columns(&columns, list.headers().len());
+        if columns.consent.is_empty() && opted_out.is_empty() && !may_hide_rows && !free_text {
             return Ok(Self::default());
         }
         let mut declines = Self {
@@ -74,14 +76,14 @@ impl Declines {
             let hidden = list.row_hidden();
             if let Some(stop) = row_stop(&cells, &columns, nhs_number, opted_out, hidden) {
                 let first = (row, stop);
-                if let Some(digits) = nhs_number
-                    .map(|n| n.as_u64())
-                    .or_else(|| ten_digits(&nhs_cell))
+                if let Some(nhs_number) = nhs_number {
+                    declines
+                        .by_nhs_number
+                        .entry(nhs_number.as_u64())
+                        .or_insert(first);
+                } else if !declines.name_without_number(&nhs_cell, &cells, &columns, today, first)
+                    && stop != Stop::HiddenRow
                 {
-                    declines.by_nhs_number.entry(digits).or_insert(first);
-                } else if let Some(key) = mobile_and_birth(&cells, &columns, today) {
-                    declines.by_mobile_and_birth.entry(key).or_insert(first);
-                } else if stop != Stop::HiddenRow {
                     // A hidden row with nothing to say whose it is (a subtotal,
                     // a note) leaves no one out; a decline must.
                     return Err(ListError::StopWithoutPatient { row });
@@ -90,6 +92,29 @@ impl Declines {
             record = cells.into_record();
         }
         Ok(declines)
+    }
+
+    /// Records a stopping row whose NHS number is not accepted. It may be the
+    /// right number written oddly, or a slip of the keyboard, so the row names
+    /// its patient both ways it can: the ten digits, and mobile with date of
+    /// birth. False if it names no one.
+    fn name_without_number(
+        &mut self,
+        nhs_cell: &str,
+        cells: &Cells,
+        columns: &ColumnMap,
+        today: chrono::NaiveDate,
+        first: (u64, Stop),
+    ) -> bool {
+        let digits = ten_digits(nhs_cell);
+        let contact = mobile_and_birth(cells, columns, today);
+        if let Some(digits) = digits {
+            self.by_nhs_number.entry(digits).or_insert(first);
+        }
+        if let Some(key) = contact {
+            self.by_mobile_and_birth.entry(key).or_insert(first);
+        }
+        digits.is_some() || contact.is_some()
     }
 
     /// Whether [`Declines::find`] read the list, so it must be opened again.
@@ -188,6 +213,9 @@ fn row_stop(
         Consent::Declined => return Some(Stop::Declined),
         Consent::Unrecognised => return Some(Stop::ConsentUnrecognised),
         Consent::NotDeclined => {}
+    }
+    if do_not_text_column(cells, columns).is_some() {
+        return Some(Stop::Declined);
     }
     if opted_out.is_empty() {
         return None;

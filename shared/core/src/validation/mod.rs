@@ -6,6 +6,7 @@
 
 mod cells;
 mod declines;
+mod do_not_text;
 mod look_alikes;
 mod reason;
 mod seen_patients;
@@ -195,6 +196,8 @@ struct Plan {
     personalisation_columns: Vec<usize>,
     placeholder_columns: Vec<usize>,
     placeholder_names: Vec<Arc<str>>,
+    /// Each column's full name, for a cell that says not to text.
+    free_text_names: Vec<Arc<str>>,
     layout: Layout,
 }
 
@@ -272,6 +275,7 @@ fn plan(list: &PatientList, message: Option<&Template>) -> Result<Plan, Validati
         personalisation_columns,
         placeholder_columns,
         placeholder_names,
+        free_text_names: headers.iter().map(|h| Arc::from(h.full_name())).collect(),
     })
 }
 
@@ -361,6 +365,12 @@ fn check_row(
         Consent::NotDeclined => {}
         Consent::Declined => reasons.push(Reason::Declined),
         Consent::Unrecognised => reasons.push(Reason::ConsentUnrecognised),
+    }
+    if let Some(column) = do_not_text::do_not_text_column(&cells, columns) {
+        let name = plan.free_text_names.get(column).cloned();
+        reasons.push(Reason::DoNotTextInCell {
+            column: name.unwrap_or_else(|| Arc::from(format!("column {}", column_letter(column)))),
+        });
     }
     if nhs_number.is_some_and(|n| options.opted_out.contains_nhs_number(n))
         || mobile.is_some_and(|m| options.opted_out.contains_mobile(m))

@@ -43,6 +43,11 @@ pub enum Reason {
         characters: usize,
     },
     HiddenRow,
+    /// A cell outside the consent columns says not to text ("Do not text"
+    /// under "Contact preference").
+    DoNotTextInCell {
+        column: Arc<str>,
+    },
 }
 
 impl fmt::Display for Reason {
@@ -92,6 +97,12 @@ impl fmt::Display for Reason {
             Reason::HiddenRow => f.write_str(
                 "Row is hidden in the spreadsheet: unhide it if this patient should be texted",
             ),
+            Reason::DoNotTextInCell { column } => {
+                write!(
+                    f,
+                    "The cell under \"{column}\" says not to text this patient"
+                )
+            }
         }
     }
 }
@@ -133,6 +144,7 @@ impl Reason {
             Reason::DirectionControl { .. } => "direction_control",
             Reason::TooLong { .. } => "text_too_long",
             Reason::HiddenRow => "hidden_row",
+            Reason::DoNotTextInCell { .. } => "declined_in_cell",
         }
     }
 
@@ -140,7 +152,11 @@ impl Reason {
     pub fn stops_patient(&self) -> bool {
         matches!(
             self,
-            Reason::Declined | Reason::ConsentUnrecognised | Reason::OptedOut | Reason::HiddenRow
+            Reason::Declined
+                | Reason::ConsentUnrecognised
+                | Reason::OptedOut
+                | Reason::HiddenRow
+                | Reason::DoNotTextInCell { .. }
         )
     }
 
@@ -154,6 +170,9 @@ impl Reason {
                     .to_owned()
             }
             Reason::TooLong { .. } => format!("Text is longer than {MAX_CHARACTERS} characters"),
+            Reason::DoNotTextInCell { .. } => {
+                "A cell outside the consent columns says not to text the patient".to_owned()
+            }
             other => other.to_string(),
         }
     }
