@@ -1,6 +1,7 @@
 //! A word in single brackets that names a column of the list — "Dear (name),"
-//! or "%clinic%" or "<forename>" — is a placeholder typed wrongly: sent as it
-//! stands, every patient would read "Dear (name),". Whether "(name)" is a
+//! or "%clinic%" or "<forename>" or "$name" — is a placeholder typed wrongly:
+//! sent as it stands, every patient would read "Dear (name),". So is "((" in
+//! the text before a word: a placeholder that did not close. Whether "(name)" is a
 //! placeholder depends on the list's columns ("Dr (Mrs) Smith" is text), so
 //! this is checked once the header is known, before any row.
 
@@ -20,9 +21,59 @@ pub(super) fn placeholder_look_alike(
     })
 }
 
-const BRACKETS: [(char, char); 3] = [('(', ')'), ('%', '%'), ('<', '>')];
+const BRACKETS: [(char, char); 5] = [
+    ('(', ')'),
+    ('%', '%'),
+    ('<', '>'),
+    ('#', '#'),
+    ('\u{ff08}', '\u{ff09}'),
+];
+/// Other systems' placeholders with a mark in front only: `$name`, `@name`.
+const PREFIXES: [char; 2] = ['$', '@'];
 
 fn look_alike_in(text: &str, headers: &[Header], columns: &ColumnMap) -> Option<(String, String)> {
+    let names_a_column = |inner: &str| {
+        !inner.trim().is_empty()
+            && inner.len() <= 40
+            && inner
+                .chars()
+                .all(|c| c.is_alphabetic() || matches!(c, ' ' | '_' | '-'))
+            && columns.column_for_placeholder(headers, inner).is_ok()
+    };
+    // Two brackets opening a word in the text: a placeholder that did not
+    // close where it should ("((name|((clinic))))").
+    for (at, _) in text.match_indices("((") {
+        let rest = &text[at + 2..];
+        if !rest.starts_with(char::is_alphabetic) {
+            continue;
+        }
+        let word: String = rest
+            .chars()
+            .take_while(|c| c.is_alphabetic() || matches!(c, ' ' | '_' | '-'))
+            .collect();
+        let found: String = text[at..].chars().take(word.chars().count() + 3).collect();
+        return Some((found, format!("(({}))", word.trim())));
+    }
+    for prefix in PREFIXES {
+        for (at, _) in text.match_indices(prefix) {
+            // In an address (clinic@nhs.net) the mark follows a letter.
+            if text[..at]
+                .chars()
+                .next_back()
+                .is_some_and(char::is_alphanumeric)
+            {
+                continue;
+            }
+            let after = &text[at + prefix.len_utf8()..];
+            let word_end = after
+                .find(|c: char| !(c.is_alphabetic() || c == '_'))
+                .unwrap_or(after.len());
+            let word = &after[..word_end];
+            if names_a_column(word) {
+                return Some((format!("{prefix}{word}"), format!("(({word}))")));
+            }
+        }
+    }
     for (open, close) in BRACKETS {
         let mut rest = text;
         while let Some(start) = rest.find(open) {
@@ -31,12 +82,11 @@ fn look_alike_in(text: &str, headers: &[Header], columns: &ColumnMap) -> Option<
                 break;
             };
             let inner = &after[..end];
-            let is_a_name = !inner.trim().is_empty()
-                && inner.len() <= 40
-                && inner
-                    .chars()
-                    .all(|c| c.is_alphabetic() || matches!(c, ' ' | '_' | '-'));
-            if is_a_name && columns.column_for_placeholder(headers, inner).is_ok() {
+            // Two full-width brackets each side: the inner pair is in `inner`.
+            let inner = inner
+                .trim_start_matches('\u{ff08}')
+                .trim_end_matches('\u{ff09}');
+            if names_a_column(inner) {
                 return Some((
                     format!("{open}{inner}{close}"),
                     format!("(({}))", inner.trim()),
@@ -67,6 +117,14 @@ mod tests {
             ("Dear (Forename), see you at ((clinic)).", "(Forename)"),
             ("Your appointment at %clinic% is on Monday.", "%clinic%"),
             ("Dear <forename>, please call.", "<forename>"),
+            ("Dear $name, please call.", "$name"),
+            ("Dear @forename please call.", "@forename"),
+            ("Dear #name#, please call.", "#name#"),
+            ("Dear ((name|((clinic)))), please call.", "((name|"),
+            (
+                "Dear \u{ff08}\u{ff08}name\u{ff09}\u{ff09}, please call.",
+                "\u{ff08}name\u{ff09}",
+            ),
         ] {
             assert_eq!(
                 look_alike(message).map(|(f, _)| f),
@@ -84,6 +142,9 @@ mod tests {
             "Please bring your letter (if you have one).",
             "Up to 50% off <3",
             "Open (9am-5pm).",
+            "Email us at clinic@nhs.net or pay $5.",
+            "Call #2 for appointments, #3 for results.",
+            "Sorry :(( we have to move your ((clinic)) appointment.",
         ] {
             assert_eq!(look_alike(message), None, "{message}");
         }

@@ -82,9 +82,9 @@ pub enum ValidationError {
     )]
     HiddenPlaceholderColumn { placeholder: String, column: Header },
     #[error(
-        "The message has \"{found}\", which looks like the placeholder {placeholder} typed with \
-         one bracket each side: as it stands every patient would read \"{found}\". Write \
-         {placeholder} to fill it in for each patient (or reword it), and try again"
+        "The message has \"{found}\", which looks like the placeholder {placeholder} typed \
+         wrongly: as it stands every patient would read \"{found}\". Write {placeholder} to \
+         fill it in for each patient (or reword it), and try again"
     )]
     PlaceholderLookAlike { found: String, placeholder: String },
     #[error("could not write the results: {0}")]
