@@ -168,7 +168,7 @@ fn which_sheet_message(sheets: &[WorkbookSheet]) -> String {
     };
     match sheets {
         [only] => format!(
-            "The workbook's only sheet with data, {}, is hidden. If it is the list to send \
+            "The only sheet that could be the patient list, {}, is hidden. If it is the list to send \
              from, unhide it or save it as its own file (.xlsx or CSV), and upload that",
             named(only)
         ),

@@ -534,6 +534,8 @@ mod tests;
 #[cfg(test)]
 mod tests_pasted;
 #[cfg(test)]
+mod tests_sheet_choice;
+#[cfg(test)]
 mod tests_structure;
 #[cfg(test)]
 mod tests_unsafe_lists;

@@ -1,6 +1,7 @@
 //! What calamine does not tell about a worksheet, read from its XML: hidden
 //! rows (hidden by hand, or filtered out by an AutoFilter, which Excel and
-//! LibreOffice write the same way), hidden columns, merged cells, and for
+//! LibreOffice write the same way, or given a height of 0), hidden columns
+//! (or of width 0: they cannot be seen either), merged cells, and for
 //! xlsx/xlsm each cell's style id so its value can be written as its number
 //! format shows it. One streaming pass; nothing per cell is kept.
 
@@ -62,11 +63,26 @@ pub(super) fn read_structure<R: Read + Seek>(
         match xml.read_event_into(&mut buf).map_err(|_| Unreadable)? {
             Event::Start(e) | Event::Empty(e) => match e.local_name().as_ref() {
                 "row" => {
-                    if let Some(r) = attribute(&e, "r").and_then(|r| number(&r)) {
-                        row = r.saturating_sub(1);
+                    // Once per row: one pass over the attributes, no allocation.
+                    let (mut hidden, mut height) = (false, None);
+                    for a in e.attributes().with_checks(false).flatten() {
+                        let value: &str = &a.value;
+                        match a.key.local_name().as_ref() {
+                            "r" => {
+                                if let Some(r) = number(value) {
+                                    row = r.saturating_sub(1);
+                                }
+                            }
+                            "hidden" => hidden = is_true(value),
+                            "ht" => height = value.trim().parse::<f64>().ok(),
+                            _ => {}
+                        }
                     }
                     column = 0;
-                    if attribute(&e, "hidden").is_some_and(|v| is_true(&v)) {
+                    // A row of height 0 shows nothing, as a hidden one. (A
+                    // sheet's `zeroHeight` hides only the rows it does not
+                    // write, which hold no cells.)
+                    if hidden || height.is_some_and(|h| h <= 0.0) {
                         structure.hidden_rows.push(row);
                     }
                 }
@@ -88,7 +104,12 @@ pub(super) fn read_structure<R: Read + Seek>(
                     }
                     column += 1;
                 }
-                "col" if attribute(&e, "hidden").is_some_and(|v| is_true(&v)) => {
+                "col"
+                    if attribute(&e, "hidden").is_some_and(|v| is_true(&v))
+                        || attribute(&e, "width")
+                            .and_then(|v| v.trim().parse::<f64>().ok())
+                            .is_some_and(|width| width <= 0.0) =>
+                {
                     let min = attribute(&e, "min").and_then(|v| number(&v));
                     let max = attribute(&e, "max").and_then(|v| number(&v));
                     if let (Some(min), Some(max)) = (min, max) {
