@@ -17,6 +17,8 @@ mod owner_tests;
 #[cfg(test)]
 mod placeholder_tests;
 #[cfg(test)]
+mod round3_tests;
+#[cfg(test)]
 mod sms_column_tests;
 mod words;
 
@@ -394,9 +396,8 @@ impl ColumnFacts {
 /// column and one name column ("Relationship, Name, Mobile": the name is
 /// theirs too), or right before a "Relationship" column.
 fn mark_phones_beside_someone_else(headers: &[Header], facts: &mut [ColumnFacts]) {
-    let naming = |i: usize| {
-        facts[i].consent.is_none() && !facts[i].phone && names_someone_else(&headers[i])
-    };
+    let naming =
+        |i: usize| facts[i].consent.is_none() && !facts[i].phone && names_someone_else(&headers[i]);
     let mut theirs = Vec::new();
     for j in (0..headers.len()).filter(|&j| facts[j].phone) {
         if j >= 1 && naming(j - 1) {

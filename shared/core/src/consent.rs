@@ -261,6 +261,8 @@ impl Consent {
 }
 
 #[cfg(test)]
+mod round3_value_tests;
+#[cfg(test)]
 mod value_tests;
 
 #[cfg(test)]

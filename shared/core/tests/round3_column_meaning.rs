@@ -81,7 +81,10 @@ fn a_mobile_right_after_a_next_of_kin_carer_or_contact_name_is_never_texted() {
         let ValidationError::List(ListError::WhichMobile { candidates, others }) = &error else {
             panic!("{name}: {error:?}");
         };
-        let telephone = candidates.iter().map(|h| h.text.as_str()).collect::<Vec<_>>();
+        let telephone = candidates
+            .iter()
+            .map(|h| h.text.as_str())
+            .collect::<Vec<_>>();
         assert!(
             telephone.is_empty() || telephone == ["Telephone"],
             "{name}: {telephone:?}"

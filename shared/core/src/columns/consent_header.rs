@@ -211,8 +211,8 @@ fn is_number(words: &Words) -> bool {
 /// communication by SMS text message"), and a value that is only a method
 /// ("Verbal") is read as unclear, never as yes.
 const DESCRIBES_CONSENT: &[&str] = &[
-    "reason", "reasons", "comment", "comments", "note", "notes", "code", "codes", "source",
-    "how", "freetext",
+    "reason", "reasons", "comment", "comments", "note", "notes", "code", "codes", "source", "how",
+    "freetext",
 ];
 
 /// Words that with a date make a column hold the consent as well ("SMS

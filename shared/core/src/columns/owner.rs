@@ -243,9 +243,10 @@ fn names_another_contact(words: &Words) -> bool {
 fn says_someone_else(text: &str) -> bool {
     let words = Words::of(text);
     let all = words.all();
-    let someone = all.iter().enumerate().any(|(i, w)| {
-        SOMEONE_ELSE.contains(&w.as_str()) && !is_relationship_status(all, i)
-    });
+    let someone = all
+        .iter()
+        .enumerate()
+        .any(|(i, w)| SOMEONE_ELSE.contains(&w.as_str()) && !is_relationship_status(all, i));
     someone || words.joined_has(&["nextofkin"]) || names_another_contact(&words)
 }
 
@@ -257,8 +258,24 @@ fn is_relationship_status(words: &[String], i: usize) -> bool {
 /// Words that make a column about someone else a flag or a count about the
 /// patient ("Is a carer", "Has NOK", "Carer status"), not that person's name.
 const FLAG_WORDS: &[&str] = &[
-    "is", "has", "have", "flag", "flags", "status", "indicator", "yn", "y", "n", "registered",
-    "count", "lives", "living", "alone", "needs", "known", "type",
+    "is",
+    "has",
+    "have",
+    "flag",
+    "flags",
+    "status",
+    "indicator",
+    "yn",
+    "y",
+    "n",
+    "registered",
+    "count",
+    "lives",
+    "living",
+    "alone",
+    "needs",
+    "known",
+    "type",
 ];
 
 /// A group naming a contact person: "Contact", "Main contact", "Contact 1".
