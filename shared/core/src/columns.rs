@@ -17,6 +17,8 @@ mod owner_tests;
 #[cfg(test)]
 mod placeholder_tests;
 #[cfg(test)]
+mod round3_tests;
+#[cfg(test)]
 mod sms_column_tests;
 mod words;
 
@@ -24,7 +26,7 @@ use std::fmt;
 
 pub use consent_header::{ConsentHeader, consent_header};
 pub(crate) use owner::under_other_heading;
-use owner::{Owner, is_relationship, owner_by_name};
+use owner::{Owner, is_relationship, names_someone_else, owner_by_name};
 use words::Words;
 
 use crate::consent::YesMeans;
@@ -305,10 +307,36 @@ pub fn headers_of<'a>(cells: impl IntoIterator<Item = &'a str>) -> Vec<Header> {
         .collect()
 }
 
+/// "Patient Details NHS Number" → "nhsnumber", "Patient's Mobile" →
+/// "mobile": EMIS writes the patient's own group into the name. A name that
+/// is nothing but the prefix ("Patient") is left as it is.
+fn without_patient_prefix(text: &str) -> String {
+    let words = Words::of(text);
+    let all = words.all();
+    let mut start = 0;
+    if all
+        .first()
+        .is_some_and(|w| matches!(w.as_str(), "patient" | "patients" | "pt"))
+    {
+        start = 1;
+        if all
+            .get(1)
+            .is_some_and(|w| matches!(w.as_str(), "details" | "detail"))
+        {
+            start = 2;
+        }
+    }
+    if start == all.len() {
+        start = 0;
+    }
+    all[start..].concat()
+}
+
 /// What the header row says about one column.
 struct ColumnFacts {
-    /// Its own header and its full name (with the group), normalised.
-    names: [String; 2],
+    /// Its own header, its full name (with the group), and its own header
+    /// without a leading "Patient Details" or "Patient", normalised.
+    names: [String; 3],
     owner: Owner,
     consent: Option<ConsentHeader>,
     /// Holds a phone number of some kind.
@@ -320,7 +348,11 @@ struct ColumnFacts {
 impl ColumnFacts {
     fn of(header: &Header) -> Self {
         let full_name = header.full_name();
-        let names = [normalise_name(&header.text), normalise_name(&full_name)];
+        let names = [
+            normalise_name(&header.text),
+            normalise_name(&full_name),
+            without_patient_prefix(&header.text),
+        ];
         let words = Words::of(&full_name);
         let mobile = names.iter().any(|n| Role::Mobile.tier_of(n) == Some(0))
             || words.has_stem(&["mobile", "cell"]);
@@ -345,6 +377,11 @@ impl ColumnFacts {
         matches!(self.owner, Owner::SomeoneElse | Owner::OtherHeading)
     }
 
+    /// Named as a name ("Name", "Forename"), whoever's it is.
+    fn is_name(&self) -> bool {
+        self.consent.is_none() && self.names.iter().any(|n| Role::Name.tier_of(n).is_some())
+    }
+
     /// The role's tier for this column, if it may hold the patient's `role`.
     fn tier(&self, role: Role) -> Option<usize> {
         if self.not_patients() || self.consent.is_some() {
@@ -354,19 +391,34 @@ impl ColumnFacts {
     }
 }
 
+/// A phone column is someone else's when it comes right after a column
+/// naming them ("Next of Kin, Mobile", "Carer Name, Mobile"), or after such a
+/// column and one name column ("Relationship, Name, Mobile": the name is
+/// theirs too), or right before a "Relationship" column.
+fn mark_phones_beside_someone_else(headers: &[Header], facts: &mut [ColumnFacts]) {
+    let naming =
+        |i: usize| facts[i].consent.is_none() && !facts[i].phone && names_someone_else(&headers[i]);
+    let mut theirs = Vec::new();
+    for j in (0..headers.len()).filter(|&j| facts[j].phone) {
+        if j >= 1 && naming(j - 1) {
+            theirs.push(j);
+        } else if j >= 2 && naming(j - 2) && facts[j - 1].is_name() {
+            theirs.extend([j - 1, j]);
+        } else if headers.get(j + 1).is_some_and(is_relationship) {
+            theirs.push(j);
+        }
+    }
+    for j in theirs {
+        if facts[j].owner == Owner::Unstated && facts[j].consent.is_none() {
+            facts[j].owner = Owner::SomeoneElse;
+        }
+    }
+}
+
 impl ColumnMap {
     pub fn from_headers(headers: &[Header]) -> Result<Self, ColumnProblem> {
         let mut facts: Vec<ColumnFacts> = headers.iter().map(ColumnFacts::of).collect();
-        for i in (0..headers.len()).filter(|&i| is_relationship(&headers[i])) {
-            for j in [i.wrapping_sub(1), i + 1] {
-                if let Some(beside) = facts.get_mut(j)
-                    && beside.phone
-                    && beside.owner == Owner::Unstated
-                {
-                    beside.owner = Owner::SomeoneElse;
-                }
-            }
-        }
+        mark_phones_beside_someone_else(headers, &mut facts);
         let others_mobiles: Vec<Header> = (0..headers.len())
             .filter(|&i| facts[i].not_patients() && facts[i].mobile)
             .map(|i| headers[i].clone())
@@ -432,7 +484,11 @@ impl ColumnMap {
         }
         let mut consent = Vec::new();
         for (i, f) in facts.iter().enumerate() {
-            if f.owner == Owner::SomeoneElse || f.consent == Some(ConsentHeader::NotSms) {
+            // A consent column naming someone else ("SMS consent (patient or
+            // carer)", "Parent/guardian SMS consent", even "NOK SMS consent")
+            // is read all the same: its declines may be the patient's, and
+            // not texting is the safe side.
+            if f.consent == Some(ConsentHeader::NotSms) {
                 continue;
             }
             if f.owner == Owner::OtherHeading && f.consent.is_some() {

@@ -90,8 +90,11 @@ const TICKS: [char; 4] = ['✓', '✔', '☑', '✅'];
 /// Punctuation that only separates words in a value ("Yes - SMS", "n/a").
 const SEPARATORS: &str = ".,-–—()/:;'’\"_&+";
 /// Words that may follow a yes without changing it: "Yes - SMS", "Yes
-/// (verbal consent)". Anything else ("Yes, but not by text") is unclear.
-const AFTER_YES: [&str; 17] = [
+/// (verbal consent)", "Yes please", "Consent given for communication by SMS
+/// text message" (SNOMED's wording), a date ("12-Mar-2023"). Anything else
+/// ("Yes, but not by text", "Yes - email only") is unclear: this is a list of
+/// what is harmless, so a negation or a condition is never read as yes.
+const AFTER_YES: [&str; 48] = [
     "sms",
     "text",
     "texts",
@@ -103,13 +106,49 @@ const AFTER_YES: [&str; 17] = [
     "to",
     "by",
     "via",
+    "for",
     "consent",
+    "consents",
     "consented",
     "given",
     "verbal",
     "verbally",
     "written",
+    "communication",
+    "communications",
+    "reminder",
+    "reminders",
+    "appointment",
+    "appointments",
+    "please",
+    "patient",
+    "request",
+    "requested",
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "may",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "sept",
+    "oct",
+    "nov",
+    "dec",
+    "january",
+    "february",
+    "march",
+    "april",
+    "june",
+    "july",
 ];
+/// The rest of the months, kept apart to keep [`AFTER_YES`] readable.
+const MORE_MONTHS: [&str; 5] = ["august", "september", "october", "november", "december"];
+/// Words that give consent in a value built only from harmless words ("SMS
+/// text messaging consent given").
+const GIVES_CONSENT: [&str; 4] = ["consent", "consents", "consented", "yes"];
 
 impl Answer {
     fn of(value: &str) -> Self {
@@ -165,11 +204,12 @@ impl Answer {
                 return answer;
             }
         }
-        let rest_is_harmless = |from: usize| {
-            words[from..]
-                .iter()
-                .all(|w| AFTER_YES.contains(&w.as_str()) || w.bytes().all(|b| b.is_ascii_digit()))
+        let harmless = |w: &String| {
+            AFTER_YES.contains(&w.as_str())
+                || MORE_MONTHS.contains(&w.as_str())
+                || w.bytes().all(|b| b.is_ascii_digit())
         };
+        let rest_is_harmless = |from: usize| words[from..].iter().all(harmless);
         if YES_EXACT.contains(&words[0].as_str()) {
             return if rest_is_harmless(1) {
                 Answer::Yes
@@ -189,6 +229,9 @@ impl Answer {
         }
         if NO_EXACT.contains(&words[0].as_str()) && rest_is_harmless(1) {
             return Answer::No;
+        }
+        if words.iter().any(|w| GIVES_CONSENT.contains(&w.as_str())) && rest_is_harmless(0) {
+            return Answer::Consented;
         }
         Answer::Unclear
     }
@@ -217,6 +260,8 @@ impl Consent {
     }
 }
 
+#[cfg(test)]
+mod round3_value_tests;
 #[cfg(test)]
 mod value_tests;
 

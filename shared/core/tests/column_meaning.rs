@@ -212,8 +212,8 @@ fn a_mobile_beside_a_relationship_column_is_not_the_patients() {
 #[test]
 fn two_plain_mobile_columns_are_a_question() {
     let csv = format!(
-        "NHS Number,DOB,Forename,Mobile,Clinic,Notes,Carer,Mobile\r\n\
-         {},01/01/1990,Ann,07700 900001,Leeds,,Bob,07700 900002\r\n",
+        "NHS Number,DOB,Forename,Mobile,Clinic,Notes,Usual GP,Mobile\r\n\
+         {},01/01/1990,Ann,07700 900001,Leeds,,Dr Khan,07700 900002\r\n",
         nhs(1)
     );
     let e = validate(&csv, None).err().expect("stops");

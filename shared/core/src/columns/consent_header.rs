@@ -206,9 +206,19 @@ fn is_number(words: &Words) -> bool {
 }
 
 /// Free text about consent: what it says cannot be read as yes or no.
+/// "Details", "Type" and "Method" are not here: EMIS's "SMS Consent Details"
+/// and "SMS Consent Type" hold the consent itself ("Consent given for
+/// communication by SMS text message"), and a value that is only a method
+/// ("Verbal") is read as unclear, never as yes.
 const DESCRIBES_CONSENT: &[&str] = &[
-    "reason", "reasons", "comment", "comments", "note", "notes", "code", "codes", "method",
-    "source", "detail", "details", "how", "freetext", "type",
+    "reason", "reasons", "comment", "comments", "note", "notes", "code", "codes", "source", "how",
+    "freetext",
+];
+
+/// Words that with a date make a column hold the consent as well ("SMS
+/// Consent Date/Status" = "Declined 01/04/2024").
+const STATUS: &[&str] = &[
+    "status", "state", "value", "outcome", "response", "answer", "result", "decision", "choice",
 ];
 
 /// Word stems that say no, whatever they are about.
@@ -313,7 +323,9 @@ pub fn consent_header(name: &str) -> Option<ConsentHeader> {
 
     let about_consent =
         strong_yes || strong_no.is_some() || (any_channel && (negation.is_some() || soft_yes));
-    let when_or_who = words.has_any(WHEN) || words.has_any(WHO) || ends_recorded_by(all);
+    let when_or_who = (words.has_any(WHEN) && !words.has_any(STATUS))
+        || words.has_any(WHO)
+        || ends_recorded_by(all);
     if !about_consent {
         if !mentions_texts(&words) {
             return None;

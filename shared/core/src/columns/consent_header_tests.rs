@@ -168,7 +168,7 @@ const HEADERS: &[(&str, Meaning)] = &[
     ("Withdrawn", Stop),
     ("Reason for SMS decline", Stop),
     ("SMS consent notes", Stop),
-    ("SMS consent type", Stop),
+    ("SMS consent type", Consent),
     ("Telephone consent", Stop),
     ("Do not phone", Stop),
     ("Exclude", Stop),

@@ -242,8 +242,41 @@ fn names_another_contact(words: &Words) -> bool {
 
 fn says_someone_else(text: &str) -> bool {
     let words = Words::of(text);
-    words.has_any(SOMEONE_ELSE) || words.joined_has(&["nextofkin"]) || names_another_contact(&words)
+    let all = words.all();
+    let someone = all
+        .iter()
+        .enumerate()
+        .any(|(i, w)| SOMEONE_ELSE.contains(&w.as_str()) && !is_relationship_status(all, i));
+    someone || words.joined_has(&["nextofkin"]) || names_another_contact(&words)
 }
+
+/// "Relationship status" is the patient's marital status, not a relative.
+fn is_relationship_status(words: &[String], i: usize) -> bool {
+    words[i].starts_with("relation") && words.get(i + 1).is_some_and(|n| n == "status")
+}
+
+/// Words that make a column about someone else a flag or a count about the
+/// patient ("Is a carer", "Has NOK", "Carer status"), not that person's name.
+const FLAG_WORDS: &[&str] = &[
+    "is",
+    "has",
+    "have",
+    "flag",
+    "flags",
+    "status",
+    "indicator",
+    "yn",
+    "y",
+    "n",
+    "registered",
+    "count",
+    "lives",
+    "living",
+    "alone",
+    "needs",
+    "known",
+    "type",
+];
 
 /// A group naming a contact person: "Contact", "Main contact", "Contact 1".
 fn group_names_a_contact(words: &Words) -> bool {
@@ -301,10 +334,21 @@ pub(crate) fn under_other_heading(header: &Header) -> bool {
     owner_by_name(header) == Owner::OtherHeading
 }
 
-/// "Relationship", "Relationship to patient", "NOK relationship".
+/// "Relationship", "Relationship to patient", "NOK relationship"; not
+/// "Relationship status" (marital status).
 pub(crate) fn is_relationship(header: &Header) -> bool {
-    Words::of(&header.text)
-        .all()
-        .iter()
-        .any(|w| w.starts_with("relationship") || w == "relation")
+    let words = Words::of(&header.text);
+    let all = words.all();
+    (0..all.len()).any(|i| {
+        (all[i].starts_with("relationship") || all[i] == "relation")
+            && !is_relationship_status(all, i)
+    })
+}
+
+/// A column naming someone else by its own header ("Next of Kin", "Carer
+/// Name", "Contact Name", "Relationship"): a phone column right after it is
+/// that person's. Flags about the patient ("Is a carer") are not.
+pub(crate) fn names_someone_else(header: &Header) -> bool {
+    (says_someone_else(&header.text) || is_relationship(header))
+        && !Words::of(&header.text).has_any(FLAG_WORDS)
 }

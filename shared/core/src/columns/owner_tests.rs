@@ -96,7 +96,7 @@ fn telephone_over_home_mobile_work_gives_the_patients_mobile() {
 }
 
 #[test]
-fn a_relatives_consent_is_not_the_patients() {
+fn a_relatives_consent_is_read_too() {
     let headers = grouped(&[
         ("", "NHS Number"),
         ("", "Mobile"),
@@ -107,8 +107,8 @@ fn a_relatives_consent_is_not_the_patients() {
     let m = ColumnMap::from_headers(&headers).expect("maps");
     assert_eq!(
         m.consent.iter().map(|c| c.index).collect::<Vec<_>>(),
-        [4],
-        "only the patient's own consent column"
+        [3, 4],
+        "a relative's consent column may hold the patient's declines"
     );
 }
 
@@ -167,7 +167,7 @@ fn two_plain_mobiles_are_a_question() {
         "Mobile",
         "Clinic",
         "Notes",
-        "Carer",
+        "Usual GP",
         "Mobile",
     ]) else {
         panic!("expected a question about the mobile");
@@ -213,7 +213,7 @@ fn the_mobile_questions_read_as_a_clinician_would_answer_them() {
             .err()
             .expect("stops")
     };
-    let e = error("NHS Number,DOB,Name,Mobile,Clinic,Notes,Carer,Mobile\r\n");
+    let e = error("NHS Number,DOB,Name,Mobile,Clinic,Notes,Usual GP,Mobile\r\n");
     assert_eq!(
         e.to_string(),
         "Which is the patient's own mobile: \"Mobile\" (column D) or \"Mobile\" (column H)? \
