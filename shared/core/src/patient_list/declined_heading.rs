@@ -68,8 +68,14 @@ pub(super) fn speaks_of_declining(text: &str) -> bool {
         return true;
     }
     let all = words.all();
+    // The word `len` after `at` (past a "be": "must not be texted") is
+    // a means of contact.
     let forbids = |at: usize, len: usize| {
-        all.get(at + len)
+        let next = match all.get(at + len).map(String::as_str) {
+            Some("be") => at + len + 1,
+            _ => at + len,
+        };
+        all.get(next)
             .is_some_and(|w| CONTACT_WORDS.contains(&w.as_str()))
     };
     all.iter().enumerate().any(|(i, w)| match w.as_str() {
@@ -77,7 +83,7 @@ pub(super) fn speaks_of_declining(text: &str) -> bool {
         "do" | "must" | "should" | "may" => {
             all.get(i + 1).is_some_and(|n| n == "not") && forbids(i, 2)
         }
-        "not" => all.get(i + 1).is_some_and(|n| n == "to") && forbids(i, 3),
+        "not" => all.get(i + 1).is_some_and(|n| n == "to") && forbids(i, 2),
         _ => false,
     })
 }

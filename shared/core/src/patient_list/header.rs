@@ -303,3 +303,14 @@ impl NotesAbove {
         }
     }
 }
+
+/// Whether a row held above a header met again names someone else in a cell
+/// beyond the first column: a group row over the columns that could not be
+/// read as one.
+pub(super) fn names_someone_else_over_columns(record: &ByteRecord) -> bool {
+    let beyond_first = record.iter().skip(1).any(|c| !c.trim_ascii().is_empty());
+    beyond_first
+        && record
+            .iter()
+            .any(|c| heading_names_someone_else(&cell_text(c)))
+}

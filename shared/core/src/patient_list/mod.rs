@@ -281,7 +281,15 @@ impl PatientList {
                     }
                 }
                 Some((first_row, last_row, Met::Same)) => {
-                    // What was held above it is the next list's title.
+                    // What was held above it is the next list's title, unless
+                    // it lays out someone else's group over the columns.
+                    if let Some((row, ..)) = self
+                        .held
+                        .iter()
+                        .find(|(_, held, _)| header::names_someone_else_over_columns(held))
+                    {
+                        return Err(ListError::SomeoneElseAboveHeader { row: *row });
+                    }
                     self.rows_above_header += self.held.len() as u64;
                     self.held.clear();
                     self.header_rows += last_row + 1 - first_row;
@@ -564,6 +572,8 @@ fn looks_like_patient_data(cells: &[Cow<str>]) -> bool {
 mod joined_rows_tests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_declined_sections;
 #[cfg(test)]
 mod tests_pasted;
 #[cfg(test)]
