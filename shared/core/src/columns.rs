@@ -25,9 +25,9 @@ mod words;
 use std::fmt;
 
 pub use consent_header::{ConsentHeader, consent_header};
-pub(crate) use owner::under_other_heading;
 use owner::{Owner, is_relationship, names_someone_else, owner_by_name};
-use words::Words;
+pub(crate) use owner::{heading_names_someone_else, under_other_heading};
+pub(crate) use words::Words;
 
 use crate::consent::YesMeans;
 

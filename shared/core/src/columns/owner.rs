@@ -292,6 +292,13 @@ fn group_says_someone_else(group: &str) -> bool {
         || group_names_a_contact(&words)
 }
 
+/// Whether a heading over columns (a group row's cell, or a note above the
+/// header) names someone other than the patient: "Next of Kin (2024)",
+/// "Carer", "Emergency contact", "Contact".
+pub(crate) fn heading_names_someone_else(text: &str) -> bool {
+    group_says_someone_else(text)
+}
+
 /// A group recognisably the patient's own: "Patient", "Patient details",
 /// "Demographics", "Telephone numbers", "Consent", "Contact preferences".
 fn group_is_patients(group: &str) -> bool {

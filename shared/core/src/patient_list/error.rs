@@ -59,6 +59,26 @@ pub enum ListError {
         header_rows: (u64, u64),
         why: Unmatched,
     },
+    #[error(
+        "Row {row} reads as a heading for patients who declined or must not be texted, and the \
+         rows under it would otherwise be texted. Delete that section (or move those patients \
+         to a file of their own) and upload again"
+    )]
+    DecliningSection { row: u64 },
+    #[error(
+        "Row {row}, above the header, reads as a heading for patients who declined or must not \
+         be texted, so the whole list may be of patients who must not be texted. If the list is \
+         of patients who may be texted, delete that row (or reword it) and upload again; if it \
+         is of patients who declined, do not send to it"
+    )]
+    DecliningTitle { row: u64 },
+    #[error(
+        "Row {row}, above the header, names a next of kin, carer or other contact, but it \
+         cannot be read as a group over the columns: the tool cannot tell which columns are \
+         theirs. Put the group names in the row directly above the column names, each over its \
+         own columns (or delete the row), and upload again"
+    )]
+    SomeoneElseAboveHeader { row: u64 },
     #[error("The file is empty: export the patient list again and upload the new file")]
     Empty,
     #[error(

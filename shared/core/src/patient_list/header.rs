@@ -6,6 +6,7 @@ use std::borrow::Cow;
 use csv::ByteRecord;
 
 use super::*;
+use crate::columns::heading_names_someone_else;
 
 impl PatientList {
     pub(super) fn find_header(&mut self) -> Result<(), ListError> {
@@ -18,6 +19,8 @@ impl PatientList {
         let mut first_row = None;
         // The non-blank row before this one, for a two-row header.
         let mut previous: Option<(u64, Vec<String>)> = None;
+        // Rows that, left above the header as titles, would hide what they say.
+        let mut notes = NotesAbove::default();
         while non_blank <= MAX_ROWS_BEFORE_HEADER {
             let Some(row) = self.next_record(&mut record)? else {
                 break;
@@ -29,6 +32,7 @@ impl PatientList {
             non_blank += 1;
             first_row.get_or_insert(row);
             let cells: Vec<Cow<str>> = record.iter().map(cell_text).collect();
+            notes.read(row, &cells, self.merged_from_row(row));
             let grouped = previous
                 .as_ref()
                 .filter(|(above, _)| above + 1 == row)
@@ -55,6 +59,7 @@ impl PatientList {
                         self.sub_header_below(row, &cells)?
                     {
                         Self::no_patient_rows_above(patient_rows, row)?;
+                        notes.check(row, sub_headers.len())?;
                         return match mapped {
                             Ok(columns) => {
                                 self.header_again = Some(HeaderAgain::new(&sub_headers, &columns));
@@ -72,6 +77,7 @@ impl PatientList {
                     // A group row above the header is part of it.
                     let header_rows = if grouped_above { 2 } else { 1 };
                     Self::no_patient_rows_above(patient_rows, row + 1 - header_rows)?;
+                    notes.check(row + 1 - header_rows, headers.len())?;
                     self.header_again = Some(HeaderAgain::new(&headers, &columns));
                     self.headers = headers;
                     self.columns = columns;
@@ -230,4 +236,81 @@ impl PatientList {
             Source::Csv(_) => None,
         }
     }
+}
+
+/// Titles and notes above the header that must not be skipped: one that
+/// heads a list of patients who declined (the whole list may be theirs), and
+/// one laid out as groups over the columns that names a next of kin, carer
+/// or other contact (some columns below are theirs, and the tool cannot tell
+/// which). The group row read as part of the header is not among them.
+#[derive(Default)]
+struct NotesAbove {
+    /// The first row speaking of declining or not texting.
+    declining: Option<u64>,
+    /// Rows naming someone else, each with the last column a cell in it
+    /// spans: a title reaches the header's last column, a group does not.
+    someone_else: Vec<(u64, NamedSpan)>,
+}
+
+/// Where the cells of a row naming someone else lie.
+enum NamedSpan {
+    /// Cells beyond the first column: laid out over columns.
+    OverColumns,
+    /// One cell in the first column, merged up to this column, if merged.
+    First(Option<usize>),
+}
+
+impl NotesAbove {
+    fn read(&mut self, row: u64, cells: &[Cow<str>], merged: Option<Vec<(usize, usize)>>) {
+        if self.declining.is_none()
+            && cells
+                .iter()
+                .any(|c| declined_heading::speaks_of_declining(c))
+        {
+            self.declining = Some(row);
+        }
+        if cells.iter().any(|c| heading_names_someone_else(c)) {
+            let beyond_first = cells.iter().skip(1).any(|c| !c.trim().is_empty());
+            let span = match beyond_first {
+                true => NamedSpan::OverColumns,
+                false => NamedSpan::First(
+                    merged
+                        .as_deref()
+                        .and_then(|m| m.iter().find(|(first, _)| *first == 0))
+                        .map(|&(_, last)| last),
+                ),
+            };
+            self.someone_else.push((row, span));
+        }
+    }
+
+    /// Stops on a note above `header_first_row` that must not be skipped.
+    fn check(&self, header_first_row: u64, width: usize) -> Result<(), ListError> {
+        if let Some(row) = self.declining.filter(|&row| row < header_first_row) {
+            return Err(ListError::DecliningTitle { row });
+        }
+        let over_columns = |span: &NamedSpan| match span {
+            NamedSpan::OverColumns => true,
+            NamedSpan::First(merged_to) => merged_to.is_some_and(|last| last + 1 < width),
+        };
+        match self
+            .someone_else
+            .iter()
+            .find(|(row, span)| *row < header_first_row && over_columns(span))
+        {
+            Some(&(row, _)) => Err(ListError::SomeoneElseAboveHeader { row }),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Whether a row held above a header met again names someone else in a cell
+/// beyond the first column: a group row over the columns that could not be
+/// read as one.
+pub(super) fn names_someone_else_over_columns(record: &ByteRecord) -> bool {
+    let beyond_first = record.iter().skip(1).any(|c| !c.trim_ascii().is_empty());
+    beyond_first
+        && record
+            .iter()
+            .any(|c| heading_names_someone_else(&cell_text(c)))
 }

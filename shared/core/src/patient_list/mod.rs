@@ -6,6 +6,7 @@
 
 mod blank_lines;
 mod cell_format;
+mod declined_heading;
 mod error;
 mod footers;
 mod header;
@@ -138,6 +139,9 @@ pub struct PatientList {
     row_hidden: bool,
     /// A row read while looking for a sub-header, to be read again as data.
     pending: Option<Pending>,
+    /// A heading over patients who must not be texted, held until what
+    /// follows it shows whether any rows are under it.
+    declining_heading: Option<u64>,
 }
 
 /// What looking below the header row for a sub-header read instead.
@@ -196,6 +200,7 @@ impl PatientList {
             scratch: ByteRecord::new(),
             row_hidden: false,
             pending: None,
+            declining_heading: None,
         };
         list.find_header()?;
         if let Source::Sheet(sheet) = &mut list.source {
@@ -265,14 +270,26 @@ impl PatientList {
                 Source::Sheet(sheet) => sheet.last_row_hidden(),
                 Source::Csv(_) => false,
             };
-            match self.header_again_at(row, record) {
+            let again = self.header_again_at(row, record);
+            if let (Some(heading), Some(_)) = (self.declining_heading, &again) {
+                return Err(ListError::DecliningSection { row: heading });
+            }
+            match again {
                 None => {
                     if let Some(again) = &self.header_again {
                         again.reorder(record, &mut self.scratch);
                     }
                 }
                 Some((first_row, last_row, Met::Same)) => {
-                    // What was held above it is the next list's title.
+                    // What was held above it is the next list's title, unless
+                    // it lays out someone else's group over the columns.
+                    if let Some((row, ..)) = self
+                        .held
+                        .iter()
+                        .find(|(_, held, _)| header::names_someone_else_over_columns(held))
+                    {
+                        return Err(ListError::SomeoneElseAboveHeader { row: *row });
+                    }
                     self.rows_above_header += self.held.len() as u64;
                     self.held.clear();
                     self.header_rows += last_row + 1 - first_row;
@@ -300,12 +317,21 @@ impl PatientList {
                     .get(c.index)
                     .is_some_and(|v| Consent::read(&cell_text(v), c.yes_means) == Consent::Declined)
             });
+            if self.is_declining_heading(record) {
+                self.declining_heading.get_or_insert(row);
+                self.held.push((row, record.clone(), hidden));
+                continue;
+            }
             if self.held.len() < footers::MAX_FOOTER_ROWS
                 && !declines
                 && footers::looks_like_footer(record)
             {
                 self.held.push((row, record.clone(), hidden));
                 continue;
+            }
+            // Rows under a heading for patients who must not be texted.
+            if let Some(heading) = self.declining_heading {
+                return Err(ListError::DecliningSection { row: heading });
             }
             if self.held.is_empty() {
                 self.row_hidden = hidden;
@@ -322,6 +348,21 @@ impl PatientList {
         self.footer_rows += self.held.len() as u64;
         self.held.clear();
         Ok(None)
+    }
+
+    /// Whether `record` is a heading over patients who must not be texted
+    /// (see [`declined_heading`]). Most rows, with a digit in each of the
+    /// NHS number, mobile and date of birth cells, are spared the check.
+    fn is_declining_heading(&self, record: &ByteRecord) -> bool {
+        if self
+            .header_again
+            .as_ref()
+            .is_some_and(|again| again.plainly_data(record))
+        {
+            return false;
+        }
+        let consent: Vec<usize> = self.columns.consent.iter().map(|c| c.index).collect();
+        declined_heading::is_declining_heading(record, &consent)
     }
 
     /// When `record` (row `row`) is a header met again, its first and last
@@ -531,6 +572,8 @@ fn looks_like_patient_data(cells: &[Cow<str>]) -> bool {
 mod joined_rows_tests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_declined_sections;
 #[cfg(test)]
 mod tests_pasted;
 #[cfg(test)]
