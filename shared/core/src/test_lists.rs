@@ -5,9 +5,11 @@
 use std::io::Cursor;
 
 use crate::nhs_number::check_digit;
+use crate::opt_out::OptOutList;
 use crate::patient_list::PatientList;
 use crate::validation::{
-    Declines, Summary, ValidationError, ValidationOptions, ValidationSink, validate_list,
+    AcceptedRow, Declines, Layout, NotAcceptedRow, Reason, SinkError, Summary, ValidationError,
+    ValidationOptions, ValidationSink, validate_list,
 };
 
 /// A valid NHS number in the 999 test range, a different one for each `i`
@@ -22,6 +24,12 @@ pub(crate) fn nhs(i: u32) -> String {
             check_digit(&digits).map(|c| format!("{stem}{c}"))
         })
         .expect("at most one ninth digit gives remainder 10")
+}
+
+/// A file from the workspace's `tests/fixtures/`.
+pub(crate) fn fixture(name: &str) -> Vec<u8> {
+    let path = format!("{}/../../tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
 /// A drama-range mobile, written as people write it.
@@ -43,4 +51,40 @@ pub(crate) fn validate_twice(
         ..*options
     };
     validate_list(&mut open()?, &options, sink)
+}
+
+/// Row numbers accepted, and not accepted with their reason codes.
+#[derive(Default)]
+pub(crate) struct Outcome {
+    pub(crate) accepted: Vec<u64>,
+    pub(crate) not_accepted: Vec<(u64, Vec<&'static str>)>,
+}
+
+impl ValidationSink for Outcome {
+    fn start(&mut self, _: &Layout) -> Result<(), SinkError> {
+        Ok(())
+    }
+    fn accepted(&mut self, row: &AcceptedRow<'_>) -> Result<(), SinkError> {
+        self.accepted.push(row.row);
+        Ok(())
+    }
+    fn not_accepted(&mut self, row: &NotAcceptedRow<'_>) -> Result<(), SinkError> {
+        let codes = row.reasons.iter().map(Reason::code).collect();
+        self.not_accepted.push((row.row, codes));
+        Ok(())
+    }
+}
+
+/// The list in `bytes` validated with no message and no opted-out list.
+pub(crate) fn outcome_of(bytes: &[u8]) -> Outcome {
+    let opted_out = OptOutList::default();
+    let options = ValidationOptions {
+        message: None,
+        opted_out: &opted_out,
+        today: chrono::NaiveDate::from_ymd_opt(2026, 11, 25).expect("date"),
+        declines: &Declines::default(),
+    };
+    let mut outcome = Outcome::default();
+    validate_twice(bytes, &options, &mut outcome).expect("validates");
+    outcome
 }

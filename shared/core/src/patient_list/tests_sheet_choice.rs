@@ -5,22 +5,11 @@
 
 use std::io::Cursor;
 
-use chrono::NaiveDate;
 use rust_xlsxwriter::{Workbook, Worksheet};
 
 use super::*;
 use crate::columns::Role;
-use crate::opt_out::OptOutList;
-use crate::test_lists::{mobile, nhs};
-use crate::validation::{
-    AcceptedRow, Declines, Layout, NotAcceptedRow, Reason, SinkError, ValidationOptions,
-    ValidationSink,
-};
-
-fn fixture(name: &str) -> Vec<u8> {
-    let path = format!("{}/../../tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
+use crate::test_lists::{Outcome, fixture, mobile, nhs, outcome_of};
 
 fn open(bytes: impl Into<Vec<u8>>) -> Result<PatientList, ListError> {
     PatientList::open(Cursor::new(bytes.into()))
@@ -51,39 +40,8 @@ fn list_sheet(sheet: &mut Worksheet, name: &str) {
     }
 }
 
-/// Row numbers accepted, and not accepted with their reason codes.
-#[derive(Default)]
-struct Outcome {
-    accepted: Vec<u64>,
-    not_accepted: Vec<(u64, Vec<&'static str>)>,
-}
-
-impl ValidationSink for Outcome {
-    fn start(&mut self, _: &Layout) -> Result<(), SinkError> {
-        Ok(())
-    }
-    fn accepted(&mut self, row: &AcceptedRow<'_>) -> Result<(), SinkError> {
-        self.accepted.push(row.row);
-        Ok(())
-    }
-    fn not_accepted(&mut self, row: &NotAcceptedRow<'_>) -> Result<(), SinkError> {
-        let codes = row.reasons.iter().map(Reason::code).collect();
-        self.not_accepted.push((row.row, codes));
-        Ok(())
-    }
-}
-
 fn validate(bytes: &[u8]) -> Outcome {
-    let opted_out = OptOutList::default();
-    let options = ValidationOptions {
-        message: None,
-        opted_out: &opted_out,
-        today: NaiveDate::from_ymd_opt(2026, 11, 25).expect("date"),
-        declines: &Declines::default(),
-    };
-    let mut outcome = Outcome::default();
-    crate::test_lists::validate_twice(bytes, &options, &mut outcome).expect("validates");
-    outcome
+    outcome_of(bytes)
 }
 
 // ------------------------------------------------ rows and columns of size 0

@@ -5,16 +5,10 @@
 
 use std::io::Cursor;
 
-use chrono::NaiveDate;
 use rust_xlsxwriter::{Format, Workbook, Worksheet};
 
 use super::*;
-use crate::opt_out::OptOutList;
-use crate::test_lists::{mobile, nhs};
-use crate::validation::{
-    AcceptedRow, Declines, Layout, NotAcceptedRow, Reason, SinkError, ValidationOptions,
-    ValidationSink,
-};
+use crate::test_lists::{Outcome, fixture, mobile, nhs, outcome_of};
 
 fn open(bytes: impl Into<Vec<u8>>) -> Result<PatientList, ListError> {
     PatientList::open(Cursor::new(bytes.into()))
@@ -32,44 +26,8 @@ fn groups(list: &PatientList) -> Vec<Option<&str>> {
     list.headers().iter().map(|h| h.group.as_deref()).collect()
 }
 
-fn fixture(name: &str) -> Vec<u8> {
-    let path = format!("{}/../../tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
-
-/// Row numbers accepted, and not accepted with their reason codes.
-#[derive(Default)]
-struct Outcome {
-    accepted: Vec<u64>,
-    not_accepted: Vec<(u64, Vec<&'static str>)>,
-}
-
-impl ValidationSink for Outcome {
-    fn start(&mut self, _: &Layout) -> Result<(), SinkError> {
-        Ok(())
-    }
-    fn accepted(&mut self, row: &AcceptedRow<'_>) -> Result<(), SinkError> {
-        self.accepted.push(row.row);
-        Ok(())
-    }
-    fn not_accepted(&mut self, row: &NotAcceptedRow<'_>) -> Result<(), SinkError> {
-        let codes = row.reasons.iter().map(Reason::code).collect();
-        self.not_accepted.push((row.row, codes));
-        Ok(())
-    }
-}
-
 fn validate(bytes: &[u8]) -> Outcome {
-    let opted_out = OptOutList::default();
-    let options = ValidationOptions {
-        message: None,
-        opted_out: &opted_out,
-        today: NaiveDate::from_ymd_opt(2026, 11, 25).expect("date"),
-        declines: &Declines::default(),
-    };
-    let mut outcome = Outcome::default();
-    crate::test_lists::validate_twice(bytes, &options, &mut outcome).expect("validates");
-    outcome
+    outcome_of(bytes)
 }
 
 // ------------------------------------------- group rows with a short number
