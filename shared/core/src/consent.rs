@@ -11,6 +11,10 @@
 //! column. Refusing such columns made practices rename them by hand, which is
 //! where a list gets turned the wrong way round.
 
+mod free_text;
+
+pub use free_text::says_do_not_text;
+
 /// Ordered by how strongly a value stops a text: of several consent columns,
 /// the greatest decides.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]

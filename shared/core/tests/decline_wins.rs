@@ -509,3 +509,40 @@ fn a_decline_on_a_row_with_a_mistyped_nhs_number_names_the_patient_by_mobile_and
         "Patient has declined SMS on row 3"
     );
 }
+
+#[test]
+fn a_name_cell_that_says_not_to_text_is_never_a_greeting() {
+    // Only the patient's own columns: the list is read once, and the name
+    // cell's decline keeps its own row out.
+    let csv = format!(
+        "NHS Number,Mobile,Date of Birth,Patient Name\n\
+         {},07700 900001,01/02/1980,\"SMITH, Jane - DO NOT TEXT\"\n\
+         {},07700 900002,01/02/1980,Bob (declined SMS)\n\
+         {},07700 900003,01/02/1980,Cy\n",
+        nhs_digits(0),
+        nhs_digits(1),
+        nhs_digits(2),
+    );
+    let (_, outcome) = validate(&csv, "");
+    assert_eq!(outcome.accepted, vec![(4, nhs_digits(2))]);
+    assert_eq!(
+        outcome.not_accepted[0].1[0].to_string(),
+        "The cell under \"Patient Name\" says not to text this patient"
+    );
+
+    // With a consent column the list is read twice, and the decline in the
+    // name stops the patient's other rows too.
+    let csv = format!(
+        "NHS Number,Mobile,Date of Birth,Patient Name,SMS Consent\n\
+         {},07700 900001,01/02/1980,Jane Smith,Yes\n\
+         {},07700 900001,01/02/1980,\"SMITH, Jane - DO NOT TEXT\",\n",
+        nhs_digits(0),
+        nhs_digits(0),
+    );
+    let (summary, outcome) = validate(&csv, "");
+    assert_eq!(summary.accepted, 0, "{:?}", outcome.accepted);
+    assert_eq!(
+        outcome.not_accepted[0].1[0].to_string(),
+        "Patient has declined SMS on row 3"
+    );
+}

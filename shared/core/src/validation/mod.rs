@@ -366,10 +366,13 @@ fn check_row(
         Consent::Declined => reasons.push(Reason::Declined),
         Consent::Unrecognised => reasons.push(Reason::ConsentUnrecognised),
     }
-    if let Some(column) = do_not_text::do_not_text_column(&cells, columns) {
-        let name = plan.free_text_names.get(column).cloned();
-        reasons.push(Reason::DoNotTextInCell {
-            column: name.unwrap_or_else(|| Arc::from(format!("column {}", column_letter(column)))),
+    if let Some(column_at) = do_not_text::do_not_text_column(&cells, columns) {
+        let name = plan.free_text_names.get(column_at).cloned();
+        let column =
+            name.unwrap_or_else(|| Arc::from(format!("column {}", column_letter(column_at))));
+        reasons.push(match columns.name == Some(column_at) {
+            true => Reason::DoNotTextInName { column },
+            false => Reason::DoNotTextInCell { column },
         });
     }
     if nhs_number.is_some_and(|n| options.opted_out.contains_nhs_number(n))

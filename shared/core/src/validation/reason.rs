@@ -48,6 +48,12 @@ pub enum Reason {
     DoNotTextInCell {
         column: Arc<str>,
     },
+    /// The name cell says not to text ("SMITH, Jane - DO NOT TEXT"). It stops
+    /// the patient's other rows only when the list is read twice anyway (see
+    /// `Declines`): a list of only the patient's columns is read once.
+    DoNotTextInName {
+        column: Arc<str>,
+    },
 }
 
 impl fmt::Display for Reason {
@@ -97,7 +103,7 @@ impl fmt::Display for Reason {
             Reason::HiddenRow => f.write_str(
                 "Row is hidden in the spreadsheet: unhide it if this patient should be texted",
             ),
-            Reason::DoNotTextInCell { column } => {
+            Reason::DoNotTextInCell { column } | Reason::DoNotTextInName { column } => {
                 write!(
                     f,
                     "The cell under \"{column}\" says not to text this patient"
@@ -144,7 +150,7 @@ impl Reason {
             Reason::DirectionControl { .. } => "direction_control",
             Reason::TooLong { .. } => "text_too_long",
             Reason::HiddenRow => "hidden_row",
-            Reason::DoNotTextInCell { .. } => "declined_in_cell",
+            Reason::DoNotTextInCell { .. } | Reason::DoNotTextInName { .. } => "declined_in_cell",
         }
     }
 
@@ -170,7 +176,7 @@ impl Reason {
                     .to_owned()
             }
             Reason::TooLong { .. } => format!("Text is longer than {MAX_CHARACTERS} characters"),
-            Reason::DoNotTextInCell { .. } => {
+            Reason::DoNotTextInCell { .. } | Reason::DoNotTextInName { .. } => {
                 "A cell outside the consent columns says not to text the patient".to_owned()
             }
             other => other.to_string(),
