@@ -14,9 +14,12 @@ use csv::ByteRecord;
 
 use super::cell_text;
 use crate::columns::{Words, has_long_number};
+use crate::consent::says_do_not_text;
+use crate::mobile::UkMobile;
+use crate::nhs_number::NhsNumber;
 
 /// Words that start with these speak of declining, dissent, refusing,
-/// withdrawing, objecting, unsubscribing, excluding or removing.
+/// withdrawing, objecting or unsubscribing.
 const DECLINING_STEMS: &[&str] = &[
     "declin",
     "dissent",
@@ -26,9 +29,13 @@ const DECLINING_STEMS: &[&str] = &[
     "objection",
     "objects",
     "unsubscrib",
-    "exclu",
-    "remov",
 ];
+
+/// Over a section of the list (not above the header), excluding or removing
+/// is read as leaving those patients out too: "Excluded patients" over rows
+/// is not a list to text. Above the header ("Excluding housebound patients",
+/// "Removed duplicates") it describes the list.
+const LEAVING_OUT_STEMS: &[&str] = &["exclu", "remov"];
 
 /// Opting out, with or without spaces and hyphens.
 const OPTING_OUT: &[&str] = &["optout", "optedout", "optingout", "optsout"];
@@ -62,6 +69,9 @@ const CONTACT_WORDS: &[&str] = &[
 pub(super) fn speaks_of_declining(text: &str) -> bool {
     if !text.chars().any(char::is_alphabetic) {
         return false;
+    }
+    if says_do_not_text(text) {
+        return true;
     }
     let words = Words::of(text);
     if words.has_stem(DECLINING_STEMS) || words.joined_has(OPTING_OUT) {
@@ -97,6 +107,7 @@ pub(super) fn is_declining_heading(record: &ByteRecord, consent_columns: &[usize
     let mut cells = 0;
     let mut merged_across = true;
     let mut declining = false;
+    let mut words = String::new();
     for (index, cell) in record.iter().enumerate() {
         let cell = cell.trim_ascii();
         if cell.is_empty() {
@@ -108,12 +119,34 @@ pub(super) fn is_declining_heading(record: &ByteRecord, consent_columns: &[usize
             Some(first) => merged_across &= cell == first,
         }
         let text = cell_text(cell);
-        if has_long_number(&text) || has_date(&text) {
+        if is_a_patients_value(&text) {
             return false;
         }
-        declining = declining || (!consent_columns.contains(&index) && speaks_of_declining(&text));
+        if consent_columns.contains(&index) {
+            continue;
+        }
+        declining =
+            declining || speaks_of_declining(&text) || Words::of(&text).has_stem(LEAVING_OUT_STEMS);
+        words.push_str(&text);
+        words.push(' ');
     }
-    declining && (cells <= 2 || merged_across)
+    // Words over more cells than two, not merged: "Declined, SMS, do not
+    // text" is a heading, but "Bob, Smith, Declined flu jab" is a patient's
+    // row; only words about texting say it is a heading.
+    match cells <= 2 || merged_across {
+        true => declining,
+        false => says_do_not_text(&words),
+    }
+}
+
+/// An NHS number, a mobile, or a cell of a date or number alone (a date of
+/// birth): a patient's detail, so the row is a patient's. A date among
+/// words ("Declined SMS - updated 01/04/2024") is part of a heading.
+fn is_a_patients_value(text: &str) -> bool {
+    NhsNumber::parse(text).is_ok()
+        || UkMobile::parse(text).is_ok()
+        || (!text.chars().any(char::is_alphabetic) && text.chars().any(|c| c.is_ascii_digit()))
+        || (has_long_number(text) && !has_date(text))
 }
 
 /// Digits joined by a date separator: "1/4/24", "01-04-2024", "1.4.24".
@@ -142,8 +175,6 @@ mod tests {
             "Dissent recorded",
             "Refused SMS",
             "Consent withdrawn",
-            "Excluded patients",
-            "Removed from recall",
             "Objected to contact",
             "Must not be contacted",
         ] {
@@ -163,6 +194,9 @@ mod tests {
             "No. of patients",
             "Page 3 of 3",
             "Notes",
+            // The third review: titles that describe the list.
+            "Removed duplicates",
+            "Excluding housebound patients",
         ] {
             assert!(!speaks_of_declining(text), "{text}");
         }
@@ -178,6 +212,15 @@ mod tests {
         assert!(heading(&["", "Do not text", "(from EMIS)", ""], &[]));
         let merged = ["Declined SMS - do not text"; 5];
         assert!(heading(&merged, &[4]));
+        // The third review's headings.
+        assert!(heading(&["Declined SMS - updated 01/04/2024"], &[]));
+        assert!(heading(&["Declined SMS (3 patients as at 1.4.24)"], &[]));
+        assert!(heading(&["Declined", "SMS", "do not text"], &[]));
+        assert!(heading(&["SMS: NO"], &[]));
+        assert!(heading(&["NOT FOR SMS"], &[]));
+        assert!(heading(&["SMS blocked"], &[]));
+        // Over a section, leaving out is read as a decline.
+        assert!(heading(&["Excluded patients"], &[]));
     }
 
     #[test]
@@ -188,8 +231,8 @@ mod tests {
         // Numbers and dates are a patient's details.
         assert!(!heading(&["9434765005", "Declined SMS"], &[]));
         assert!(!heading(&["Declined SMS", "03/04/1960"], &[]));
-        // Three different cells: a patient's row with words in it.
         assert!(!heading(&["Bob", "Smith", "Declined flu jab"], &[]));
+        // Three different cells: a patient's row with words in it.
         assert!(!heading(&["Total: 2 patients"], &[]));
     }
 }

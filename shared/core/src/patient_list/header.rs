@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use csv::ByteRecord;
 
 use super::*;
-use crate::columns::heading_names_someone_else;
+use crate::columns::{Words, heading_names_someone_else};
 
 impl PatientList {
     pub(super) fn find_header(&mut self) -> Result<(), ListError> {
@@ -258,7 +258,13 @@ enum NamedSpan {
     OverColumns,
     /// One cell in the first column, merged up to this column, if merged.
     First(Option<usize>),
+    /// A note that says whose the numbers below are ("Note: mobile numbers
+    /// below are next of kin's"), wherever it is.
+    AboutNumbers,
 }
+
+/// Words that make a note naming someone else a note about the numbers.
+const NUMBER_WORDS: &[&str] = &["mobile", "number", "phone", "telephon", "tel"];
 
 impl NotesAbove {
     fn read(&mut self, row: u64, cells: &[Cow<str>], merged: Option<Vec<(usize, usize)>>) {
@@ -271,9 +277,11 @@ impl NotesAbove {
         }
         if cells.iter().any(|c| heading_names_someone_else(c)) {
             let beyond_first = cells.iter().skip(1).any(|c| !c.trim().is_empty());
-            let span = match beyond_first {
-                true => NamedSpan::OverColumns,
-                false => NamedSpan::First(
+            let about_numbers = cells.iter().any(|c| Words::of(c).has_stem(NUMBER_WORDS));
+            let span = match (about_numbers, beyond_first) {
+                (true, _) => NamedSpan::AboutNumbers,
+                (false, true) => NamedSpan::OverColumns,
+                (false, false) => NamedSpan::First(
                     merged
                         .as_deref()
                         .and_then(|m| m.iter().find(|(first, _)| *first == 0))
@@ -290,7 +298,7 @@ impl NotesAbove {
             return Err(ListError::DecliningTitle { row });
         }
         let over_columns = |span: &NamedSpan| match span {
-            NamedSpan::OverColumns => true,
+            NamedSpan::OverColumns | NamedSpan::AboutNumbers => true,
             NamedSpan::First(merged_to) => merged_to.is_some_and(|last| last + 1 < width),
         };
         match self

@@ -309,3 +309,46 @@ NHS Number,Forename,DOB,Telephone,Name,Mobile
 ";
     assert_someone_else_at(read_text(text), 3);
 }
+
+// ------------------------------------------------ the third review
+
+#[test]
+fn a_note_in_one_cell_saying_the_numbers_are_someone_elses_stops() {
+    for note in [
+        "Note: mobile numbers below are next of kin's",
+        "Mobiles are carers' numbers - check before texting,,,",
+    ] {
+        let list = format!(
+            "{note}\nNHS Number,Name,Mobile,DOB\n9434765919,Alice,07700 900001,01/02/1980\n"
+        );
+        assert_someone_else_at(read_text(&list), 1);
+    }
+    // A title that names next of kin but not their numbers is a title.
+    let honest = "Reminder texts - Next of kin informed where appropriate,,,\n\
+                  NHS Number,Name,Mobile,DOB\n9434765919,Alice,07700 900001,01/02/1980\n";
+    assert_eq!(read_text(honest).expect("reads"), [3]);
+}
+
+#[test]
+fn headings_with_a_date_a_count_or_over_three_cells_stop_too() {
+    for heading in [
+        "Declined SMS - updated 01/04/2024",
+        "Declined SMS (3 patients as at 1.4.24)",
+        "Declined,SMS,do not text",
+        "SMS: NO",
+        "NOT FOR SMS",
+        "SMS blocked",
+    ] {
+        let list = format!(
+            "NHS Number,Name,Mobile,DOB\n9434765919,Alice,07700 900001,01/02/1980\n\
+             {heading}\n9434765870,Bob,07700 900002,01/02/1980\n"
+        );
+        assert_section_at(read_text(&list), 3);
+    }
+    for title in ["Removed duplicates", "Excluding housebound patients"] {
+        let list = format!(
+            "{title}\nNHS Number,Name,Mobile,DOB\n9434765919,Alice,07700 900001,01/02/1980\n"
+        );
+        assert_eq!(read_text(&list).expect("reads"), [3], "{title}");
+    }
+}
