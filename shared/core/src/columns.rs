@@ -137,6 +137,15 @@ impl Role {
             .position(|tier| tier.contains(&normalised))
     }
 
+    /// The role a header or placeholder name means, if it names one
+    /// ("forename" is the name, "DOB" the date of birth).
+    pub fn named(name: &str) -> Option<Role> {
+        let normalised = normalise_name(name);
+        Role::ALL
+            .into_iter()
+            .find(|role| role.tier_of(&normalised).is_some())
+    }
+
     pub fn describe(self) -> &'static str {
         match self {
             Role::NhsNumber => "NHS number",

@@ -5,7 +5,7 @@
 //! placeholder depends on the list's columns ("Dr (Mrs) Smith" is text), so
 //! this is checked once the header is known, before any row.
 
-use crate::columns::{ColumnMap, Header};
+use crate::columns::{ColumnMap, Header, Role};
 use crate::message::{Part, Template};
 
 /// The first look-alike in `template`'s text, as written, with the
@@ -21,24 +21,35 @@ pub(super) fn placeholder_look_alike(
     })
 }
 
-const BRACKETS: [(char, char); 5] = [
+const BRACKETS: [(char, char); 9] = [
     ('(', ')'),
     ('%', '%'),
     ('<', '>'),
     ('#', '#'),
+    ('*', '*'),
+    ('\u{ab}', '\u{bb}'),
     ('\u{ff08}', '\u{ff09}'),
+    ('\u{ff08}', ')'),
+    ('(', '\u{ff09}'),
 ];
-/// Other systems' placeholders with a mark in front only: `$name`, `@name`.
-const PREFIXES: [char; 2] = ['$', '@'];
+/// Other systems' placeholders with a mark in front only: `$name`, `@name`,
+/// `&name`, `%name`.
+const PREFIXES: [char; 4] = ['$', '@', '&', '%'];
 
 fn look_alike_in(text: &str, headers: &[Header], columns: &ColumnMap) -> Option<(String, String)> {
     let names_a_column = |inner: &str| {
-        !inner.trim().is_empty()
+        // An acronym in brackets is text: "Leeds Community Healthcare (NHS)".
+        let acronym = inner.len() <= 4 && inner.chars().all(|c| c.is_ascii_uppercase());
+        !acronym
+            && !inner.trim().is_empty()
             && inner.len() <= 40
             && inner
                 .chars()
                 .all(|c| c.is_alphabetic() || matches!(c, ' ' | '_' | '-'))
-            && columns.column_for_placeholder(headers, inner).is_ok()
+            && (columns.column_for_placeholder(headers, inner).is_ok()
+                // "Dear (name)," goes wrong whether or not the list has a
+                // name column.
+                || Role::named(inner).is_some_and(|r| r != Role::Consent))
     };
     // Two brackets opening a word in the text: a placeholder that did not
     // close where it should ("((name|((clinic))))").
@@ -53,26 +64,6 @@ fn look_alike_in(text: &str, headers: &[Header], columns: &ColumnMap) -> Option<
             .collect();
         let found: String = text[at..].chars().take(word.chars().count() + 3).collect();
         return Some((found, format!("(({}))", word.trim())));
-    }
-    for prefix in PREFIXES {
-        for (at, _) in text.match_indices(prefix) {
-            // In an address (clinic@nhs.net) the mark follows a letter.
-            if text[..at]
-                .chars()
-                .next_back()
-                .is_some_and(char::is_alphanumeric)
-            {
-                continue;
-            }
-            let after = &text[at + prefix.len_utf8()..];
-            let word_end = after
-                .find(|c: char| !(c.is_alphabetic() || c == '_'))
-                .unwrap_or(after.len());
-            let word = &after[..word_end];
-            if names_a_column(word) {
-                return Some((format!("{prefix}{word}"), format!("(({word}))")));
-            }
-        }
     }
     for (open, close) in BRACKETS {
         let mut rest = text;
@@ -93,6 +84,26 @@ fn look_alike_in(text: &str, headers: &[Header], columns: &ColumnMap) -> Option<
                 ));
             }
             rest = &after[end + close.len_utf8()..];
+        }
+    }
+    for prefix in PREFIXES {
+        for (at, _) in text.match_indices(prefix) {
+            // In an address (clinic@nhs.net) the mark follows a letter.
+            if text[..at]
+                .chars()
+                .next_back()
+                .is_some_and(char::is_alphanumeric)
+            {
+                continue;
+            }
+            let after = &text[at + prefix.len_utf8()..];
+            let word_end = after
+                .find(|c: char| !(c.is_alphabetic() || c == '_'))
+                .unwrap_or(after.len());
+            let word = &after[..word_end];
+            if names_a_column(word) {
+                return Some((format!("{prefix}{word}"), format!("(({word}))")));
+            }
         }
     }
     None
@@ -121,6 +132,12 @@ mod tests {
             ("Dear @forename please call.", "@forename"),
             ("Dear #name#, please call.", "#name#"),
             ("Dear ((name|((clinic)))), please call.", "((name|"),
+            ("Dear \u{ab}name\u{bb}, please call.", "\u{ab}name\u{bb}"),
+            ("Dear *Forename*, please call.", "*Forename*"),
+            ("Dear %name, please call.", "%name"),
+            ("Dear &name, please call.", "&name"),
+            ("Dear \u{ff08}name), please call.", "\u{ff08}name)"),
+            ("Your mobile (mobile) is on file.", "(mobile)"),
             (
                 "Dear \u{ff08}\u{ff08}name\u{ff09}\u{ff09}, please call.",
                 "\u{ff08}name\u{ff09}",
@@ -145,6 +162,8 @@ mod tests {
             "Email us at clinic@nhs.net or pay $5.",
             "Call #2 for appointments, #3 for results.",
             "Sorry :(( we have to move your ((clinic)) appointment.",
+            "Leeds Community Healthcare (NHS) Trust, call (0113) 496 0000.",
+            "Please bring your letter (name withheld).",
         ] {
             assert_eq!(look_alike(message), None, "{message}");
         }
