@@ -98,7 +98,7 @@ const SEPARATORS: &str = ".,-–—()/:;'’\"_&+";
 /// text message" (SNOMED's wording), a date ("12-Mar-2023"). Anything else
 /// ("Yes, but not by text", "Yes - email only") is unclear: this is a list of
 /// what is harmless, so a negation or a condition is never read as yes.
-const AFTER_YES: [&str; 48] = [
+const AFTER_YES: [&str; 46] = [
     "sms",
     "text",
     "texts",
@@ -126,8 +126,6 @@ const AFTER_YES: [&str; 48] = [
     "appointments",
     "please",
     "patient",
-    "request",
-    "requested",
     "jan",
     "feb",
     "mar",
@@ -147,6 +145,10 @@ const AFTER_YES: [&str; 48] = [
     "april",
     "june",
     "july",
+];
+/// How each month's name starts.
+const MONTH_STARTS: [&str; 12] = [
+    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
 ];
 /// The rest of the months, kept apart to keep [`AFTER_YES`] readable.
 const MORE_MONTHS: [&str; 5] = ["august", "september", "october", "november", "december"];
@@ -208,14 +210,29 @@ impl Answer {
                 return answer;
             }
         }
+        let is_month = |w: &String| {
+            let first_three = w.get(..3).unwrap_or("");
+            MONTH_STARTS.contains(&first_three)
+                && (AFTER_YES.contains(&w.as_str()) || MORE_MONTHS.contains(&w.as_str()))
+        };
+        // Numbers only as a date: a day or a year beside a month or another
+        // number ("12-Mar-2023", "01/04/2024"). "Consent: 0" or a phone
+        // number ("Consent given to 07700900999") is not consent.
+        let digit_words = words
+            .iter()
+            .filter(|w| w.bytes().all(|b| b.is_ascii_digit()))
+            .count();
+        let dated = digit_words >= 2 || words.iter().any(|w| is_month(w));
         let harmless = |w: &String| {
             AFTER_YES.contains(&w.as_str())
                 || MORE_MONTHS.contains(&w.as_str())
-                || w.bytes().all(|b| b.is_ascii_digit())
+                || (dated && matches!(w.len(), 1 | 2 | 4) && w.bytes().all(|b| b.is_ascii_digit()))
         };
         let rest_is_harmless = |from: usize| words[from..].iter().all(harmless);
         if YES_EXACT.contains(&words[0].as_str()) {
-            return if rest_is_harmless(1) {
+            // "Yes (patient request)": asked for by the patient.
+            let after_yes = |w: &String| harmless(w) || w == "request";
+            return if words[1..].iter().all(after_yes) {
                 Answer::Yes
             } else {
                 Answer::Unclear

@@ -58,3 +58,34 @@ fn a_yes_with_a_negation_or_condition_stays_unclear() {
         assert_eq!(Consent::from_cell(value), Consent::Unrecognised, "{value}");
     }
 }
+
+#[test]
+fn consent_asked_for_a_bare_number_or_another_phone_is_not_consent() {
+    for value in [
+        "Consent requested",
+        "SMS consent requested",
+        "Consent requested 12/03/2023",
+        "Consent request",
+        "Consent: 0",
+        "SMS consent - 0",
+        "Consent given to 07700900999",
+        "Yes - mobile 07700900999",
+    ] {
+        assert_eq!(
+            Consent::read(value, YesMeans::MayText),
+            Consent::Unrecognised,
+            "{value}"
+        );
+    }
+    for value in [
+        "Yes (patient request)",
+        "Consent given (verbal) 12-Mar-2023",
+        "Consent given 01/04/2024",
+    ] {
+        assert_eq!(
+            Consent::read(value, YesMeans::MayText),
+            Consent::NotDeclined,
+            "{value}"
+        );
+    }
+}
