@@ -222,7 +222,7 @@ impl Answer {
             .iter()
             .filter(|w| w.bytes().all(|b| b.is_ascii_digit()))
             .count();
-        let dated = digit_words >= 2 || words.iter().any(|w| is_month(w));
+        let dated = digit_words >= 2 || words.iter().any(is_month);
         let harmless = |w: &String| {
             AFTER_YES.contains(&w.as_str())
                 || MORE_MONTHS.contains(&w.as_str())
