@@ -546,3 +546,20 @@ fn a_name_cell_that_says_not_to_text_is_never_a_greeting() {
         "Patient has declined SMS on row 3"
     );
 }
+
+#[test]
+fn the_declines_never_show_a_patients_details_in_debug_output() {
+    let nhs = nhs_digits(0);
+    let csv = format!(
+        "NHS Number,Mobile,Date of Birth,SMS Consent\n\
+         {nhs},07700 900001,01/02/1980,Declined\n\
+         9.43477E+09,07700 900002,03/04/1975,Declined\n"
+    );
+    let mut list = PatientList::open(Cursor::new(csv.into_bytes())).expect("opens");
+    let declines = Declines::find(&mut list, &OptOutList::default(), today()).expect("reads");
+    let shown = format!("{declines:?}");
+    assert_eq!(declines.len(), 2);
+    for detail in [nhs.as_str(), "7700900001", "7700900002", "1980", "1975"] {
+        assert!(!shown.contains(detail), "{shown}");
+    }
+}

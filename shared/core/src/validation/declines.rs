@@ -40,13 +40,23 @@ pub enum Stop {
 }
 
 /// Every patient with a row that stops their text, and the first such row.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default)]
 pub struct Declines {
     /// By NHS number (its ten digits).
     by_nhs_number: HashMap<u64, (u64, Stop)>,
     /// By mobile and date of birth, for rows whose NHS number cannot be read.
     by_mobile_and_birth: HashMap<(u64, DateOfBirth), (u64, Stop)>,
     read_the_list: bool,
+}
+
+/// Counts only: the keys are patients' NHS numbers, mobiles and dates of birth.
+impl std::fmt::Debug for Declines {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Declines")
+            .field("patients_stopped", &self.len())
+            .field("read_the_list", &self.read_the_list)
+            .finish()
+    }
 }
 
 impl Declines {
