@@ -210,20 +210,27 @@ impl Shown {
 /// A date or time cell whose format is not known (ods, xls): the date day
 /// first, the time if it has one, a time alone if there is no date.
 pub(super) fn default_date_time(at: NaiveDateTime, serial: f64) -> String {
-    let clock = Clock {
+    if (0.0..1.0).contains(&serial) {
+        clock_text(at.time(), default_clock(at))
+    } else {
+        date_and_time_text(at)
+    }
+}
+
+/// The date day first, and the time unless it is midnight.
+fn date_and_time_text(at: NaiveDateTime) -> String {
+    let date = date_text(at.date(), Month::Digits);
+    match at.time() == NaiveTime::MIN {
+        true => date,
+        false => format!("{date} {}", clock_text(at.time(), default_clock(at))),
+    }
+}
+
+/// Seconds only when there are some, on the 24-hour clock.
+fn default_clock(at: NaiveDateTime) -> Clock {
+    Clock {
         seconds: at.second() != 0,
         twelve_hour: false,
-    };
-    if (0.0..1.0).contains(&serial) {
-        clock_text(at.time(), clock)
-    } else if at.time() == NaiveTime::MIN {
-        date_text(at.date(), Month::Digits)
-    } else {
-        format!(
-            "{} {}",
-            date_text(at.date(), Month::Digits),
-            clock_text(at.time(), clock)
-        )
     }
 }
 
@@ -234,19 +241,7 @@ pub(super) fn iso_text(iso: &str) -> Option<String> {
         return Some(date_text(date, Month::Digits));
     }
     if let Ok(at) = NaiveDateTime::parse_from_str(iso, "%Y-%m-%dT%H:%M:%S%.f") {
-        let clock = Clock {
-            seconds: at.second() != 0,
-            twelve_hour: false,
-        };
-        return Some(if at.time() == NaiveTime::MIN {
-            date_text(at.date(), Month::Digits)
-        } else {
-            format!(
-                "{} {}",
-                date_text(at.date(), Month::Digits),
-                clock_text(at.time(), clock)
-            )
-        });
+        return Some(date_and_time_text(at));
     }
     let rest = iso.strip_prefix("PT")?;
     let (hours, rest) = rest.split_once('H')?;
