@@ -230,25 +230,11 @@ impl RowGenerator {
     }
 
     fn fill_cells(&mut self, cells: &mut [Vec<u8>; Column::COUNT]) -> Written {
-        if let Some(patient) = self.declined_later() {
-            self.push_nhs_cell(
-                &mut cells[Column::NhsNumber as usize],
-                patient.nhs_number,
-                None,
-            );
-            self.push_mobile_cell(&mut cells[Column::Mobile as usize], patient.mobile, None);
-            self.push_date_of_birth_cell(
-                &mut cells[Column::DateOfBirth as usize],
-                patient.date_of_birth,
-                None,
-            );
-            self.push_name_cell(&mut cells[Column::Name as usize], patient.name);
-            self.push_next_of_kin_cells(cells);
-            cells[Column::Consent as usize].extend_from_slice(b"Declined");
-            let took_back = self.withdrawn.insert(patient.nhs_number.value());
-            return Written::new(Some(Damage::DuplicatePatient), 1 + u64::from(took_back));
-        }
-        let (patient, damage) = self.choose_patient_and_damage();
+        let declined_later = self.declined_later();
+        let (patient, damage) = match declined_later {
+            Some(patient) => (patient, None),
+            None => self.choose_patient_and_damage(),
+        };
 
         self.push_nhs_cell(
             &mut cells[Column::NhsNumber as usize],
@@ -283,6 +269,11 @@ impl RowGenerator {
         );
         self.push_name_cell(&mut cells[Column::Name as usize], patient.name);
         self.push_next_of_kin_cells(cells);
+        if declined_later.is_some() {
+            cells[Column::Consent as usize].extend_from_slice(b"Declined");
+            let took_back = self.withdrawn.insert(patient.nhs_number.value());
+            return Written::new(Some(Damage::DuplicatePatient), 1 + u64::from(took_back));
+        }
         if self.with_consent_column {
             self.push_consent_cell(&mut cells[Column::Consent as usize], damage);
         }
