@@ -196,8 +196,6 @@ struct Plan {
     personalisation_columns: Vec<usize>,
     placeholder_columns: Vec<usize>,
     placeholder_names: Vec<Arc<str>>,
-    /// Each column's full name, for a cell that says not to text.
-    free_text_names: Vec<Arc<str>>,
     layout: Layout,
 }
 
@@ -275,7 +273,6 @@ fn plan(list: &PatientList, message: Option<&Template>) -> Result<Plan, Validati
         personalisation_columns,
         placeholder_columns,
         placeholder_names,
-        free_text_names: headers.iter().map(|h| Arc::from(h.full_name())).collect(),
     })
 }
 
@@ -367,9 +364,10 @@ fn check_row(
         Consent::Unrecognised => reasons.push(Reason::ConsentUnrecognised),
     }
     if let Some(column_at) = do_not_text::do_not_text_column(&cells, columns) {
-        let name = plan.free_text_names.get(column_at).cloned();
-        let column =
-            name.unwrap_or_else(|| Arc::from(format!("column {}", column_letter(column_at))));
+        let column: Arc<str> = match plan.layout.original_headers.get(column_at) {
+            Some(header) => Arc::from(header.as_str()),
+            None => Arc::from(format!("column {}", column_letter(column_at))),
+        };
         reasons.push(match columns.name == Some(column_at) {
             true => Reason::DoNotTextInName { column },
             false => Reason::DoNotTextInCell { column },
