@@ -12,11 +12,11 @@ use anyhow::Context;
 use batchmsg_core::batch::BatchId;
 use batchmsg_core::delivery::WaveStatus;
 use batchmsg_core::ports::{RecipientRepo, SystemClock, WaveRepo};
+use batchmsg_core::rate::Limiter;
 use batchmsg_core::sending::{
     RateUnit, finish_if_done, record_receipts, recover_sending, release_wave, send_texts,
 };
 use batchmsg_local::outbox::{Outbox, ReceiptFeed};
-use batchmsg_local::rate_limit::Limiter;
 use batchmsg_local::{Database, LockError, SendingLock};
 use chrono::{DateTime, Utc};
 use indicatif::ProgressBar;
@@ -79,11 +79,8 @@ impl Local {
                 .sent_since(now - chrono::TimeDelta::seconds(2))?
                 .into_iter()
                 .map(|(at, fragments)| {
-                    let units = match rate.unit {
-                        RateUnit::Texts => 1,
-                        RateUnit::Fragments => fragments.max(1),
-                    };
-                    ((now - at).to_std().unwrap_or_default(), units)
+                    let ago = (now - at).to_std().unwrap_or_default();
+                    (ago, rate.unit.units(fragments))
                 })
                 .collect(),
         };

@@ -28,7 +28,7 @@
 //!
 //! Logs carry message ids, batch ids and counts, never patient data.
 
-pub mod limiter;
+pub mod rate;
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use batchmsg_aws::sqs::SendJob;
@@ -36,7 +36,7 @@ use batchmsg_core::ports::{BatchRepo, Clock, RateLimiter, RecipientRepo, SmsSend
 use batchmsg_core::sending::{RateUnit, SendingError, send_texts};
 use lambda_runtime::Diagnostic;
 
-pub use limiter::PerInstanceLimiter;
+pub use rate::limiter_from_env;
 
 /// What the handler sends with: the repositories, the SMS provider, the rate
 /// limiter and the clock, built once per instance.

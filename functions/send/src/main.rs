@@ -9,7 +9,7 @@ use batchmsg_aws::config;
 use batchmsg_aws::dynamo::DynamoRepos;
 use batchmsg_aws::sns::SnsSmsSender;
 use batchmsg_core::ports::SystemClock;
-use batchmsg_send::{PerInstanceLimiter, Sending};
+use batchmsg_send::{Sending, limiter_from_env};
 use lambda_runtime::{LambdaEvent, service_fn};
 
 #[tokio::main]
@@ -21,7 +21,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         // Never `aws_sdk_sns::Client::new`: the SDK's retries would send a
         // text again (see batchmsg_aws::sns).
         sender: SnsSmsSender::from_env(&sdk)?,
-        limiter: PerInstanceLimiter::from_env()?,
+        limiter: limiter_from_env()?,
         clock: SystemClock,
     };
     let sending = &sending;

@@ -17,9 +17,10 @@ use batchmsg_core::ports::{
     BatchRepo, PortResult, PublishError, Published, PublishedLookup, RecipientRepo, SendQueue,
     SmsSender, SystemClock,
 };
+use batchmsg_core::rate::EvenlySpacedLimiter;
 use batchmsg_core::sending::{Release, release_wave};
 use batchmsg_moto::{BATCH, Moto, ten_in_three_waves};
-use batchmsg_send::{PerInstanceLimiter, SendError, Sending, handle};
+use batchmsg_send::{SendError, Sending, handle};
 use serde_json::{Value, json};
 
 /// Keeps what a release queues, for the test to hand on as jobs.
@@ -60,8 +61,8 @@ fn sns(moto: &Moto) -> SnsSmsSender {
 }
 
 /// Fast enough not to slow the tests; the pacing is unit-tested.
-fn limiter() -> PerInstanceLimiter {
-    PerInstanceLimiter::new(1_000.0, 2).unwrap()
+fn limiter() -> EvenlySpacedLimiter {
+    EvenlySpacedLimiter::new(1_000.0, 2).unwrap()
 }
 
 struct Setup {
@@ -71,7 +72,7 @@ struct Setup {
 }
 
 impl Setup {
-    fn sending(&self) -> Sending<DynamoRepos, SnsSmsSender, PerInstanceLimiter, SystemClock> {
+    fn sending(&self) -> Sending<DynamoRepos, SnsSmsSender, EvenlySpacedLimiter, SystemClock> {
         Sending {
             repos: self.repos.clone(),
             sender: sns(&self.moto),

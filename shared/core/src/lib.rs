@@ -14,6 +14,7 @@ pub mod nhs_number;
 pub mod opt_out;
 pub mod patient_list;
 pub mod ports;
+pub mod rate;
 pub mod report;
 pub mod sending;
 pub mod sms;

@@ -7,7 +7,6 @@ mod database;
 mod feed_offset;
 pub mod outbox;
 mod queue;
-pub mod rate_limit;
 mod recipients;
 mod send_rates;
 mod templates;

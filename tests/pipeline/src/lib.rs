@@ -35,10 +35,11 @@ use batchmsg_aws::sns::SnsSmsSender;
 use batchmsg_core::batch::{Batch, BatchId, RecipientRecord, Wave};
 use batchmsg_core::delivery::BatchStatus;
 use batchmsg_core::ports::{BatchRepo, RecipientRepo, SystemClock};
+use batchmsg_core::rate::EvenlySpacedLimiter;
 use batchmsg_core::sending::schedule_batch;
 use batchmsg_core::waves::{Schedule, plan_waves};
 use batchmsg_moto::{BUCKET, Moto, RequestCount, SCHEDULE_GROUP, Stack};
-use batchmsg_send::{PerInstanceLimiter, Sending};
+use batchmsg_send::Sending;
 use chrono::Utc;
 use serde_json::{Value, json};
 
@@ -102,7 +103,7 @@ pub fn logs() -> &'static CapturedLogs {
     })
 }
 
-pub type SendWith = Sending<DynamoRepos, SnsSmsSender, PerInstanceLimiter, SystemClock>;
+pub type SendWith = Sending<DynamoRepos, SnsSmsSender, EvenlySpacedLimiter, SystemClock>;
 
 /// A reset moto holding the stack, and the one batch of the test.
 pub struct Pipeline {
@@ -146,7 +147,7 @@ impl Pipeline {
             // 500 texts a second for each of 4 instances: the pace is not
             // what this measures (the limiter's unit tests and
             // bench/rate-accuracy.sh do), but the limiter is on the path.
-            limiter: PerInstanceLimiter::new(2_000.0, 4).expect("a rate"),
+            limiter: EvenlySpacedLimiter::new(2_000.0, 4).expect("a rate"),
             clock: SystemClock,
         };
         logs().clear();
@@ -376,7 +377,7 @@ impl Pipeline {
     /// [`Pipeline::drain`], sending through `sending`.
     pub async fn drain_with<S>(
         &self,
-        sending: &Sending<DynamoRepos, S, PerInstanceLimiter, SystemClock>,
+        sending: &Sending<DynamoRepos, S, EvenlySpacedLimiter, SystemClock>,
         instances: usize,
     ) -> Polled
     where

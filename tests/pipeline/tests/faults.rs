@@ -241,7 +241,7 @@ async fn a_throttled_text_goes_back_to_queued_and_is_sent_once_when_its_job_come
     let sending = Sending {
         repos: pipeline.stack.repos.clone(),
         sender: SnsSmsSender::new(sns, Some(SENDER_ID.parse().unwrap())),
-        limiter: batchmsg_send::PerInstanceLimiter::new(2_000.0, 1).unwrap(),
+        limiter: batchmsg_core::rate::EvenlySpacedLimiter::new(2_000.0, 1).unwrap(),
         clock: SystemClock,
     };
     let polled = pipeline.drain_with(&sending, 1).await;

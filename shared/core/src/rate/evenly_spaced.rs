@@ -1,7 +1,8 @@
-//! [`PerInstanceLimiter`]: this instance's share of the stack's SMS rate.
+//! [`EvenlySpacedLimiter`]: one send function instance's share of the
+//! stack's SMS rate.
 //!
-//! The stack may send `BATCHMSG_SMS_RATE` texts a second in all. The SQS
-//! event source's `MaximumConcurrency` (`BATCHMSG_SEND_CONCURRENCY`, which
+//! The stack may send `rate` texts a second in all (`BATCHMSG_SMS_RATE`). The
+//! SQS event source's `MaximumConcurrency` (`BATCHMSG_SEND_CONCURRENCY`, which
 //! the template must set to the same number) caps how many instances of the
 //! send function run at once, so each takes `rate / concurrency` texts a
 //! second and together they cannot go over the rate. Instances that are not
@@ -9,41 +10,31 @@
 //! A token bucket kept in DynamoDB (`RATE#{name}`) would let one busy instance
 //! use the whole rate, at one conditional write a text; to be measured.
 //!
-//! Texts are paced evenly, one every `1.01 / share` seconds (no burst). A slot
-//! is counted from the previous slot, not from when a waiter woke, so a late
-//! timer wake-up does not cost the rate. The 1 % is the margin for timer
-//! wake-ups: with slots exactly `1 / share` apart, a wake-up a few
-//! milliseconds late lets `share + 1` texts into some second (measured by
-//! `bash bench/aws-rate.sh`), as it did for the local limiter.
+//! Texts are paced evenly, one every [`WINDOW`]` / share` (no burst): the
+//! same 1 % margin as the sliding window, for timer wake-ups. A slot is
+//! counted from the previous slot, not from when a waiter woke, so a late
+//! timer wake-up does not cost the rate.
 
 use std::sync::Mutex;
 use std::time::Duration;
 
-use batchmsg_aws::config::{self, ConfigError};
-use batchmsg_core::ports::{PortResult, RateLimiter};
 use tokio::time::{Instant, sleep_until};
 
-/// Texts a second for the whole stack.
-pub const RATE_VAR: &str = "BATCHMSG_SMS_RATE";
-
-/// The send function's event source `MaximumConcurrency`.
-pub const CONCURRENCY_VAR: &str = "BATCHMSG_SEND_CONCURRENCY";
-
-/// Slots are this much further apart than the share alone would make them.
-pub const MARGIN: f64 = 1.01;
+use super::WINDOW;
+use crate::ports::{PortResult, RateLimiter};
 
 /// The slowest share taken: one unit an hour.
 pub const MAX_INTERVAL: Duration = Duration::from_secs(3_600);
 
 #[derive(Debug)]
-pub struct PerInstanceLimiter {
+pub struct EvenlySpacedLimiter {
     /// Time one unit takes.
     interval: Duration,
     /// When the next unit may go.
     next: Mutex<Option<Instant>>,
 }
 
-impl PerInstanceLimiter {
+impl EvenlySpacedLimiter {
     /// `rate` units a second for the stack, shared by at most `instances`.
     /// `None` unless `rate` is a positive number, `instances` at least 1,
     /// and the share at least one unit in [`MAX_INTERVAL`].
@@ -51,31 +42,13 @@ impl PerInstanceLimiter {
         if !(rate.is_finite() && rate > 0.0) || instances == 0 {
             return None;
         }
-        let interval = Duration::try_from_secs_f64(f64::from(instances) * MARGIN / rate)
-            .ok()
-            .filter(|i| *i <= MAX_INTERVAL)?;
+        let interval =
+            Duration::try_from_secs_f64(WINDOW.as_secs_f64() * f64::from(instances) / rate)
+                .ok()
+                .filter(|i| *i <= MAX_INTERVAL)?;
         Some(Self {
             interval,
             next: Mutex::new(None),
-        })
-    }
-
-    /// From `BATCHMSG_SMS_RATE` and `BATCHMSG_SEND_CONCURRENCY`.
-    pub fn from_env() -> Result<Self, ConfigError> {
-        let rate: f64 = config::require_parsed(RATE_VAR)?;
-        let instances: u32 = config::require_parsed(CONCURRENCY_VAR)?;
-        if instances == 0 {
-            return Err(ConfigError::Unusable {
-                name: CONCURRENCY_VAR,
-                why: "it must be at least 1".to_owned(),
-            });
-        }
-        Self::new(rate, instances).ok_or(ConfigError::Unusable {
-            name: RATE_VAR,
-            why: format!(
-                "it must be a positive number of texts a second, at least one an hour for \
-                 each of the {instances} instances ({CONCURRENCY_VAR})"
-            ),
         })
     }
 
@@ -85,7 +58,7 @@ impl PerInstanceLimiter {
     }
 }
 
-impl RateLimiter for PerInstanceLimiter {
+impl RateLimiter for EvenlySpacedLimiter {
     async fn acquire(&self, units: u32) -> PortResult<()> {
         if units == 0 {
             return Ok(());
@@ -108,9 +81,9 @@ mod tests {
 
     #[test]
     fn the_share_is_the_rate_over_the_instances() {
-        let limiter = PerInstanceLimiter::new(20.0, 4).unwrap();
+        let limiter = EvenlySpacedLimiter::new(20.0, 4).unwrap();
         assert_eq!(limiter.interval(), Duration::from_millis(202));
-        let slow = PerInstanceLimiter::new(1.0, 2).unwrap();
+        let slow = EvenlySpacedLimiter::new(1.0, 2).unwrap();
         assert_eq!(slow.interval(), Duration::from_millis(2_020));
         for (rate, instances) in [
             (0.0, 1),
@@ -120,19 +93,19 @@ mod tests {
             (5.0, 0),
         ] {
             assert!(
-                PerInstanceLimiter::new(rate, instances).is_none(),
+                EvenlySpacedLimiter::new(rate, instances).is_none(),
                 "{rate} {instances}"
             );
         }
         // Slower than one an hour.
-        assert!(PerInstanceLimiter::new(f64::MIN_POSITIVE, 1).is_none());
-        assert!(PerInstanceLimiter::new(1.0 / 3_600.0, 2).is_none());
-        assert!(PerInstanceLimiter::new(1.0 / 1_700.0, 1).is_some());
+        assert!(EvenlySpacedLimiter::new(f64::MIN_POSITIVE, 1).is_none());
+        assert!(EvenlySpacedLimiter::new(1.0 / 3_600.0, 2).is_none());
+        assert!(EvenlySpacedLimiter::new(1.0 / 1_700.0, 1).is_some());
     }
 
     #[tokio::test(start_paused = true)]
     async fn units_are_paced_evenly_from_the_first() {
-        let limiter = PerInstanceLimiter::new(10.0, 2).unwrap(); // 5 a second, less 1 %
+        let limiter = EvenlySpacedLimiter::new(10.0, 2).unwrap(); // 5 a second, less 1 %
         let start = Instant::now();
         let mut at = Vec::new();
         for _ in 0..6 {
@@ -149,7 +122,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn an_idle_limiter_does_not_save_up_a_burst() {
-        let limiter = PerInstanceLimiter::new(5.0, 1).unwrap();
+        let limiter = EvenlySpacedLimiter::new(5.0, 1).unwrap();
         limiter.acquire(1).await.unwrap();
         tokio::time::sleep(Duration::from_secs(10)).await;
         let start = Instant::now();

@@ -1,4 +1,4 @@
-//! The sending rate, shared by every sending task of the process.
+//! The embedded default's rate, shared by every sending task of the process.
 //!
 //! [`SlidingWindowLimiter`] keeps a log of the grants of the last
 //! [`WINDOW`] and grants only while their units stay within the limit, so no
@@ -10,15 +10,11 @@ use std::collections::VecDeque;
 use std::num::NonZeroU32;
 use std::time::Duration;
 
-use batchmsg_core::ports::{PortResult, RateLimiter};
 use tokio::sync::Mutex;
 use tokio::time::{Instant, sleep_until};
 
-/// The window a limit "per second" is kept over: a little longer than a
-/// second, so that the texts' `sent_at` (stamped a few µs after the grant,
-/// cut to milliseconds, from a wall clock NTP may slew) never show limit + 1
-/// within 1000 ms. Costs 1 % of the rate.
-pub const WINDOW: Duration = Duration::from_millis(1_010);
+use super::WINDOW;
+use crate::ports::{PortResult, RateLimiter};
 
 /// At most `limit` units (texts or fragments) in any [`WINDOW`].
 ///

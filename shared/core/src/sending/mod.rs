@@ -15,6 +15,7 @@ mod sweep;
 mod tests;
 mod upload;
 
+pub use crate::rate::RateUnit;
 pub use cancel::{Cancelled, cancel_batch};
 pub use import::{IMPORT_CHUNK, RecipientRows};
 pub use progress::{BatchProgress, WaveProgress, finish_if_done, progress};
@@ -22,7 +23,7 @@ pub use receipts::{ReceiptsRecorded, record_receipts};
 pub use recover::{MAYBE_SENT, Recovered, STUCK_AFTER, recover_sending};
 pub use release::{Release, release_wave};
 pub use schedule::schedule_batch;
-pub use send::{RateUnit, SendOutcome, send_texts};
+pub use send::{SendOutcome, send_texts};
 pub use sweep::{CANCELLED_LOOKED_AT, Swept, sweep};
 pub use upload::{UploadError, UploadKeys, UploadOutcome, validate_upload};
 

@@ -2,15 +2,7 @@ use super::SendingError;
 use crate::batch::{BatchId, Seq};
 use crate::delivery::BatchStatus;
 use crate::ports::{BatchRepo, Clock, PublishError, RateLimiter, RecipientRepo, SmsSender};
-
-/// What the rate limit counts.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub enum RateUnit {
-    #[default]
-    Texts,
-    /// SMS fragments: a 3-fragment text takes three.
-    Fragments,
-}
+use crate::rate::RateUnit;
 
 /// What happened to the jobs handed to [`send_texts`].
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -71,11 +63,7 @@ pub async fn send_texts(
     let mut rest = claimed.iter();
     let mut stopped = None;
     for recipient in rest.by_ref() {
-        let units = match unit {
-            RateUnit::Texts => 1,
-            RateUnit::Fragments => recipient.fragments.max(1),
-        };
-        if let Err(error) = limiter.acquire(units).await {
+        if let Err(error) = limiter.acquire(unit.units(recipient.fragments)).await {
             stopped = Some(SendingError::Port(error));
             outcome.throttled.push(recipient.seq);
             break;

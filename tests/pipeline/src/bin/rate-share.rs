@@ -13,9 +13,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use batchmsg_core::ports::{PortResult, RateLimiter, SystemClock};
+use batchmsg_core::rate::EvenlySpacedLimiter;
 use batchmsg_core::waves::Schedule;
 use batchmsg_pipeline_tests::Pipeline;
-use batchmsg_send::{PerInstanceLimiter, Sending};
+use batchmsg_send::Sending;
 use batchmsg_synthetic::{ListOptions, write_patient_list};
 
 const RATE: f64 = 40.0;
@@ -24,7 +25,7 @@ const ROWS: u64 = 1_100;
 
 /// The limiter, noting when it lets each text go.
 struct Noted {
-    limiter: PerInstanceLimiter,
+    limiter: EvenlySpacedLimiter,
     at: Arc<Mutex<Vec<Instant>>>,
 }
 
@@ -65,7 +66,7 @@ async fn main() {
                 repos: pipeline.stack.repos.clone(),
                 sender: pipeline.stack.sender.clone(),
                 limiter: Noted {
-                    limiter: PerInstanceLimiter::new(RATE, CONCURRENCY).unwrap(),
+                    limiter: EvenlySpacedLimiter::new(RATE, CONCURRENCY).unwrap(),
                     at: let_go.clone(),
                 },
                 clock: SystemClock,
