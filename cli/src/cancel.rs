@@ -13,6 +13,7 @@ use crate::status::{no_batches, open_existing};
 #[derive(clap::Args)]
 pub struct Args {
     /// The batch to cancel (batchmsg status lists them).
+    #[arg(value_parser = crate::hints::batch_id)]
     batch: BatchId,
     #[command(flatten)]
     data: DataDirArgs,

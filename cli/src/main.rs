@@ -3,6 +3,7 @@
 mod cancel;
 mod data_dir;
 mod generate;
+mod hints;
 mod inputs;
 mod preview;
 mod report;
@@ -79,6 +80,7 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
+            let error = hints::with_hints(error);
             eprintln!("error: {}", terminal::printable(&format!("{error:#}")));
             ExitCode::FAILURE
         }

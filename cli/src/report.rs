@@ -29,7 +29,6 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, anyhow};
 use batchmsg_core::batch::{BatchId, RecipientRecord};
-use batchmsg_core::delivery::RecipientStatus;
 use batchmsg_core::ports::{BatchRepo, RecipientRepo};
 use batchmsg_core::report::formula_safe;
 use batchmsg_core::sending::SendingError;
@@ -56,6 +55,7 @@ pub const COLUMNS: [&str; 9] = [
 #[derive(clap::Args)]
 pub struct Args {
     /// The batch to report on (batchmsg status lists them).
+    #[arg(value_parser = crate::hints::batch_id)]
     batch: BatchId,
     /// The CSV file to write: one row per patient, times in UK local time.
     #[arg(long)]
@@ -90,15 +90,6 @@ pub fn write_report<W: Write>(mut out: W, records: &[RecipientRecord]) -> anyhow
     csv.write_record(COLUMNS)?;
     for record in records {
         let r = &record.recipient;
-        let delivered_at = match record.status {
-            RecipientStatus::Delivered => record.receipt_at,
-            _ => None,
-        };
-        let status_at = match record.status {
-            RecipientStatus::Queued | RecipientStatus::Sending => None,
-            RecipientStatus::Sent => record.sent_at,
-            _ => record.receipt_at,
-        };
         csv.write_record([
             r.row.to_string().as_str(),
             &r.nhs_number,
@@ -106,8 +97,8 @@ pub fn write_report<W: Write>(mut out: W, records: &[RecipientRecord]) -> anyhow
             record.status.as_str(),
             &formula_safe(record.reason.as_deref().unwrap_or("")),
             &uk_time(record.sent_at),
-            &uk_time(delivered_at),
-            &uk_time(status_at),
+            &uk_time(record.delivered_at()),
+            &uk_time(record.status_at()),
             &formula_safe(&r.body),
         ])?;
     }
@@ -158,6 +149,7 @@ fn write_atomically(
 mod tests {
     use super::*;
     use batchmsg_core::batch::Recipient;
+    use batchmsg_core::delivery::RecipientStatus;
     use batchmsg_core::sms::Encoding;
     use chrono::TimeZone;
 

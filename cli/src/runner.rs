@@ -10,11 +10,10 @@ use std::time::Duration;
 
 use anyhow::Context;
 use batchmsg_core::batch::BatchId;
-use batchmsg_core::delivery::WaveStatus;
-use batchmsg_core::ports::{RecipientRepo, SystemClock, WaveRepo};
+use batchmsg_core::ports::{RecipientRepo, SystemClock};
 use batchmsg_core::rate::Limiter;
 use batchmsg_core::sending::{
-    RateUnit, finish_if_done, record_receipts, recover_sending, release_wave, send_texts,
+    RateUnit, finish_if_done, record_receipts, release_wave, resume_batch, send_texts,
 };
 use batchmsg_local::outbox::{Outbox, ReceiptFeed};
 use batchmsg_local::{Database, LockError, SendingLock};
@@ -187,20 +186,16 @@ async fn drive_batch(
     };
     let db = &local.db;
     let returned = db.return_taken_jobs(batch)?;
-    let recovered = recover_sending(db, &local.outbox, db, &SystemClock, batch).await?;
-    if returned > 0 || recovered != Default::default() {
+    let resumed = resume_batch(db, db, db, &local.outbox, db, &SystemClock, batch).await?;
+    if returned > 0 || resumed != Default::default() {
         tracing::info!(
             batch = %batch,
             jobs_returned = returned,
-            found_sent = recovered.sent,
-            requeued = recovered.requeued,
+            found_sent = resumed.recovered.sent,
+            requeued = resumed.recovered.requeued,
+            releases_finished = resumed.releases_finished,
             "resumed a batch a stopped process left part-sent"
         );
-    }
-    for wave in db.waves(batch).await? {
-        if wave.status == WaveStatus::Releasing {
-            release_wave(db, db, db, db, batch, wave.number).await?;
-        }
     }
     loop {
         let mut worked = false;

@@ -23,6 +23,7 @@ use crate::data_dir::{DataDirArgs, block_on};
 #[derive(clap::Args)]
 pub struct Args {
     /// The batch to show wave by wave; without it, every batch, newest first.
+    #[arg(value_parser = crate::hints::batch_id)]
     batch: Option<BatchId>,
     #[command(flatten)]
     data: DataDirArgs,
@@ -216,20 +217,13 @@ pub fn not_accepted_path(data_dir: &Path, id: &BatchId) -> PathBuf {
     batch_folder(data_dir, id).join(NOT_ACCEPTED_FILE)
 }
 
-/// Failed: the three kinds of failure together.
-fn failed(counts: &StatusCounts) -> u64 {
-    counts.get(RecipientStatus::TemporaryFailure)
-        + counts.get(RecipientStatus::PermanentFailure)
-        + counts.get(RecipientStatus::TechnicalFailure)
-}
-
 /// Waiting, sent, delivered, failed, cancelled.
 fn count_cells(counts: &StatusCounts) -> [String; 5] {
     [
         counts.waiting(),
         counts.get(RecipientStatus::Sent),
         counts.get(RecipientStatus::Delivered),
-        failed(counts),
+        counts.failed(),
         counts.get(RecipientStatus::Cancelled),
     ]
     .map(|n| n.to_string())

@@ -56,7 +56,7 @@ use serde::{Deserialize, Serialize};
 
 /// What a payload came to.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct Handled {
+pub struct DeliverySummary {
     /// Log events in the payload.
     pub events: usize,
     /// Receipts that changed a text's status.
@@ -86,7 +86,7 @@ pub enum HandlerError {
 pub async fn handle(
     recipients: &(impl RecipientRepo + Sync),
     event: LogsEvent,
-) -> Result<Handled, HandlerError> {
+) -> Result<DeliverySummary, HandlerError> {
     handle_data(recipients, &event.aws_logs.data).await
 }
 
@@ -94,10 +94,10 @@ pub async fn handle(
 pub async fn handle_data(
     recipients: &(impl RecipientRepo + Sync),
     data: &LogData,
-) -> Result<Handled, HandlerError> {
-    let mut handled = Handled {
+) -> Result<DeliverySummary, HandlerError> {
+    let mut handled = DeliverySummary {
         events: data.log_events.len(),
-        ..Handled::default()
+        ..DeliverySummary::default()
     };
     if data.message_type != "DATA_MESSAGE" {
         // CONTROL_MESSAGE: CloudWatch Logs checking that the destination is

@@ -14,7 +14,7 @@ use batchmsg_core::batch::{Batch, BatchId, Recipient, RecipientRecord, Seq};
 use batchmsg_core::delivery::{BatchStatus, RecipientStatus};
 use batchmsg_core::ports::{BatchRepo, Published, RecipientRepo};
 use batchmsg_core::sms::Encoding;
-use batchmsg_delivery_status::{Handled, HandlerError, handle};
+use batchmsg_delivery_status::{DeliverySummary, HandlerError, handle};
 use batchmsg_moto::Moto;
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use serde_json::{Value, json};
@@ -229,7 +229,7 @@ async fn mixed_receipts_set_each_status_with_the_providers_reason() {
     let handled = handle(&repos, mixed_payload()).await.unwrap();
     assert_eq!(
         handled,
-        Handled {
+        DeliverySummary {
             events: 6,
             applied: 6,
             ignored: 0,
@@ -274,7 +274,7 @@ async fn mixed_receipts_set_each_status_with_the_providers_reason() {
     let again = handle(&repos, mixed_payload()).await.unwrap();
     assert_eq!(
         again,
-        Handled {
+        DeliverySummary {
             events: 6,
             applied: 0,
             ignored: 6,
@@ -371,9 +371,9 @@ async fn a_control_message_is_accepted_and_does_nothing() {
     let handled = handle(&repos, envelope(&control)).await.unwrap();
     assert_eq!(
         handled,
-        Handled {
+        DeliverySummary {
             events: 1,
-            ..Handled::default()
+            ..DeliverySummary::default()
         }
     );
     assert_eq!(records(&repos).await, before);
@@ -397,7 +397,7 @@ async fn garbage_in_a_log_message_is_skipped() {
     .unwrap();
     assert_eq!(
         handled,
-        Handled {
+        DeliverySummary {
             events: 6,
             applied: 1,
             ignored: 0,

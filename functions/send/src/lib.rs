@@ -67,7 +67,7 @@ impl From<SendError> for Diagnostic {
 
 /// What became of one message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Handled {
+pub enum MessageOutcome {
     /// Nothing more to do: SQS may delete it.
     Done,
     /// Deliver it again later.
@@ -90,7 +90,7 @@ where
     let mut response = SqsBatchResponse::default();
     let mut unnamed = 0;
     for message in &event.records {
-        if handle_message(sending, message).await == Handled::Retry {
+        if handle_message(sending, message).await == MessageOutcome::Retry {
             match message.message_id.as_deref() {
                 Some(id) if !id.is_empty() => response.add_failure(id),
                 _ => unnamed += 1,
@@ -108,7 +108,7 @@ where
 pub async fn handle_message<R, S, L, C>(
     sending: &Sending<R, S, L, C>,
     message: &SqsMessage,
-) -> Handled
+) -> MessageOutcome
 where
     R: BatchRepo + RecipientRepo + Sync,
     S: SmsSender + Sync,
@@ -129,11 +129,11 @@ where
                 error = %error,
                 "dropped a message that is not a send job"
             );
-            return Handled::Dropped;
+            return MessageOutcome::Dropped;
         }
         None => {
             tracing::error!(message_id, receive_count, "dropped a message with no body");
-            return Handled::Dropped;
+            return MessageOutcome::Dropped;
         }
     };
     let Sending {
@@ -167,9 +167,9 @@ where
                 "handled a send job"
             );
             if outcome.throttled.is_empty() {
-                Handled::Done
+                MessageOutcome::Done
             } else {
-                Handled::Retry
+                MessageOutcome::Retry
             }
         }
         Err(error @ SendingError::Port(_)) => {
@@ -180,7 +180,7 @@ where
                 error = %error,
                 "a send job failed; SQS will deliver it again"
             );
-            Handled::Retry
+            MessageOutcome::Retry
         }
         Err(error) => {
             tracing::error!(
@@ -190,7 +190,7 @@ where
                 error = %error,
                 "dropped a send job that cannot succeed"
             );
-            Handled::Dropped
+            MessageOutcome::Dropped
         }
     }
 }

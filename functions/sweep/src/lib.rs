@@ -22,17 +22,15 @@ pub struct SweepSummary {
     pub completed: u64,
 }
 
-#[derive(Debug)]
-pub struct SweepError(pub SendingError);
+#[derive(Debug, thiserror::Error)]
+#[error("the sweep stopped part way, and the next run goes on: {0}")]
+pub struct SweepError(#[from] pub SendingError);
 
 impl From<SweepError> for Diagnostic {
     fn from(error: SweepError) -> Self {
         Diagnostic {
             error_type: "SweepFailed".to_owned(),
-            error_message: format!(
-                "the sweep stopped part way, and the next run goes on: {}",
-                error.0
-            ),
+            error_message: error.to_string(),
         }
     }
 }

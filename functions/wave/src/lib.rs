@@ -1,6 +1,6 @@
 //! The wave function: the target of each wave's EventBridge Scheduler
 //! schedule. Its event is the schedule's input, `{"batch": "<id>", "wave": N}`
-//! ([`WaveEvent`]); it calls [`release_wave`] and says what it did.
+//! ([`WaveDue`]); it calls [`release_wave`] and says what it did.
 //!
 //! - A wave fired twice (schedules fire at least once) is `already`: success.
 //! - A cancelled wave is `already` too: nothing is queued.
@@ -14,7 +14,7 @@
 //!
 //! Logs carry the batch id, the wave number and counts, never patient data.
 
-use batchmsg_aws::scheduler::WaveEvent;
+use batchmsg_aws::scheduler::WaveDue;
 use batchmsg_core::batch::BatchId;
 use batchmsg_core::ports::{BatchRepo, RecipientRepo, SendQueue, WaveRepo};
 use batchmsg_core::sending::{Release, SendingError, release_wave};
@@ -78,7 +78,7 @@ impl From<WaveError> for Diagnostic {
 }
 
 /// Reads the schedule's input.
-pub fn parse_event(payload: Value) -> Result<WaveEvent, WaveError> {
+pub fn parse_event(payload: Value) -> Result<WaveDue, WaveError> {
     // serde would also take `["<id>", N]`; a schedule's input never is.
     if !payload.is_object() {
         return Err(WaveError::BadEvent {

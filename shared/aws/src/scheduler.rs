@@ -1,6 +1,6 @@
 //! The wave scheduler on EventBridge Scheduler ([`WaveScheduler`]): one
 //! one-time schedule per wave, which invokes the wave function with a
-//! [`WaveEvent`] at the wave's time.
+//! [`WaveDue`] at the wave's time.
 //!
 //! # Each schedule
 //!
@@ -29,7 +29,7 @@
 //!   schedule removes itself once it has fired), state `ENABLED`.
 //! - **Target**: `BATCHMSG_WAVE_FUNCTION_ARN`, invoked with the role
 //!   `BATCHMSG_SCHEDULER_ROLE_ARN`, input `{"batch": "<id>", "wave": N}`
-//!   ([`WaveEvent`]). **Retries**: if the function cannot be invoked,
+//!   ([`WaveDue`]). **Retries**: if the function cannot be invoked,
 //!   EventBridge tries again for up to [`MAX_EVENT_AGE`] (then the wave stays
 //!   `pending`, which progress shows; a dead-letter queue is for the
 //!   template).
@@ -79,13 +79,13 @@ pub const MAX_RETRY_ATTEMPTS: i32 = 185;
 /// Exactly the target input, `{"batch": "<id>", "wave": N}`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct WaveEvent {
+pub struct WaveDue {
     #[serde(with = "batch_id")]
     pub batch: BatchId,
     pub wave: u32,
 }
 
-impl WaveEvent {
+impl WaveDue {
     /// The JSON the schedule holds as its target input.
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).expect("a wave event serialises")
@@ -189,7 +189,7 @@ impl EventBridgeScheduler {
         &self.group
     }
 
-    fn target(&self, event: &WaveEvent) -> PortResult<Target> {
+    fn target(&self, event: &WaveDue) -> PortResult<Target> {
         Target::builder()
             .arn(&self.target_arn)
             .role_arn(&self.role_arn)
@@ -207,7 +207,7 @@ impl EventBridgeScheduler {
     /// Creates the schedule for one wave; whether it was new.
     async fn create(&self, batch: &BatchId, wave: &Wave, now: DateTime<Utc>) -> PortResult<bool> {
         let name = schedule_name(batch, wave.number);
-        let event = WaveEvent {
+        let event = WaveDue {
             batch: batch.clone(),
             wave: wave.number,
         };
@@ -434,20 +434,20 @@ mod tests {
 
     #[test]
     fn the_wave_event_is_exactly_the_target_input() {
-        let event = WaveEvent {
+        let event = WaveDue {
             batch: id("20261125-170455-3f9a"),
             wave: 3,
         };
         let json = event.to_json();
         assert_eq!(json, r#"{"batch":"20261125-170455-3f9a","wave":3}"#);
-        assert_eq!(serde_json::from_str::<WaveEvent>(&json).unwrap(), event);
+        assert_eq!(serde_json::from_str::<WaveDue>(&json).unwrap(), event);
         for bad in [
             r#"{"batch":"a/b","wave":3}"#,
             r#"{"batch":"b","wave":-1}"#,
             r#"{"batch":"b"}"#,
             r#"{"batch":"b","wave":3,"extra":1}"#,
         ] {
-            assert!(serde_json::from_str::<WaveEvent>(bad).is_err(), "{bad}");
+            assert!(serde_json::from_str::<WaveDue>(bad).is_err(), "{bad}");
         }
     }
 }

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use aws_sdk_scheduler::types::{ActionAfterCompletion, FlexibleTimeWindowMode, ScheduleState};
 use batchmsg_aws::scheduler::{
-    EventBridgeScheduler, MAX_EVENT_AGE, MAX_RETRY_ATTEMPTS, WaveEvent, schedule_name,
+    EventBridgeScheduler, MAX_EVENT_AGE, MAX_RETRY_ATTEMPTS, WaveDue, schedule_name,
 };
 use batchmsg_core::batch::{BatchId, Wave};
 use batchmsg_core::delivery::WaveStatus;
@@ -130,11 +130,11 @@ async fn each_wave_gets_a_one_time_schedule_in_utc_that_deletes_itself() {
         let target = got.target().expect("a target");
         assert_eq!(target.arn(), FUNCTION);
         assert_eq!(target.role_arn(), ROLE);
-        let input: WaveEvent =
+        let input: WaveDue =
             serde_json::from_str(target.input().expect("an input")).expect("a wave event");
         assert_eq!(
             input,
-            WaveEvent {
+            WaveDue {
                 batch: batch.clone(),
                 wave: w.number
             }

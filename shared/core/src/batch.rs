@@ -14,10 +14,7 @@ use crate::sms::Encoding;
 pub struct BatchId(String);
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "{0:?} is not a batch id: ids are letters, digits and '-', at most 64 characters \
-     (batchmsg status lists them)"
-)]
+#[error("{0:?} is not a batch id: ids are letters, digits and '-', at most 64 characters")]
 pub struct BadBatchId(String);
 
 impl BatchId {
@@ -100,6 +97,27 @@ pub struct RecipientRecord {
     pub receipt_at: Option<DateTime<Utc>>,
 }
 
+impl RecipientRecord {
+    /// When the text was delivered: only for `delivered`.
+    pub fn delivered_at(&self) -> Option<DateTime<Utc>> {
+        match self.status {
+            RecipientStatus::Delivered => self.receipt_at,
+            _ => None,
+        }
+    }
+
+    /// When the text got its present status: when the provider took it for
+    /// `sent`, when the receipt, failure or cancel was recorded for the
+    /// rest, and none while it waits.
+    pub fn status_at(&self) -> Option<DateTime<Utc>> {
+        match self.status {
+            RecipientStatus::Queued | RecipientStatus::Sending => None,
+            RecipientStatus::Sent => self.sent_at,
+            _ => self.receipt_at,
+        }
+    }
+}
+
 /// A wave as stored.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Wave {
@@ -138,6 +156,16 @@ impl StatusCounts {
     /// Still to be sent: queued or being sent.
     pub fn waiting(&self) -> u64 {
         self.get(RecipientStatus::Queued) + self.get(RecipientStatus::Sending)
+    }
+
+    /// Failed: the three kinds of failure together (see
+    /// [`RecipientStatus::is_failure`]).
+    pub fn failed(&self) -> u64 {
+        self.by_status
+            .iter()
+            .filter(|(s, _)| s.is_failure())
+            .map(|(_, n)| n)
+            .sum()
     }
 
     pub fn total(&self) -> u64 {

@@ -116,6 +116,18 @@ impl RecipientEvent {
 }
 
 impl RecipientStatus {
+    /// A failure of any kind: temporary (Notify's word for a phone off or
+    /// out of reach, which may yet be delivered), permanent, or technical.
+    /// Cancelled is not a failure.
+    pub fn is_failure(self) -> bool {
+        matches!(
+            self,
+            RecipientStatus::TemporaryFailure
+                | RecipientStatus::PermanentFailure
+                | RecipientStatus::TechnicalFailure
+        )
+    }
+
     pub fn apply(self, event: RecipientEvent) -> Result<Self, IllegalTransition> {
         use RecipientEvent as E;
         use RecipientStatus as S;

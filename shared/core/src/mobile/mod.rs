@@ -143,4 +143,6 @@ pub fn prefixes_needing_full_parser() -> usize {
 }
 
 #[cfg(test)]
+mod stray_zero_tests;
+#[cfg(test)]
 mod tests;

@@ -3,7 +3,10 @@
 //! Accepts spaces and any Unicode whitespace (including the zero-width ones
 //! that survive copy and paste), `( ) - +`, and the prefixes `0`, `44`, `+44`,
 //! `0044` and `+44 (0)`. A spreadsheet that dropped the leading 0 leaves `7…`,
-//! which is already national.
+//! which is already national. A stray 0 before the country code (`0+44…`,
+//! `044…`, `0440…`) is dropped too, as Notify does: no UK number starts
+//! `044`, so it can only be a +44 number. `00` before anything but `44`
+//! stays an international call (`007…` is not read as `07…`).
 
 use super::MobileError;
 
@@ -78,6 +81,8 @@ pub(super) fn national_digits(input: &str) -> Result<NationalDigits, MobileError
         }
     } else if all.starts_with(b"44") && len > 10 {
         2 // "447…": the plus lost on the way, often by a spreadsheet
+    } else if all.starts_with(b"044") {
+        3 // "0+447…", "0447…": a trunk 0 typed before the country code
     } else {
         0
     };

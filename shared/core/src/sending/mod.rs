@@ -8,6 +8,7 @@ mod progress;
 mod receipts;
 mod recover;
 mod release;
+mod resume;
 mod schedule;
 mod send;
 mod sweep;
@@ -22,6 +23,7 @@ pub use progress::{BatchProgress, WaveProgress, finish_if_done, progress};
 pub use receipts::{ReceiptsRecorded, record_receipts};
 pub use recover::{MAYBE_SENT, Recovered, STUCK_AFTER, recover_sending};
 pub use release::{Release, release_wave};
+pub use resume::{Resumed, resume_batch};
 pub use schedule::schedule_batch;
 pub use send::{SendOutcome, send_texts};
 pub use sweep::{CANCELLED_LOOKED_AT, Swept, sweep};
@@ -35,7 +37,7 @@ use crate::ports::PortError;
 pub enum SendingError {
     #[error(transparent)]
     Port(#[from] PortError),
-    #[error("there is no batch {0} (batchmsg status lists them)")]
+    #[error("there is no batch {0}")]
     NoSuchBatch(BatchId),
     #[error("batch {batch} has no wave {wave}")]
     NoSuchWave { batch: BatchId, wave: u32 },

@@ -10,6 +10,7 @@ mod prop;
 mod receipts;
 mod recover;
 mod release;
+mod resume;
 mod schedule;
 mod send;
 mod sweep;
