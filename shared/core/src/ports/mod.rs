@@ -1,5 +1,18 @@
-//! Ports: the small traits the use cases need from the outside world, each
-//! implemented by an adapter for AWS and one for the embedded default.
+//! Ports: the small traits the use cases need from the outside world. Their
+//! adapters, on AWS (`batchmsg-aws`) and on the embedded default
+//! (`batchmsg-local`, one SQLite `Database` for most):
+//!
+//! | port | AWS | embedded default |
+//! |---|---|---|
+//! | [`BatchRepo`], [`RecipientRepo`], [`WaveRepo`] | `DynamoRepos` | `Database` |
+//! | [`SendQueue`] | `SqsSendQueue` | `Database` (a queue table) |
+//! | [`WaveScheduler`] | `EventBridgeScheduler` | `Database` (`batchmsg run` fires due waves) |
+//! | [`SmsSender`] | `SnsSmsSender` | `Outbox` (a file; nothing is sent) |
+//! | [`ObjectStore`] | `S3ObjectStore` | a folder under the data dir |
+//! | [`OptedOutNumbers`] | `SnsOptOuts` | the opted-out file |
+//! | [`TemplateStore`] | none yet | `Database` |
+//! | [`RateLimiter`] | `EvenlySpacedLimiter` | `SlidingWindowLimiter` (both in [`crate::rate`]) |
+//! | [`Clock`] | [`SystemClock`] | [`SystemClock`] |
 //!
 //! Methods return `Send` futures: the AWS adapters are async, and Lambda's
 //! runtime needs `Send` handler futures. Adapters implement them with
