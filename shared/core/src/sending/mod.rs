@@ -23,7 +23,7 @@ pub use recover::{MAYBE_SENT, Recovered, STUCK_AFTER, recover_sending};
 pub use release::{Release, release_wave};
 pub use schedule::schedule_batch;
 pub use send::{RateUnit, SendOutcome, send_texts};
-pub use sweep::{CANCELLED_LOOKED_AT, Swept, sweep};
+pub use sweep::{Swept, sweep};
 pub use upload::{UploadError, UploadKeys, UploadOutcome, validate_upload};
 
 use crate::batch::BatchId;
