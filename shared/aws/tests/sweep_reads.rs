@@ -39,11 +39,19 @@ async fn finished_batch(stack: &Stack, n: u32, recipients: u32) {
     let list: Vec<Recipient> = (0..recipients).map(recipient).collect();
     stack.repos.insert_recipients(&id, &list).await.unwrap();
     let event = if cancelled {
-        stack.repos.cancel_queued(&id, batch.created_at).await.unwrap();
+        stack
+            .repos
+            .cancel_queued(&id, batch.created_at)
+            .await
+            .unwrap();
         BatchEvent::Cancel
     } else {
         let seqs: Vec<u32> = (0..recipients).collect();
-        let claimed = stack.repos.claim(&id, &seqs, batch.created_at).await.unwrap();
+        let claimed = stack
+            .repos
+            .claim(&id, &seqs, batch.created_at)
+            .await
+            .unwrap();
         let published: Vec<_> = claimed
             .iter()
             .map(|r| batchmsg_core::ports::Published {
@@ -81,7 +89,13 @@ async fn a_sweep_costs_the_same_with_finished_batches_as_without() {
     let stack = moto.stack().await;
     // One batch with work left: its first wave sending, two to come.
     let (open, waves) = ten_in_three_waves(&stack.repos).await;
-    assert!(stack.repos.batch_event(&open, BatchEvent::StartSending).await.unwrap());
+    assert!(
+        stack
+            .repos
+            .batch_event(&open, BatchEvent::StartSending)
+            .await
+            .unwrap()
+    );
     let first = waves[0].number;
     let event = batchmsg_core::delivery::WaveEvent::StartRelease;
     assert!(stack.repos.wave_event(&open, first, event).await.unwrap());
@@ -111,5 +125,8 @@ async fn a_sweep_costs_the_same_with_finished_batches_as_without() {
         .map(|b| b.id)
         .collect();
     assert_eq!(open_now, [open]);
-    assert_eq!(stack.repos.batches().await.unwrap().len() as u32, finished + 1);
+    assert_eq!(
+        stack.repos.batches().await.unwrap().len() as u32,
+        finished + 1
+    );
 }
