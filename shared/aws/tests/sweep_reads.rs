@@ -23,7 +23,7 @@ fn setting(name: &str, default: u32) -> u32 {
 /// cancelled part way instead.
 async fn finished_batch(stack: &Stack, n: u32, recipients: u32) {
     let id: BatchId = format!("20261101-090000-{n:04x}").parse().unwrap();
-    let cancelled = n % 10 == 0;
+    let cancelled = n.is_multiple_of(10);
     let batch = Batch {
         id: id.clone(),
         status: BatchStatus::Sending,
