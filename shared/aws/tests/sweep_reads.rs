@@ -10,7 +10,7 @@ use batchmsg_core::delivery::{BatchEvent, BatchStatus};
 use batchmsg_core::ports::{BatchRepo, RecipientRepo, SystemClock, WaveRepo};
 use batchmsg_core::sending::sweep;
 use batchmsg_moto::{Moto, Stack, recipient, ten_in_three_waves};
-use chrono::{TimeZone, Utc};
+use chrono::Utc;
 
 fn setting(name: &str, default: u32) -> u32 {
     std::env::var(name)
@@ -19,15 +19,17 @@ fn setting(name: &str, default: u32) -> u32 {
         .unwrap_or(default)
 }
 
-/// Finished batch `n`: every text sent, then completed; every tenth one
-/// cancelled part way instead.
+/// Finished batch `n`, made in the last day: every text sent, then
+/// completed; every tenth one cancelled part way instead.
 async fn finished_batch(stack: &Stack, n: u32, recipients: u32) {
     let id: BatchId = format!("20261101-090000-{n:04x}").parse().unwrap();
     let cancelled = n.is_multiple_of(10);
     let batch = Batch {
         id: id.clone(),
         status: BatchStatus::Sending,
-        created_at: Utc.with_ymd_and_hms(2026, 11, 1, 9, 0, 0).unwrap()
+        // Within the last day: recent enough that a sweep which looked at
+        // recently cancelled batches would look at these.
+        created_at: Utc::now() - chrono::TimeDelta::days(1)
             + chrono::TimeDelta::seconds(i64::from(n)),
         list_name: "clinic.csv".to_owned(),
         message: "Hello ((name)), your appointment is tomorrow.".to_owned(),
