@@ -2,8 +2,9 @@
 //! five minutes, whatever its input. It calls [`sweep`]: texts left `sending`
 //! for longer than [`batchmsg_core::sending::STUCK_AFTER`] (a send function
 //! that timed out or died between Publish and recording the text) become
-//! `technical-failure`, since SNS cannot say whether it took them, and
-//! batches with nothing left to send become `completed`.
+//! `technical-failure`, since SNS cannot say whether it took them, batches
+//! with nothing left to send become `completed`, and cancelled batches with
+//! nothing left to settle are closed. It reads only the open batches.
 //!
 //! A failure is an error, and the next run tries again; a sweep repeated or
 //! run twice at once changes nothing more, because every move is conditional.
@@ -20,6 +21,8 @@ pub struct SweepSummary {
     pub batches_sending: u64,
     pub failed_as_maybe_sent: u64,
     pub completed: u64,
+    /// Cancelled batches closed.
+    pub closed: u64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -53,6 +56,7 @@ where
                 batches_sending: swept.batches,
                 failed_as_maybe_sent: swept.recovered.failed,
                 completed: swept.completed,
+                closed: swept.closed,
             };
             if summary.failed_as_maybe_sent > 0 {
                 tracing::warn!(
@@ -65,6 +69,7 @@ where
                 tracing::info!(
                     batches = summary.batches_sending,
                     completed = summary.completed,
+                    closed = summary.closed,
                     "swept"
                 );
             }

@@ -236,6 +236,14 @@ pub enum BatchEvent {
 }
 
 impl BatchStatus {
+    /// A batch in this status may hold texts the sweep must settle: it is
+    /// sending, or it was cancelled while a text was being published. It is
+    /// open to the sweep from when it moves here until it is completed or
+    /// closed.
+    pub fn is_swept(self) -> bool {
+        matches!(self, BatchStatus::Sending | BatchStatus::Cancelled)
+    }
+
     /// The states `event` may move a batch from.
     pub fn sources(event: BatchEvent) -> Vec<BatchStatus> {
         Self::ALL

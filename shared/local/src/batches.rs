@@ -11,6 +11,16 @@ use crate::transition::moves_for;
 
 const COLUMNS: &str = "id, status, created_at, list_name, message, rows, accepted, not_accepted";
 
+/// `('sending', 'cancelled')`: the statuses a batch is open to the sweep in.
+fn swept_statuses() -> String {
+    let names: Vec<String> = BatchStatus::ALL
+        .iter()
+        .filter(|s| s.is_swept())
+        .map(|s| format!("'{}'", s.as_str()))
+        .collect();
+    format!("({})", names.join(", "))
+}
+
 fn batch_from(row: &Row<'_>) -> rusqlite::Result<Batch> {
     let id: String = row.get(0)?;
     let status: String = row.get(1)?;
@@ -29,13 +39,17 @@ fn batch_from(row: &Row<'_>) -> rusqlite::Result<Batch> {
     })
 }
 
+pub(crate) fn open_batches_query() -> String {
+    format!("SELECT {COLUMNS} FROM batches WHERE open = 1 ORDER BY created_at DESC, id DESC")
+}
+
 impl BatchRepo for Database {
     async fn create_batch(&self, batch: &Batch) -> PortResult<bool> {
         let created = self
             .connection()
             .execute(
                 &format!(
-                    "INSERT INTO batches ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                    "INSERT INTO batches ({COLUMNS}, open) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
                      ON CONFLICT (id) DO NOTHING"
                 ),
                 params![
@@ -46,7 +60,8 @@ impl BatchRepo for Database {
                     batch.message,
                     batch.rows,
                     batch.accepted,
-                    batch.not_accepted
+                    batch.not_accepted,
+                    batch.status.is_swept(),
                 ],
             )
             .map_err(PortError::new)?;
@@ -77,14 +92,40 @@ impl BatchRepo for Database {
         rows.collect::<Result<_, _>>().map_err(PortError::new)
     }
 
+    /// The open ones through the partial index `batches_open`.
+    async fn open_batches(&self) -> PortResult<Vec<Batch>> {
+        let connection = self.connection();
+        let mut statement = connection
+            .prepare_cached(&open_batches_query())
+            .map_err(PortError::new)?;
+        let rows = statement
+            .query_map([], batch_from)
+            .map_err(PortError::new)?;
+        rows.collect::<Result<_, _>>().map_err(PortError::new)
+    }
+
+    async fn close(&self, id: &BatchId) -> PortResult<bool> {
+        let closed = self
+            .connection()
+            .execute(
+                "UPDATE batches SET open = 0 WHERE id = ?1 AND open = 1 AND status = ?2",
+                params![id.as_str(), BatchStatus::Cancelled.as_str()],
+            )
+            .map_err(PortError::new)?;
+        Ok(closed == 1)
+    }
+
     async fn batch_event(&self, id: &BatchId, event: BatchEvent) -> PortResult<bool> {
         let m = moves_for!(BatchStatus, event);
         let moved = self
             .connection()
             .execute(
                 &format!(
-                    "UPDATE batches SET status = {} WHERE id = ?1 AND status IN {}",
-                    m.new_status, m.sources
+                    "UPDATE batches SET status = {new}, open = ({new}) IN {swept}
+                     WHERE id = ?1 AND status IN {sources}",
+                    new = m.new_status,
+                    swept = swept_statuses(),
+                    sources = m.sources
                 ),
                 [id.as_str()],
             )

@@ -80,6 +80,15 @@ const MIGRATIONS: &[&str] = &[
     ) STRICT;",
     // The upload a batch is validated from (AWS only: S3's ETag).
     "ALTER TABLE batches ADD COLUMN upload_tag TEXT;",
+    // What the sweep and `batchmsg run` look for, in partial indexes, so that
+    // finished batches, however many, are never read: batches open to the
+    // sweep (sending, or cancelled until it closes them), texts `sending`,
+    // waves `releasing`.
+    "ALTER TABLE batches ADD COLUMN open INTEGER NOT NULL DEFAULT 0;
+    UPDATE batches SET open = 1 WHERE status IN ('sending', 'cancelled');
+    CREATE INDEX batches_open ON batches (created_at, id) WHERE open = 1;
+    CREATE INDEX recipients_sending ON recipients (batch) WHERE status = 'sending';
+    CREATE INDEX waves_releasing ON waves (batch) WHERE status = 'releasing';",
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -5,6 +5,8 @@ mod batch_folder;
 mod batches;
 mod database;
 mod feed_offset;
+#[cfg(test)]
+mod finished_batches_unread;
 pub mod outbox;
 mod queue;
 mod recipients;

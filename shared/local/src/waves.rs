@@ -150,17 +150,15 @@ impl Database {
             .map_err(PortError::new)
     }
 
-    /// Batches with a schedule still to fire or a job in the queue: the
-    /// work `batchmsg run` looks for.
+    /// Batches with a schedule still to fire, a job in the queue, a text
+    /// `sending` or a wave `releasing`: the work `batchmsg run` looks for.
+    /// Each is read from a table or partial index that holds only work left
+    /// (fired schedules and done jobs are deleted), so finished batches are
+    /// never read.
     pub fn batches_with_work(&self) -> PortResult<Vec<BatchId>> {
         let connection = self.connection();
         let mut statement = connection
-            .prepare(
-                "SELECT batch FROM schedules UNION SELECT batch FROM queue
-                 UNION SELECT batch FROM recipients WHERE status = 'sending'
-                 UNION SELECT batch FROM waves WHERE status = 'releasing'
-                 ORDER BY 1",
-            )
+            .prepare(BATCHES_WITH_WORK)
             .map_err(PortError::new)?;
         let rows = statement
             .query_map([], |row| row.get::<_, String>(0))
@@ -173,3 +171,9 @@ impl Database {
         Ok(ids)
     }
 }
+
+pub(crate) const BATCHES_WITH_WORK: &str =
+    "SELECT batch FROM schedules UNION SELECT batch FROM queue
+     UNION SELECT batch FROM recipients WHERE status = 'sending'
+     UNION SELECT batch FROM waves WHERE status = 'releasing'
+     ORDER BY 1";

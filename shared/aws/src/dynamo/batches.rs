@@ -1,4 +1,7 @@
-//! Batch items: `BATCH#{id}` / `BATCH`, listed newest first through GSI1.
+//! Batch items: `BATCH#{id}` / `BATCH`, listed newest first through GSI1;
+//! the open ones (see [`BatchRepo::open_batches`]) also through the sparse
+//! GSI2, which a batch joins as it moves to a status the sweep looks at and
+//! leaves as it completes or is closed.
 
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
@@ -9,7 +12,8 @@ use batchmsg_core::ports::{BatchRepo, ListCounts, PortResult};
 
 use super::item::{Item, Read, n, s};
 use super::keys::{
-    BATCH_SK, BATCHES, GSI1, GSI1PK, GSI1SK, PK, attr, batch_id_of, batch_pk, batches_sk, key,
+    BATCH_SK, BATCHES, GSI1, GSI1PK, GSI1SK, GSI2, GSI2PK, GSI2SK, OPEN_BATCHES, PK, attr,
+    batch_id_of, batch_pk, batches_sk, key,
 };
 use super::moves::{Change, Move};
 use super::{DynamoError, DynamoRepos};
@@ -27,7 +31,12 @@ fn batch_item(batch: &Batch) -> Item {
         (attr::NOT_ACCEPTED.to_owned(), n(batch.not_accepted)),
         (GSI1PK.to_owned(), s(BATCHES)),
         (GSI1SK.to_owned(), s(batches_sk(created_ms, &batch.id))),
+        // Without GSI2PK the item is not in GSI2: the sort key waits here.
+        (GSI2SK.to_owned(), s(batches_sk(created_ms, &batch.id))),
     ]);
+    if batch.status.is_swept() {
+        item.insert(GSI2PK.to_owned(), s(OPEN_BATCHES));
+    }
     item
 }
 
@@ -101,12 +110,61 @@ impl BatchRepo for DynamoRepos {
         Ok(items.iter().map(batch_from).collect::<Result<_, _>>()?)
     }
 
-    /// One conditional UpdateItem.
+    /// A Query of the sparse GSI2 backwards, page by page: only the open
+    /// batches are read, however many have finished. Eventually consistent,
+    /// as GSI1.
+    async fn open_batches(&self) -> PortResult<Vec<Batch>> {
+        let items = self
+            .query_all(|| {
+                self.client
+                    .query()
+                    .table_name(&self.table)
+                    .index_name(GSI2)
+                    .key_condition_expression("#gsi2pk = :open")
+                    .expression_attribute_names("#gsi2pk", GSI2PK)
+                    .expression_attribute_values(":open", s(OPEN_BATCHES))
+                    .scan_index_forward(false)
+            })
+            .await?;
+        Ok(items.iter().map(batch_from).collect::<Result<_, _>>()?)
+    }
+
+    /// One UpdateItem removing `GSI2PK`, conditional on the batch being
+    /// cancelled and open.
+    async fn close(&self, id: &BatchId) -> PortResult<bool> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(batch_pk(id), BATCH_SK)))
+            .update_expression("REMOVE #gsi2pk")
+            .condition_expression("#status = :cancelled AND attribute_exists(#gsi2pk)")
+            .expression_attribute_names("#gsi2pk", GSI2PK)
+            .expression_attribute_names("#status", attr::STATUS)
+            .expression_attribute_values(":cancelled", s(BatchStatus::Cancelled.as_str()))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(error) => match error.as_service_error() {
+                Some(UpdateItemError::ConditionalCheckFailedException(_)) => Ok(false),
+                _ => Err(self.request_error("UpdateItem", error).into()),
+            },
+        }
+    }
+
+    /// One conditional UpdateItem, which also puts the batch in the open
+    /// index or takes it out, as its new status says.
     async fn batch_event(&self, id: &BatchId, event: BatchEvent) -> PortResult<bool> {
         let Some(m) = Move::batch(event)? else {
             return Ok(false);
         };
-        let change = Change::new(key(batch_pk(id), BATCH_SK), &m);
+        let to: BatchStatus = m.to.parse().map_err(|_| DynamoError::BadItem {
+            kind: "batch",
+            attribute: attr::STATUS,
+        })?;
+        let open = to.is_swept().then(|| s(OPEN_BATCHES));
+        let change = Change::new(key(batch_pk(id), BATCH_SK), &m).set_or_remove(GSI2PK, open);
         Ok(self.update(&change, false).await?.happened())
     }
 
@@ -173,5 +231,11 @@ mod tests {
         assert_eq!(item[GSI1SK], s("1795597200007#20261125-090000-0001"));
         assert_eq!(item[attr::CREATED_AT], millis(batch.created_at));
         assert_eq!(batch_from(&item).unwrap(), batch);
+        assert!(!item.contains_key(GSI2PK), "a validated batch is not open");
+        let sending = Batch {
+            status: BatchStatus::Sending,
+            ..batch
+        };
+        assert_eq!(batch_item(&sending)[GSI2PK], s(OPEN_BATCHES));
     }
 }

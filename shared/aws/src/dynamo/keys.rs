@@ -11,9 +11,16 @@ pub(crate) const SK: &str = "SK";
 pub(crate) const GSI1: &str = "GSI1";
 pub(crate) const GSI1PK: &str = "GSI1PK";
 pub(crate) const GSI1SK: &str = "GSI1SK";
+/// The sparse index of open batches: only a batch item holding `GSI2PK` is
+/// in it, and it holds it only while the sweep has work in the batch.
+pub(crate) const GSI2: &str = "GSI2";
+pub(crate) const GSI2PK: &str = "GSI2PK";
+pub(crate) const GSI2SK: &str = "GSI2SK";
 
 /// `GSI1PK` of every batch item.
 pub(crate) const BATCHES: &str = "BATCHES";
+/// `GSI2PK` of an open batch item.
+pub(crate) const OPEN_BATCHES: &str = "OPEN";
 pub(crate) const BATCH_SK: &str = "BATCH";
 pub(crate) const MSG_SK: &str = "MSG";
 pub(crate) const RECIPIENT_PREFIX: &str = "R#";

@@ -10,7 +10,7 @@ use aws_sdk_dynamodb::types::{
 };
 use batchmsg_core::ports::PortError;
 
-use super::keys::{GSI1, GSI1PK, GSI1SK, PK, SK};
+use super::keys::{GSI1, GSI1PK, GSI1SK, GSI2, GSI2PK, GSI2SK, PK, SK};
 use super::{DynamoError, request_error};
 
 /// A partition and a sort key, both strings.
@@ -36,16 +36,27 @@ pub struct TableDefinition {
     pub billing_mode: &'static str,
 }
 
-const INDEXES: &[IndexDefinition] = &[IndexDefinition {
-    name: GSI1,
-    keys: KeyDefinition {
-        partition: GSI1PK,
-        sort: GSI1SK,
+const INDEXES: &[IndexDefinition] = &[
+    IndexDefinition {
+        name: GSI1,
+        keys: KeyDefinition {
+            partition: GSI1PK,
+            sort: GSI1SK,
+        },
     },
-}];
+    IndexDefinition {
+        name: GSI2,
+        keys: KeyDefinition {
+            partition: GSI2PK,
+            sort: GSI2SK,
+        },
+    },
+];
 
-/// `PK`/`SK` (strings), on demand, and `GSI1` on `GSI1PK`/`GSI1SK` with
-/// every attribute projected (batches newest first in one Query).
+/// `PK`/`SK` (strings), on demand, `GSI1` on `GSI1PK`/`GSI1SK` (every batch,
+/// newest first in one Query) and the sparse `GSI2` on `GSI2PK`/`GSI2SK`
+/// (the open batches only, for the sweep), each with every attribute
+/// projected.
 /// Encryption (KMS), point-in-time recovery and deletion protection are the
 /// template's business.
 pub fn table_definition() -> TableDefinition {

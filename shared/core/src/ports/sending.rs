@@ -13,6 +13,8 @@ use std::future::Future;
 use chrono::{DateTime, Utc};
 
 use crate::batch::{Batch, BatchId, Recipient, RecipientRecord, Seq, StatusCounts, Wave};
+#[cfg(doc)]
+use crate::delivery::BatchStatus;
 use crate::delivery::{BatchEvent, WaveEvent};
 
 /// An adapter failed (a database, a network call); its own error is the source.
@@ -36,6 +38,18 @@ pub trait BatchRepo {
 
     /// Every batch, newest first.
     fn batches(&self) -> impl Future<Output = PortResult<Vec<Batch>>> + Send;
+
+    /// The batches a sweep still has work in, newest first: each batch that
+    /// has moved to a status that [`BatchStatus::is_swept`], until it is
+    /// completed or [`close`](Self::close)d. They are kept apart from the
+    /// rest (a sparse index on DynamoDB, a partial index in SQLite), so that
+    /// finished batches, however many, cost a sweep nothing.
+    fn open_batches(&self) -> impl Future<Output = PortResult<Vec<Batch>>> + Send;
+
+    /// Takes a cancelled batch out of [`open_batches`](Self::open_batches)
+    /// once none of its texts can still move; whether it was open and
+    /// cancelled. Its data stays.
+    fn close(&self, id: &BatchId) -> impl Future<Output = PortResult<bool>> + Send;
 
     /// Moves the batch on if it is in a state `event` applies to; whether it did.
     fn batch_event(

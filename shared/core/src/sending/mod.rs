@@ -26,7 +26,7 @@ pub use release::{Release, release_wave};
 pub use resume::{Resumed, resume_batch};
 pub use schedule::schedule_batch;
 pub use send::{SendOutcome, send_texts};
-pub use sweep::{CANCELLED_LOOKED_AT, Swept, sweep};
+pub use sweep::{Swept, sweep};
 pub use upload::{UploadError, UploadKeys, UploadOutcome, validate_upload};
 
 use crate::batch::BatchId;

@@ -1,18 +1,14 @@
 //! The periodic look over batches being sent: texts stuck in `sending` are
-//! settled, and batches with nothing left to send are completed.
-
-use chrono::TimeDelta;
+//! settled, batches with nothing left to send are completed, and cancelled
+//! batches with nothing left to settle are closed. It reads only the batches
+//! the repository keeps open, so finished batches cost it nothing.
 
 use super::SendingError;
 use super::progress::finish_if_done;
 use super::recover::{Recovered, recover_sending};
+use crate::batch::Batch;
 use crate::delivery::BatchStatus;
 use crate::ports::{BatchRepo, Clock, RecipientRepo, SendQueue, SmsSender, WaveRepo};
-
-/// How long after it was made a cancelled batch is still looked at: a text
-/// being published as the cancel came can be left `sending` by a sender that
-/// died, and is settled like any other.
-pub const CANCELLED_LOOKED_AT: TimeDelta = TimeDelta::days(30);
 
 /// What one sweep did, over every batch it looked at.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -22,11 +18,15 @@ pub struct Swept {
     pub recovered: Recovered,
     /// Batches that became `completed`.
     pub completed: u64,
+    /// Cancelled batches with nothing left to settle, now closed.
+    pub closed: u64,
 }
 
-/// For each batch `sending`: [`recover_sending`], then [`finish_if_done`];
-/// for each batch cancelled in the last [`CANCELLED_LOOKED_AT`]:
-/// [`recover_sending`].
+/// For each open batch ([`BatchRepo::open_batches`]): [`recover_sending`];
+/// then a `sending` batch is completed if nothing is left to send
+/// ([`finish_if_done`]), and a cancelled one has its queued texts cancelled
+/// and is closed once none is left `sending`.
+///
 /// Run it every few minutes on a provider that cannot say what it took
 /// (SNS): a sender that died between publishing and recording leaves its
 /// texts `sending`, and they become `technical-failure` once
@@ -42,26 +42,28 @@ pub async fn sweep(
 ) -> Result<Swept, SendingError> {
     let mut swept = Swept::default();
     let mut first_error = None;
-    let recent = clock.now() - CANCELLED_LOOKED_AT;
-    for batch in batches.batches().await? {
+    for batch in batches.open_batches().await? {
         let sending = batch.status == BatchStatus::Sending;
-        let cancelled = batch.status == BatchStatus::Cancelled && batch.created_at > recent;
-        if !sending && !cancelled {
-            continue;
-        }
         swept.batches += u64::from(sending);
-        let id = &batch.id;
         let settled = async {
-            let recovered = recover_sending(recipients, sender, queue, clock, id).await?;
-            let completed = sending && finish_if_done(batches, recipients, waves, id).await?;
-            Ok::<_, SendingError>((recovered, completed))
+            let recovered = recover_sending(recipients, sender, queue, clock, &batch.id).await?;
+            let done = if sending {
+                finish_if_done(batches, recipients, waves, &batch.id).await?
+            } else {
+                close_if_settled(batches, recipients, clock, &batch).await?
+            };
+            Ok::<_, SendingError>((recovered, done))
         };
         match settled.await {
-            Ok((recovered, completed)) => {
+            Ok((recovered, done)) => {
                 swept.recovered.sent += recovered.sent;
                 swept.recovered.requeued += recovered.requeued;
                 swept.recovered.failed += recovered.failed;
-                swept.completed += u64::from(completed);
+                if sending {
+                    swept.completed += u64::from(done);
+                } else {
+                    swept.closed += u64::from(done);
+                }
             }
             Err(error) => {
                 first_error.get_or_insert(error);
@@ -72,4 +74,25 @@ pub async fn sweep(
         Some(error) => Err(error),
         None => Ok(swept),
     }
+}
+
+/// Closes a cancelled batch once none of its texts can move again: none
+/// `queued` (a text the provider never got, queued again by recovery, is
+/// cancelled here rather than left to a job that may be lost) and none
+/// `sending`. With nothing queued no sender can claim one later, so nothing
+/// can come back to `sending` after the close.
+async fn close_if_settled(
+    batches: &(impl BatchRepo + Sync),
+    recipients: &(impl RecipientRepo + Sync),
+    clock: &(impl Clock + Sync),
+    batch: &Batch,
+) -> Result<bool, SendingError> {
+    if batch.status != BatchStatus::Cancelled {
+        return Ok(false);
+    }
+    recipients.cancel_queued(&batch.id, clock.now()).await?;
+    if recipients.counts(&batch.id, None).await?.waiting() > 0 {
+        return Ok(false);
+    }
+    Ok(batches.close(&batch.id).await?)
 }

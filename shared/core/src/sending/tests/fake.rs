@@ -109,6 +109,9 @@ pub struct State {
     pub upload_breaks_after: Option<usize>,
     /// The upload each batch is validated from.
     pub upload_tags: BTreeMap<BatchId, String>,
+    /// Batches that moved to a status the sweep looks at and are not yet
+    /// completed or closed.
+    pub open: BTreeSet<BatchId>,
 }
 
 pub struct Fake {
@@ -199,7 +202,10 @@ impl Fake {
             let stored = (0..total)
                 .map(|seq| (seq, Stored::queued(recipient(seq))))
                 .collect();
-            st.recipients.insert(id, stored);
+            st.recipients.insert(id.clone(), stored);
+            if status.is_swept() {
+                st.open.insert(id);
+            }
         }
         fake
     }
@@ -358,6 +364,9 @@ impl BatchRepo for Fake {
             return Ok(false);
         }
         st.batches.insert(batch.id.clone(), batch.clone());
+        if batch.status.is_swept() {
+            st.open.insert(batch.id.clone());
+        }
         Ok(true)
     }
 
@@ -371,8 +380,25 @@ impl BatchRepo for Fake {
         Ok(batches)
     }
 
-    async fn batch_event(&self, id: &BatchId, event: BatchEvent) -> PortResult<bool> {
+    async fn open_batches(&self) -> PortResult<Vec<Batch>> {
+        let st = self.state();
+        let mut open: Vec<Batch> = st.open.iter().map(|id| st.batches[id].clone()).collect();
+        open.sort_by_key(|b| std::cmp::Reverse(b.created_at));
+        Ok(open)
+    }
+
+    async fn close(&self, id: &BatchId) -> PortResult<bool> {
         let mut st = self.state();
+        let cancelled = st
+            .batches
+            .get(id)
+            .is_some_and(|b| b.status == BatchStatus::Cancelled);
+        Ok(cancelled && st.open.remove(id))
+    }
+
+    async fn batch_event(&self, id: &BatchId, event: BatchEvent) -> PortResult<bool> {
+        let mut guard = self.state();
+        let st = &mut *guard;
         let before = if event == BatchEvent::Schedule {
             st.before_schedule.take()
         } else {
@@ -389,12 +415,18 @@ impl BatchRepo for Fake {
                 BatchStatus::apply,
             );
         }
-        Ok(moved(
+        let happened = moved(
             &mut batch.status,
             event,
             BatchStatus::sources,
             BatchStatus::apply,
-        ))
+        );
+        if happened && batch.status.is_swept() {
+            st.open.insert(id.clone());
+        } else if happened {
+            st.open.remove(id);
+        }
+        Ok(happened)
     }
 
     async fn claim_upload(&self, id: &BatchId, tag: &str) -> PortResult<bool> {

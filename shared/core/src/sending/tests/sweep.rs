@@ -3,6 +3,7 @@ use chrono::TimeDelta;
 use super::batch_id;
 use super::fake::{Fake, Lookup};
 use crate::delivery::{BatchStatus, RecipientStatus};
+use crate::ports::{BatchRepo, RecipientRepo};
 use crate::sending::{MAYBE_SENT, RateUnit, Recovered, SendingError, Swept, sweep};
 
 impl Fake {
@@ -78,12 +79,71 @@ async fn a_text_left_sending_in_a_cancelled_batch_is_settled_too() {
     fake.cancel().await.unwrap();
     assert_eq!(fake.status(0), RecipientStatus::Sending);
 
-    fake.advance(TimeDelta::minutes(16));
+    fake.advance(TimeDelta::minutes(1));
+    let early = fake.sweep().await;
+    assert_eq!((early.recovered.failed, early.closed), (0, 0));
+    assert!(
+        fake.state().open.contains(&batch_id()),
+        "a text may still move: the batch stays open"
+    );
+
+    fake.advance(TimeDelta::minutes(15));
     let swept = fake.sweep().await;
-    assert_eq!((swept.batches, swept.recovered.failed), (0, 1));
+    assert_eq!(
+        (swept.batches, swept.recovered.failed, swept.closed),
+        (0, 1, 1)
+    );
     assert_eq!(fake.status(0), RecipientStatus::TechnicalFailure);
     assert_eq!(
         fake.state().batches[&batch_id()].status,
         BatchStatus::Cancelled
     );
+    assert!(fake.state().open.is_empty());
+    assert_eq!(fake.sweep().await, Swept::default());
+}
+
+#[tokio::test]
+async fn a_completed_batch_leaves_the_open_batches() {
+    let fake = Fake::with_batch(BatchStatus::Scheduled, &[2]);
+    assert!(fake.state().open.is_empty(), "scheduled is not swept");
+    fake.release(1).await.unwrap();
+    assert!(fake.state().open.contains(&batch_id()));
+    fake.send_queue().await;
+    assert_eq!(fake.sweep().await.completed, 1);
+    assert!(fake.state().open.is_empty());
+    assert_eq!(fake.sweep().await, Swept::default());
+}
+
+#[tokio::test]
+async fn a_text_queued_again_in_a_cancelled_batch_is_cancelled_before_the_close() {
+    let fake = Fake::with_batch(BatchStatus::Scheduled, &[2]);
+    fake.release(1).await.unwrap();
+    let jobs = fake.take_jobs();
+    // One sender stops between publishing and recording; another stops
+    // after claiming, before publishing: the provider never got that one.
+    fake.state().fail_mark_sent = 1;
+    assert!(fake.send_in(&jobs[..1], RateUnit::Texts).await.is_err());
+    let now = fake.state().now;
+    fake.claim(&batch_id(), &jobs[1..], now).await.unwrap();
+    fake.cancel().await.unwrap();
+
+    let swept = fake.sweep().await;
+    assert_eq!((swept.recovered.sent, swept.recovered.requeued), (1, 1));
+    assert_eq!(swept.closed, 1);
+    assert_eq!(fake.status(0), RecipientStatus::Sent);
+    assert_eq!(fake.status(1), RecipientStatus::Cancelled);
+    assert!(fake.state().open.is_empty());
+    assert_eq!(fake.texts_per_recipient(), vec![1, 0]);
+}
+
+#[tokio::test]
+async fn closing_applies_only_to_a_cancelled_batch() {
+    let fake = Fake::with_batch(BatchStatus::Sending, &[1]);
+    assert!(!fake.close(&batch_id()).await.unwrap());
+    assert!(fake.state().open.contains(&batch_id()));
+    fake.cancel().await.unwrap();
+    assert!(fake.close(&batch_id()).await.unwrap());
+    assert!(!fake.close(&batch_id()).await.unwrap(), "already closed");
+    let nobody = "20261125-090000-ffff".parse().unwrap();
+    assert!(!fake.close(&nobody).await.unwrap());
 }
