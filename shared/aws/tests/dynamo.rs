@@ -1,7 +1,9 @@
 //! The DynamoDB repositories against moto, through the real SDK client:
 //! every port method, the conditional moves, the transaction fallbacks,
 //! paging, and the requests each step costs (counted by an interceptor on
-//! the client, one entry per HTTP request sent).
+//! the client, one entry per HTTP request sent). What every adapter must
+//! do alike is in the conformance suites (`tests/conformance.rs`); these
+//! are what is DynamoDB's own.
 
 use std::collections::HashSet;
 use std::num::NonZeroU64;
@@ -12,7 +14,7 @@ use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_dynamodb::error::BoxError;
 use aws_sdk_dynamodb::types::{AttributeValue, BillingMode, KeyType, ProjectionType};
-use batchmsg_aws::dynamo::{CANCELLED_REASON, DynamoRepos, create_table, table_definition};
+use batchmsg_aws::dynamo::{DynamoRepos, create_table, table_definition};
 use batchmsg_core::batch::{Batch, BatchId, Recipient, Seq, Wave};
 use batchmsg_core::delivery::{BatchEvent, BatchStatus, RecipientStatus, WaveEvent, WaveStatus};
 use batchmsg_core::ports::{
@@ -718,122 +720,6 @@ async fn requeue_and_technical_failure_move_only_what_is_sending() {
         seqs(&repos.claim(&id, &[0, 1], t0()).await.unwrap()),
         [0, 1]
     );
-}
-
-#[tokio::test]
-async fn cancel_moves_only_queued_recipients_and_counts_them() {
-    let Setup {
-        moto: _moto, repos, ..
-    } = setup().await;
-    let id = with_recipients(&repos, 8).await;
-    repos.claim(&id, &[0, 1], t0()).await.unwrap();
-    repos.mark_sent(&id, &[published(0)]).await.unwrap();
-    let at = t0() + TimeDelta::hours(1);
-    assert_eq!(repos.cancel_these(&id, &[1, 2, 3, 3], at).await.unwrap(), 2);
-    assert_eq!(repos.cancel_queued(&id, at).await.unwrap(), 4);
-    assert_eq!(repos.cancel_queued(&id, at).await.unwrap(), 0);
-    assert_eq!(repos.cancel_these(&id, &[2, 4], at).await.unwrap(), 0);
-    let records = repos.records(&id).await.unwrap();
-    use RecipientStatus::*;
-    let statuses: Vec<_> = records.iter().map(|r| r.status).collect();
-    assert_eq!(
-        statuses,
-        [
-            Sent, Sending, Cancelled, Cancelled, Cancelled, Cancelled, Cancelled, Cancelled
-        ]
-    );
-    assert_eq!(records[2].reason.as_deref(), Some(CANCELLED_REASON));
-    assert_eq!(records[2].receipt_at, Some(at));
-    let counts = repos.counts(&id, None).await.unwrap();
-    assert_eq!(
-        counts.by_status,
-        [(Cancelled, 6), (Sending, 1), (Sent, 1)],
-        "in the order of the status names"
-    );
-    assert_eq!(
-        counts.reasons,
-        [(Cancelled, CANCELLED_REASON.to_owned(), 6)]
-    );
-}
-
-#[tokio::test]
-async fn queued_in_counts_and_records_cover_a_range_or_all() {
-    let Setup {
-        moto: _moto, repos, ..
-    } = setup().await;
-    let id = with_recipients(&repos, 12).await;
-    repos.claim(&id, &[2, 3, 4, 5, 6], t0()).await.unwrap();
-    repos
-        .mark_sent(&id, &[2, 3, 4, 5].map(published))
-        .await
-        .unwrap();
-    repos
-        .record_receipts(&[
-            receipt(
-                2,
-                ReceiptOutcome::PermanentFailure,
-                Some("Unknown subscriber"),
-            ),
-            receipt(
-                3,
-                ReceiptOutcome::PermanentFailure,
-                Some("Unknown subscriber"),
-            ),
-            receipt(4, ReceiptOutcome::PermanentFailure, Some("Barred")),
-            receipt(5, ReceiptOutcome::Delivered, None),
-        ])
-        .await
-        .unwrap();
-    repos.cancel_these(&id, &[10], t0()).await.unwrap();
-
-    assert_eq!(repos.queued_in(&id, 0..4).await.unwrap(), [0, 1]);
-    assert_eq!(repos.queued_in(&id, 4..12).await.unwrap(), [7, 8, 9, 11]);
-    assert_eq!(
-        repos.queued_in(&id, 0..Seq::MAX).await.unwrap(),
-        [0, 1, 7, 8, 9, 11]
-    );
-    assert!(repos.queued_in(&id, 5..5).await.unwrap().is_empty());
-    assert!(repos.queued_in(&id2(), 0..12).await.unwrap().is_empty());
-
-    use RecipientStatus::*;
-    let all = repos.counts(&id, None).await.unwrap();
-    assert_eq!(
-        all.by_status,
-        [
-            (Cancelled, 1),
-            (Delivered, 1),
-            (PermanentFailure, 3),
-            (Queued, 6),
-            (Sending, 1)
-        ]
-    );
-    assert_eq!(
-        all.reasons,
-        [
-            (Cancelled, CANCELLED_REASON.to_owned(), 1),
-            (PermanentFailure, "Unknown subscriber".to_owned(), 2),
-            (PermanentFailure, "Barred".to_owned(), 1),
-        ],
-        "by status, then most first"
-    );
-    assert_eq!((all.total(), all.waiting()), (12, 7));
-    let wave = repos.counts(&id, Some(4..8)).await.unwrap();
-    assert_eq!(
-        wave.by_status,
-        [
-            (Delivered, 1),
-            (PermanentFailure, 1),
-            (Queued, 1),
-            (Sending, 1)
-        ]
-    );
-    assert_eq!(wave.reasons, [(PermanentFailure, "Barred".to_owned(), 1)]);
-    assert_eq!(
-        repos.counts(&id, Some(20..30)).await.unwrap(),
-        Default::default()
-    );
-    assert!(repos.records(&id2()).await.unwrap().is_empty());
-    assert!(repos.sending(&id2()).await.unwrap().is_empty());
 }
 
 fn id2() -> BatchId {
