@@ -14,25 +14,15 @@ use batchmsg_aws::sqs::SendJob;
 use batchmsg_core::batch::{BatchId, Recipient, Seq};
 use batchmsg_core::delivery::{BatchEvent, RecipientStatus};
 use batchmsg_core::ports::{
-    BatchRepo, PortResult, PublishError, Published, PublishedLookup, RecipientRepo, SendQueue,
-    SmsSender, SystemClock,
+    BatchRepo, PortResult, PublishError, Published, PublishedLookup, RecipientRepo, SmsSender,
+    SystemClock,
 };
 use batchmsg_core::rate::EvenlySpacedLimiter;
 use batchmsg_core::sending::{Release, release_wave};
+use batchmsg_core::test_support::fake::Fake;
 use batchmsg_moto::{BATCH, Moto, ten_in_three_waves};
 use batchmsg_send::{SendError, Sending, handle};
 use serde_json::{Value, json};
-
-/// Keeps what a release queues, for the test to hand on as jobs.
-#[derive(Default)]
-struct Jobs(Mutex<Vec<Seq>>);
-
-impl SendQueue for Jobs {
-    async fn enqueue(&self, _: &BatchId, seqs: &[Seq]) -> PortResult<()> {
-        self.0.lock().unwrap().extend_from_slice(seqs);
-        Ok(())
-    }
-}
 
 /// SNS, except that each of `throttle` is throttled once.
 struct ThrottleOnce {
@@ -102,7 +92,8 @@ async fn setup(released: u32) -> Setup {
     let moto = Moto::connect().await;
     let repos = moto.stack().await.repos;
     let (batch, _) = ten_in_three_waves(&repos).await;
-    let jobs = Jobs::default();
+    // What the releases queue is not needed: each test hands on its own jobs.
+    let jobs = Fake::new();
     for wave in 1..=released {
         let release = release_wave(&repos, &repos, &repos, &jobs, &batch, wave)
             .await

@@ -10,7 +10,8 @@ use batchmsg_core::batch::{BatchId, Seq};
 use batchmsg_core::delivery::BatchStatus;
 use batchmsg_core::ports::{BatchRepo, SystemClock};
 use batchmsg_core::sending::cancel_batch;
-use batchmsg_moto::{BATCH, Moto, NoSchedules, Stack, ten_in_three_waves};
+use batchmsg_core::test_support::fake::Fake;
+use batchmsg_moto::{BATCH, Moto, Stack, ten_in_three_waves};
 use batchmsg_wave::{WaveError, WaveSummary, handle};
 use lambda_runtime::Diagnostic;
 use serde_json::{Value, json};
@@ -146,7 +147,7 @@ async fn a_cancelled_wave_queues_nothing() {
         &setup.repos,
         &setup.repos,
         &setup.repos,
-        &NoSchedules,
+        &Fake::new(),
         &SystemClock,
         &setup.batch,
     )

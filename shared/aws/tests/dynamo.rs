@@ -1,7 +1,9 @@
 //! The DynamoDB repositories against moto, through the real SDK client:
 //! every port method, the conditional moves, the transaction fallbacks,
 //! paging, and the requests each step costs (counted by an interceptor on
-//! the client, one entry per HTTP request sent).
+//! the client, one entry per HTTP request sent). What every adapter must
+//! do alike is in the conformance suites (`tests/conformance.rs`); these
+//! are what is DynamoDB's own.
 
 use std::collections::HashSet;
 use std::num::NonZeroU64;
@@ -12,18 +14,19 @@ use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_dynamodb::error::BoxError;
 use aws_sdk_dynamodb::types::{AttributeValue, BillingMode, KeyType, ProjectionType};
-use batchmsg_aws::dynamo::{CANCELLED_REASON, DynamoRepos, create_table, table_definition};
+use batchmsg_aws::dynamo::{DynamoRepos, create_table, table_definition};
 use batchmsg_core::batch::{Batch, BatchId, Recipient, Seq, Wave};
 use batchmsg_core::delivery::{BatchEvent, BatchStatus, RecipientStatus, WaveEvent, WaveStatus};
 use batchmsg_core::ports::{
-    BatchRepo, Clock, PortResult, PublishError, Published, PublishedLookup, RateLimiter, Receipt,
-    ReceiptApplied, ReceiptOutcome, RecipientRepo, SendQueue, SmsSender, WaveRepo, WaveScheduler,
+    BatchRepo, PortResult, PublishError, Published, PublishedLookup, Receipt, ReceiptApplied,
+    ReceiptOutcome, RecipientRepo, SmsSender, WaveRepo,
 };
 use batchmsg_core::sending::{
     RateUnit, Release, cancel_batch, finish_if_done, progress, record_receipts, recover_sending,
     release_wave, schedule_batch, send_texts,
 };
 use batchmsg_core::sms::Encoding;
+use batchmsg_core::test_support::fake::Fake;
 use batchmsg_core::waves::{Interval, Schedule, plan_waves};
 use batchmsg_moto::Moto;
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
@@ -719,122 +722,6 @@ async fn requeue_and_technical_failure_move_only_what_is_sending() {
     );
 }
 
-#[tokio::test]
-async fn cancel_moves_only_queued_recipients_and_counts_them() {
-    let Setup {
-        moto: _moto, repos, ..
-    } = setup().await;
-    let id = with_recipients(&repos, 8).await;
-    repos.claim(&id, &[0, 1], t0()).await.unwrap();
-    repos.mark_sent(&id, &[published(0)]).await.unwrap();
-    let at = t0() + TimeDelta::hours(1);
-    assert_eq!(repos.cancel_these(&id, &[1, 2, 3, 3], at).await.unwrap(), 2);
-    assert_eq!(repos.cancel_queued(&id, at).await.unwrap(), 4);
-    assert_eq!(repos.cancel_queued(&id, at).await.unwrap(), 0);
-    assert_eq!(repos.cancel_these(&id, &[2, 4], at).await.unwrap(), 0);
-    let records = repos.records(&id).await.unwrap();
-    use RecipientStatus::*;
-    let statuses: Vec<_> = records.iter().map(|r| r.status).collect();
-    assert_eq!(
-        statuses,
-        [
-            Sent, Sending, Cancelled, Cancelled, Cancelled, Cancelled, Cancelled, Cancelled
-        ]
-    );
-    assert_eq!(records[2].reason.as_deref(), Some(CANCELLED_REASON));
-    assert_eq!(records[2].receipt_at, Some(at));
-    let counts = repos.counts(&id, None).await.unwrap();
-    assert_eq!(
-        counts.by_status,
-        [(Cancelled, 6), (Sending, 1), (Sent, 1)],
-        "in the order of the status names"
-    );
-    assert_eq!(
-        counts.reasons,
-        [(Cancelled, CANCELLED_REASON.to_owned(), 6)]
-    );
-}
-
-#[tokio::test]
-async fn queued_in_counts_and_records_cover_a_range_or_all() {
-    let Setup {
-        moto: _moto, repos, ..
-    } = setup().await;
-    let id = with_recipients(&repos, 12).await;
-    repos.claim(&id, &[2, 3, 4, 5, 6], t0()).await.unwrap();
-    repos
-        .mark_sent(&id, &[2, 3, 4, 5].map(published))
-        .await
-        .unwrap();
-    repos
-        .record_receipts(&[
-            receipt(
-                2,
-                ReceiptOutcome::PermanentFailure,
-                Some("Unknown subscriber"),
-            ),
-            receipt(
-                3,
-                ReceiptOutcome::PermanentFailure,
-                Some("Unknown subscriber"),
-            ),
-            receipt(4, ReceiptOutcome::PermanentFailure, Some("Barred")),
-            receipt(5, ReceiptOutcome::Delivered, None),
-        ])
-        .await
-        .unwrap();
-    repos.cancel_these(&id, &[10], t0()).await.unwrap();
-
-    assert_eq!(repos.queued_in(&id, 0..4).await.unwrap(), [0, 1]);
-    assert_eq!(repos.queued_in(&id, 4..12).await.unwrap(), [7, 8, 9, 11]);
-    assert_eq!(
-        repos.queued_in(&id, 0..Seq::MAX).await.unwrap(),
-        [0, 1, 7, 8, 9, 11]
-    );
-    assert!(repos.queued_in(&id, 5..5).await.unwrap().is_empty());
-    assert!(repos.queued_in(&id2(), 0..12).await.unwrap().is_empty());
-
-    use RecipientStatus::*;
-    let all = repos.counts(&id, None).await.unwrap();
-    assert_eq!(
-        all.by_status,
-        [
-            (Cancelled, 1),
-            (Delivered, 1),
-            (PermanentFailure, 3),
-            (Queued, 6),
-            (Sending, 1)
-        ]
-    );
-    assert_eq!(
-        all.reasons,
-        [
-            (Cancelled, CANCELLED_REASON.to_owned(), 1),
-            (PermanentFailure, "Unknown subscriber".to_owned(), 2),
-            (PermanentFailure, "Barred".to_owned(), 1),
-        ],
-        "by status, then most first"
-    );
-    assert_eq!((all.total(), all.waiting()), (12, 7));
-    let wave = repos.counts(&id, Some(4..8)).await.unwrap();
-    assert_eq!(
-        wave.by_status,
-        [
-            (Delivered, 1),
-            (PermanentFailure, 1),
-            (Queued, 1),
-            (Sending, 1)
-        ]
-    );
-    assert_eq!(wave.reasons, [(PermanentFailure, "Barred".to_owned(), 1)]);
-    assert_eq!(
-        repos.counts(&id, Some(20..30)).await.unwrap(),
-        Default::default()
-    );
-    assert!(repos.records(&id2()).await.unwrap().is_empty());
-    assert!(repos.sending(&id2()).await.unwrap().is_empty());
-}
-
 fn id2() -> BatchId {
     id(2)
 }
@@ -1154,37 +1041,6 @@ fn a_missing_table_variable_is_named() {
 
 // The core's use cases on DynamoDB, with the other ports faked.
 
-struct Queue(Mutex<Vec<Seq>>);
-
-impl SendQueue for Queue {
-    async fn enqueue(&self, _: &BatchId, seqs: &[Seq]) -> PortResult<()> {
-        self.0.lock().unwrap().extend_from_slice(seqs);
-        Ok(())
-    }
-}
-
-impl Queue {
-    fn take(&self) -> Vec<Seq> {
-        std::mem::take(&mut *self.0.lock().unwrap())
-    }
-}
-
-struct Scheduler(Mutex<Vec<(char, u32)>>);
-
-impl WaveScheduler for Scheduler {
-    async fn schedule(&self, _: &BatchId, waves: &[Wave]) -> PortResult<()> {
-        let mut s = self.0.lock().unwrap();
-        s.extend(waves.iter().map(|w| ('+', w.number)));
-        Ok(())
-    }
-
-    async fn unschedule(&self, _: &BatchId, waves: &[u32]) -> PortResult<()> {
-        let mut s = self.0.lock().unwrap();
-        s.extend(waves.iter().map(|&w| ('-', w)));
-        Ok(())
-    }
-}
-
 /// Takes every text but refuses some and throttles others.
 struct Sender {
     refuse: HashSet<Seq>,
@@ -1214,22 +1070,6 @@ impl SmsSender for Sender {
     }
 }
 
-struct Unlimited;
-
-impl RateLimiter for Unlimited {
-    async fn acquire(&self, _: u32) -> PortResult<()> {
-        Ok(())
-    }
-}
-
-struct FixedClock(DateTime<Utc>);
-
-impl Clock for FixedClock {
-    fn now(&self) -> DateTime<Utc> {
-        self.0
-    }
-}
-
 #[tokio::test]
 async fn the_core_use_cases_run_on_dynamodb() {
     let Setup {
@@ -1241,15 +1081,14 @@ async fn the_core_use_cases_run_on_dynamodb() {
     r.create_batch(&batch(id.clone(), BatchStatus::Validated, t0()))
         .await
         .unwrap();
-    let queue = Queue(Mutex::new(Vec::new()));
-    let scheduler = Scheduler(Mutex::new(Vec::new()));
+    // The queue, scheduler, rate limiter and clock (at t0).
+    let fake = Fake::new();
     let sender = Sender {
         refuse: HashSet::from([5]),
         throttle: HashSet::from([6]),
         now: t0(),
         sent: Mutex::new(Vec::new()),
     };
-    let clock = FixedClock(t0());
 
     // Waves of 4, 4 and 2, an hour apart.
     let plan = plan_waves(
@@ -1263,31 +1102,31 @@ async fn the_core_use_cases_run_on_dynamodb() {
         t0(),
     )
     .unwrap();
-    let waves = schedule_batch(r, r, &scheduler, &id, &plan).await.unwrap();
+    let waves = schedule_batch(r, r, &fake, &id, &plan).await.unwrap();
     assert_eq!(waves.len(), 3);
-    assert!(schedule_batch(r, r, &scheduler, &id, &plan).await.is_err());
+    assert!(schedule_batch(r, r, &fake, &id, &plan).await.is_err());
     assert_eq!(
         r.batch(&id).await.unwrap().unwrap().status,
         BatchStatus::Scheduled
     );
 
     assert_eq!(
-        release_wave(r, r, r, &queue, &id, 1).await.unwrap(),
+        release_wave(r, r, r, &fake, &id, 1).await.unwrap(),
         Release::Queued(4)
     );
     assert_eq!(
-        release_wave(r, r, r, &queue, &id, 1).await.unwrap(),
+        release_wave(r, r, r, &fake, &id, 1).await.unwrap(),
         Release::AlreadyDone(WaveStatus::Released)
     );
-    let jobs = queue.take();
+    let jobs = fake.take_jobs();
     assert_eq!(jobs, [0, 1, 2, 3]);
     // The job delivered twice: sent once.
     let outcome = send_texts(
         r,
         r,
         &sender,
-        &Unlimited,
-        &clock,
+        &fake,
+        &fake,
         &id,
         &[0, 1, 2, 3, 0],
         RateUnit::Texts,
@@ -1295,18 +1134,9 @@ async fn the_core_use_cases_run_on_dynamodb() {
     .await
     .unwrap();
     assert_eq!((outcome.sent, outcome.skipped), (4, 1));
-    let outcome = send_texts(
-        r,
-        r,
-        &sender,
-        &Unlimited,
-        &clock,
-        &id,
-        &jobs,
-        RateUnit::Texts,
-    )
-    .await
-    .unwrap();
+    let outcome = send_texts(r, r, &sender, &fake, &fake, &id, &jobs, RateUnit::Texts)
+        .await
+        .unwrap();
     assert_eq!((outcome.sent, outcome.skipped), (0, 4));
 
     let receipts: Vec<Receipt> = (0..4)
@@ -1328,17 +1158,17 @@ async fn the_core_use_cases_run_on_dynamodb() {
 
     // Wave 2: 5 refused, 6 throttled (6 and 7 go back to the queue).
     assert_eq!(
-        release_wave(r, r, r, &queue, &id, 2).await.unwrap(),
+        release_wave(r, r, r, &fake, &id, 2).await.unwrap(),
         Release::Queued(4)
     );
     let outcome = send_texts(
         r,
         r,
         &sender,
-        &Unlimited,
-        &clock,
+        &fake,
+        &fake,
         &id,
-        &queue.take(),
+        &fake.take_jobs(),
         RateUnit::Texts,
     )
     .await
@@ -1349,8 +1179,8 @@ async fn the_core_use_cases_run_on_dynamodb() {
 
     // A sender that stopped part way: 7 left sending, settled after 15 minutes.
     assert_eq!(r.claim(&id, &[7], t0()).await.unwrap().len(), 1);
-    let later = FixedClock(t0() + TimeDelta::minutes(16));
-    let recovered = recover_sending(r, &sender, &queue, &later, &id)
+    fake.advance(TimeDelta::minutes(16));
+    let recovered = recover_sending(r, &sender, &fake, &fake, &id)
         .await
         .unwrap();
     assert_eq!(recovered.failed, 1);
@@ -1372,30 +1202,21 @@ async fn the_core_use_cases_run_on_dynamodb() {
     assert_eq!(per_wave, [4, 4, 2]);
     assert!(!finish_if_done(r, r, r, &id).await.unwrap());
 
-    let cancelled = cancel_batch(r, r, r, &scheduler, &clock, &id)
-        .await
-        .unwrap();
+    assert_eq!(fake.scheduled(), [1, 2, 3]);
+    let cancelled = cancel_batch(r, r, r, &fake, &fake, &id).await.unwrap();
     assert_eq!((cancelled.waves, cancelled.texts), (1, 3));
     assert_eq!(
-        *scheduler.0.lock().unwrap(),
-        [('+', 1), ('+', 2), ('+', 3), ('-', 3)]
+        fake.scheduled(),
+        [1, 2],
+        "the pending wave's schedule is removed"
     );
     let counts = r.counts(&id, None).await.unwrap();
     assert_eq!(counts.get(Cancelled), 3);
     assert_eq!(counts.waiting(), 0);
     // A job that comes back after the cancel sends nothing.
-    let outcome = send_texts(
-        r,
-        r,
-        &sender,
-        &Unlimited,
-        &clock,
-        &id,
-        &[6, 8],
-        RateUnit::Texts,
-    )
-    .await
-    .unwrap();
+    let outcome = send_texts(r, r, &sender, &fake, &fake, &id, &[6, 8], RateUnit::Texts)
+        .await
+        .unwrap();
     assert_eq!(
         (outcome.sent, outcome.skipped, outcome.cancelled),
         (0, 2, 0)

@@ -21,5 +21,7 @@ pub mod sms;
 pub mod templates;
 #[cfg(test)]
 mod test_lists;
+#[cfg(any(test, feature = "test-support"))]
+pub mod test_support;
 pub mod validation;
 pub mod waves;

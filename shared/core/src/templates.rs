@@ -72,44 +72,8 @@ pub async fn remove_template(store: &impl TemplateStore, name: &str) -> Result<(
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Mutex;
-
     use super::*;
-
-    /// An in-memory store, for these unit tests only.
-    #[derive(Default)]
-    struct Memory(Mutex<Vec<StoredTemplate>>);
-
-    impl TemplateStore for Memory {
-        async fn save(&self, t: &StoredTemplate, replace: bool) -> Result<bool, StoreError> {
-            let mut all = self.0.lock().expect("not poisoned");
-            match all
-                .iter()
-                .position(|x| x.name.eq_ignore_ascii_case(&t.name))
-            {
-                Some(_) if !replace => return Ok(false),
-                Some(i) => all[i] = t.clone(),
-                None => all.push(t.clone()),
-            }
-            Ok(true)
-        }
-        async fn get(&self, name: &str) -> Result<Option<StoredTemplate>, StoreError> {
-            let all = self.0.lock().expect("not poisoned");
-            Ok(all
-                .iter()
-                .find(|x| x.name.eq_ignore_ascii_case(name))
-                .cloned())
-        }
-        async fn list(&self) -> Result<Vec<StoredTemplate>, StoreError> {
-            Ok(self.0.lock().expect("not poisoned").clone())
-        }
-        async fn remove(&self, name: &str) -> Result<bool, StoreError> {
-            let mut all = self.0.lock().expect("not poisoned");
-            let before = all.len();
-            all.retain(|x| !x.name.eq_ignore_ascii_case(name));
-            Ok(all.len() < before)
-        }
-    }
+    use crate::test_support::fake::Fake;
 
     fn block_on<F: std::future::Future>(future: F) -> F::Output {
         // The in-memory store never waits, so one poll finishes every call.
@@ -123,7 +87,7 @@ mod tests {
 
     #[test]
     fn saves_finds_and_removes_by_name() {
-        let store = Memory::default();
+        let store = Fake::new();
         block_on(add_template(
             &store,
             " Flu recall ",
@@ -143,7 +107,7 @@ mod tests {
 
     #[test]
     fn an_existing_name_is_kept_unless_replaced() {
-        let store = Memory::default();
+        let store = Fake::new();
         block_on(add_template(&store, "a", "one", false)).expect("saves");
         assert!(matches!(
             block_on(add_template(&store, "A", "two", false)),
@@ -158,7 +122,7 @@ mod tests {
 
     #[test]
     fn bad_names_and_texts_are_refused_before_saving() {
-        let store = Memory::default();
+        let store = Fake::new();
         for name in ["", "   ", "a/b", &"x".repeat(61)] {
             assert!(
                 matches!(

@@ -262,7 +262,7 @@ impl RecipientRepo for Database {
             .prepare_cached(
                 "SELECT status, reason, count(*) FROM recipients
                  WHERE batch = ?1 AND seq >= ?2 AND seq < ?3
-                 GROUP BY status, reason ORDER BY status, count(*) DESC",
+                 GROUP BY status, reason ORDER BY status, count(*) DESC, reason",
             )
             .map_err(PortError::new)?;
         let rows = statement

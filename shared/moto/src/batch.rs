@@ -1,46 +1,22 @@
 //! The batch the function tests share: ten recipients, validated, then
 //! planned in waves of 4, 4 and 2 an hour apart from 09:00 UTC on
 //! 25 November 2026. The waves' schedules are EventBridge's business (tested
-//! in shared/aws), so here they are made nowhere.
+//! in shared/aws), so here they are made in core's in-memory fake.
 
 use std::num::NonZeroU64;
 
 use batchmsg_aws::dynamo::DynamoRepos;
-use batchmsg_core::batch::{Batch, BatchId, Recipient, Seq, Wave};
+use batchmsg_core::batch::{Batch, BatchId, Recipient, Wave};
 use batchmsg_core::delivery::BatchStatus;
-use batchmsg_core::ports::{BatchRepo, PortResult, RecipientRepo, WaveScheduler};
+use batchmsg_core::ports::{BatchRepo, RecipientRepo};
 use batchmsg_core::sending::schedule_batch;
-use batchmsg_core::sms::Encoding;
+use batchmsg_core::test_support::fake::Fake;
+/// Recipient `seq` of the batch: mobile `+447700900{seq:03}`.
+pub use batchmsg_core::test_support::recipient;
 use batchmsg_core::waves::{Interval, Schedule, plan_waves};
 use chrono::{TimeDelta, TimeZone, Utc};
 
 pub const BATCH: &str = "20261125-090000-0001";
-
-/// A scheduler that schedules nothing.
-pub struct NoSchedules;
-
-impl WaveScheduler for NoSchedules {
-    async fn schedule(&self, _: &BatchId, _: &[Wave]) -> PortResult<()> {
-        Ok(())
-    }
-
-    async fn unschedule(&self, _: &BatchId, _: &[u32]) -> PortResult<()> {
-        Ok(())
-    }
-}
-
-/// Recipient `seq` of the batch: mobile `+447700900{seq:03}`.
-pub fn recipient(seq: Seq) -> Recipient {
-    Recipient {
-        seq,
-        row: u64::from(seq) + 2,
-        nhs_number: format!("{}", 9_990_000_000u64 + u64::from(seq)),
-        mobile: format!("+447700900{seq:03}"),
-        body: format!("Hello patient {seq}, your appointment is tomorrow."),
-        encoding: Encoding::Gsm7,
-        fragments: 1,
-    }
-}
 
 /// Stores the batch and its recipients, and plans its three waves.
 pub async fn ten_in_three_waves(repos: &DynamoRepos) -> (BatchId, Vec<Wave>) {
@@ -73,7 +49,7 @@ pub async fn ten_in_three_waves(repos: &DynamoRepos) -> (BatchId, Vec<Wave>) {
         t0,
     )
     .unwrap();
-    let waves = schedule_batch(repos, repos, &NoSchedules, &batch, &plan)
+    let waves = schedule_batch(repos, repos, &Fake::new(), &batch, &plan)
         .await
         .unwrap();
     assert_eq!(waves.len(), 3);

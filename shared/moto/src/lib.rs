@@ -6,7 +6,7 @@
 mod batch;
 mod stack;
 
-pub use batch::{BATCH, NoSchedules, recipient, ten_in_three_waves};
+pub use batch::{BATCH, recipient, ten_in_three_waves};
 
 pub use stack::{
     BUCKET, RequestCount, SCHEDULE_GROUP, SCHEDULER_ROLE_ARN, SEND_QUEUE, SENDER_ID, Stack, TABLE,

@@ -1,9 +1,10 @@
 //! The sending use cases against one in-memory fake of every port. Each test
 //! counts the texts the fake provider took.
 
-mod fake;
+use crate::test_support::fake;
 
 mod cancel;
+mod conformance;
 mod import;
 mod progress;
 mod prop;

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::{Mutex, MutexGuard};
 
-use chrono::{DateTime, TimeDelta, TimeZone, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::batch::{Batch, BatchId, Recipient, RecipientRecord, Seq, StatusCounts, Wave};
 use crate::delivery::{
@@ -16,9 +16,10 @@ use crate::opt_out::OptOutList;
 use crate::ports::{
     BatchRepo, Clock, ListCounts, ObjectStore, OptedOutNumbers, PortError, PortResult,
     PublishError, Published, PublishedLookup, RateLimiter, Receipt, ReceiptApplied, ReceiptOutcome,
-    RecipientRepo, SendQueue, SmsSender, WaveRepo, WaveScheduler,
+    RecipientRepo, SendQueue, SmsSender, StoreError, StoredTemplate, TemplateStore, WaveRepo,
+    WaveScheduler,
 };
-use crate::sms::Encoding;
+use crate::test_support::conformance::{ObjectProbe, QueueProbe, SchedulerProbe};
 
 /// The reason the fake gives a cancelled recipient (as the SQLite adapter).
 pub use crate::delivery::CANCELLED_REASON as CANCELLED;
@@ -103,6 +104,13 @@ pub struct State {
 
     /// The object store: key → (bytes, content type).
     pub objects: BTreeMap<String, (Vec<u8>, &'static str)>,
+    /// The tag (S3's ETag) of each object `put` stored; an object a test
+    /// put in `objects` itself has none, and opens with any tag.
+    pub object_tags: BTreeMap<String, String>,
+    /// Objects stored by `put`, for the next tag.
+    pub puts: u64,
+    /// Named templates, by name in lower case.
+    pub templates: BTreeMap<String, StoredTemplate>,
     /// The numbers the provider will not text.
     pub provider_opt_outs: Vec<String>,
     /// Reading the object fails after this many bytes.
@@ -118,24 +126,11 @@ pub struct Fake {
     state: Mutex<State>,
 }
 
-pub fn t0() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 25, 9, 0, 0).unwrap()
-}
+pub use super::{batch_id, recipient, t0};
 
-pub fn batch_id() -> BatchId {
-    "20261125-090000-0001".parse().unwrap()
-}
-
-/// Recipient `seq` of the test batch: one fragment unless said otherwise.
-pub fn recipient(seq: Seq) -> Recipient {
-    Recipient {
-        seq,
-        row: u64::from(seq) + 2,
-        nhs_number: format!("{}", 9_990_000_000u64 + u64::from(seq)),
-        mobile: format!("+447700900{seq:03}"),
-        body: format!("Hello {seq}, your appointment is tomorrow."),
-        encoding: Encoding::Gsm7,
-        fragments: 1,
+impl Default for Fake {
+    fn default() -> Self {
+        Self::new()
     }
 }
 
@@ -376,7 +371,7 @@ impl BatchRepo for Fake {
 
     async fn batches(&self) -> PortResult<Vec<Batch>> {
         let mut batches: Vec<Batch> = self.state().batches.values().cloned().collect();
-        batches.sort_by_key(|b| std::cmp::Reverse(b.created_at));
+        batches.sort_by(|a, b| (&b.created_at, &b.id).cmp(&(&a.created_at, &a.id)));
         Ok(batches)
     }
 
@@ -655,6 +650,12 @@ impl RecipientRepo for Fake {
                     .1 += 1;
             }
         }
+        // By status name, then most first, then by reason.
+        let mut reasons: Vec<_> = reasons.into_iter().collect();
+        reasons.sort_by(
+            |((sa, ra), (_, na)): &((&str, String), (RecipientStatus, u64)),
+             ((sb, rb), (_, nb))| { sa.cmp(sb).then(nb.cmp(na)).then(ra.cmp(rb)) },
+        );
         Ok(StatusCounts {
             by_status: by_status.into_values().collect(),
             reasons: reasons
@@ -809,12 +810,17 @@ impl ObjectStore for Fake {
     async fn open(
         &self,
         key: &str,
-        _tag: Option<&str>,
+        tag: Option<&str>,
     ) -> PortResult<Option<Box<dyn std::io::Read + Send>>> {
         let st = self.state();
         let Some((bytes, _)) = st.objects.get(key) else {
             return Ok(None);
         };
+        if let (Some(wanted), Some(stored)) = (tag, st.object_tags.get(key))
+            && wanted != stored
+        {
+            return Ok(None);
+        }
         let whole = std::io::Cursor::new(bytes.clone());
         Ok(Some(match st.upload_breaks_after {
             None => Box::new(whole),
@@ -830,9 +836,11 @@ impl ObjectStore for Fake {
     }
 
     async fn put(&self, key: &str, staged: Vec<u8>, content_type: &'static str) -> PortResult<()> {
-        self.state()
-            .objects
-            .insert(key.to_owned(), (staged, content_type));
+        let mut st = self.state();
+        st.puts += 1;
+        let tag = format!("tag-{}", st.puts);
+        st.object_tags.insert(key.to_owned(), tag);
+        st.objects.insert(key.to_owned(), (staged, content_type));
         Ok(())
     }
 }
@@ -856,5 +864,78 @@ impl OptedOutNumbers for Fake {
             list.add_mobile(number);
         }
         Ok(list)
+    }
+}
+
+/// Names are compared in ASCII lower case, as SQLite's `NOCASE` does.
+impl TemplateStore for Fake {
+    async fn save(&self, template: &StoredTemplate, replace: bool) -> Result<bool, StoreError> {
+        let mut st = self.state();
+        let key = template.name.to_ascii_lowercase();
+        if st.templates.contains_key(&key) && !replace {
+            return Ok(false);
+        }
+        st.templates.insert(key, template.clone());
+        Ok(true)
+    }
+
+    async fn get(&self, name: &str) -> Result<Option<StoredTemplate>, StoreError> {
+        Ok(self
+            .state()
+            .templates
+            .get(&name.to_ascii_lowercase())
+            .cloned())
+    }
+
+    async fn list(&self) -> Result<Vec<StoredTemplate>, StoreError> {
+        Ok(self.state().templates.values().cloned().collect())
+    }
+
+    async fn remove(&self, name: &str) -> Result<bool, StoreError> {
+        Ok(self
+            .state()
+            .templates
+            .remove(&name.to_ascii_lowercase())
+            .is_some())
+    }
+}
+
+/// What the fake's queue, scheduler and object store hold, for the
+/// conformance suites.
+pub struct FakeProbe;
+
+impl QueueProbe<Fake> for FakeProbe {
+    async fn take_jobs(&self, queue: &Fake, batch: &BatchId) -> Vec<Seq> {
+        let mut st = queue.state();
+        let (theirs, others): (VecDeque<_>, VecDeque<_>) =
+            st.jobs.drain(..).partition(|(b, _)| b == batch);
+        st.jobs = others;
+        theirs.into_iter().map(|(_, seq)| seq).collect()
+    }
+}
+
+impl SchedulerProbe<Fake> for FakeProbe {
+    async fn scheduled(&self, scheduler: &Fake, batch: &BatchId) -> Vec<u32> {
+        scheduler
+            .state()
+            .schedules
+            .iter()
+            .filter(|(b, _)| b == batch)
+            .map(|(_, n)| *n)
+            .collect()
+    }
+}
+
+impl ObjectProbe<Fake> for FakeProbe {
+    async fn tag(&self, store: &Fake, key: &str) -> Option<String> {
+        store.state().object_tags.get(key).cloned()
+    }
+
+    async fn content_type(&self, store: &Fake, key: &str) -> Option<String> {
+        store
+            .state()
+            .objects
+            .get(key)
+            .map(|(_, content_type)| (*content_type).to_owned())
     }
 }

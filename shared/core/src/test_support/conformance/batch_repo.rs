@@ -1,0 +1,216 @@
+//! The `BatchRepo` contract.
+
+use std::future::Future;
+
+use chrono::{DateTime, TimeDelta, Utc};
+
+use super::case_id;
+use crate::batch::{Batch, BatchId};
+use crate::delivery::{BatchEvent, BatchStatus};
+use crate::ports::{BatchRepo, ListCounts};
+use crate::test_support::t0;
+
+const EVENTS: [BatchEvent; 5] = [
+    BatchEvent::Validate,
+    BatchEvent::Schedule,
+    BatchEvent::StartSending,
+    BatchEvent::Complete,
+    BatchEvent::Cancel,
+];
+
+fn batch(id: BatchId, status: BatchStatus, created_at: DateTime<Utc>) -> Batch {
+    Batch {
+        id,
+        status,
+        // Stored to the millisecond.
+        created_at: created_at + TimeDelta::milliseconds(7),
+        list_name: "clinic-list.csv".to_owned(),
+        message: "Hello ((name)), your appointment is tomorrow.".to_owned(),
+        rows: 12,
+        accepted: 10,
+        not_accepted: 2,
+    }
+}
+
+/// Runs every case, each on a fresh store from `fresh`.
+pub async fn batch_repo<R, F, Fut>(fresh: F)
+where
+    R: BatchRepo + Sync,
+    F: Fn() -> Fut,
+    Fut: Future<Output = R>,
+{
+    created_once_and_read_back(&fresh().await).await;
+    a_batch_that_does_not_exist(&fresh().await).await;
+    each_event_moves_only_from_its_sources(&fresh().await).await;
+    an_upload_is_claimed_by_one_tag_while_awaiting_it(&fresh().await).await;
+    validated_once_with_its_counts(&fresh().await).await;
+    batches_listing(&fresh().await).await;
+}
+
+async fn created_once_and_read_back(repo: &impl BatchRepo) {
+    let first = batch(case_id(1), BatchStatus::AwaitingUpload, t0());
+    assert!(repo.create_batch(&first).await.unwrap(), "a new batch");
+    assert_eq!(repo.batch(&first.id).await.unwrap(), Some(first.clone()));
+    let other = Batch {
+        status: BatchStatus::Validated,
+        message: "Another".to_owned(),
+        ..first.clone()
+    };
+    assert!(
+        !repo.create_batch(&other).await.unwrap(),
+        "a second batch with the id is refused"
+    );
+    assert_eq!(
+        repo.batch(&first.id).await.unwrap(),
+        Some(first),
+        "and the first left alone"
+    );
+}
+
+async fn a_batch_that_does_not_exist(repo: &impl BatchRepo) {
+    let missing = case_id(2);
+    assert_eq!(repo.batch(&missing).await.unwrap(), None);
+    for event in EVENTS {
+        assert!(
+            !repo.batch_event(&missing, event).await.unwrap(),
+            "{event:?}"
+        );
+    }
+    assert!(!repo.claim_upload(&missing, "etag").await.unwrap());
+    let counts = ListCounts {
+        rows: 1,
+        accepted: 1,
+        not_accepted: 0,
+    };
+    assert!(!repo.mark_validated(&missing, counts).await.unwrap());
+    assert_eq!(
+        repo.batch(&missing).await.unwrap(),
+        None,
+        "a failed move creates nothing"
+    );
+}
+
+async fn each_event_moves_only_from_its_sources(repo: &impl BatchRepo) {
+    let mut n = 100;
+    for &from in BatchStatus::ALL {
+        for event in EVENTS {
+            n += 1;
+            let b = batch(case_id(n), from, t0());
+            assert!(repo.create_batch(&b).await.unwrap());
+            let expected = from.apply(event).ok();
+            let moved = repo.batch_event(&b.id, event).await.unwrap();
+            assert_eq!(moved, expected.is_some(), "{from} on {event:?}");
+            let now = repo.batch(&b.id).await.unwrap().unwrap();
+            assert_eq!(now.status, expected.unwrap_or(from), "{from} on {event:?}");
+            assert_eq!(
+                Batch {
+                    status: b.status,
+                    ..now
+                },
+                b,
+                "only the status changes"
+            );
+        }
+    }
+}
+
+async fn an_upload_is_claimed_by_one_tag_while_awaiting_it(repo: &impl BatchRepo) {
+    let waiting = batch(case_id(3), BatchStatus::AwaitingUpload, t0());
+    repo.create_batch(&waiting).await.unwrap();
+    assert!(repo.claim_upload(&waiting.id, "etag-1").await.unwrap());
+    assert!(
+        repo.claim_upload(&waiting.id, "etag-1").await.unwrap(),
+        "the same upload again (a repeated event)"
+    );
+    assert!(
+        !repo.claim_upload(&waiting.id, "etag-2").await.unwrap(),
+        "never another upload's rows"
+    );
+    assert_eq!(
+        repo.batch(&waiting.id).await.unwrap().unwrap().status,
+        BatchStatus::AwaitingUpload,
+        "claiming does not move the batch"
+    );
+    for &status in BatchStatus::ALL {
+        if status == BatchStatus::AwaitingUpload {
+            continue;
+        }
+        let b = batch(case_id(200 + status as u32), status, t0());
+        repo.create_batch(&b).await.unwrap();
+        assert!(
+            !repo.claim_upload(&b.id, "etag-1").await.unwrap(),
+            "{status}"
+        );
+    }
+}
+
+async fn validated_once_with_its_counts(repo: &impl BatchRepo) {
+    let waiting = batch(case_id(4), BatchStatus::AwaitingUpload, t0());
+    repo.create_batch(&waiting).await.unwrap();
+    let counts = ListCounts {
+        rows: 1_200,
+        accepted: 1_100,
+        not_accepted: 100,
+    };
+    assert!(repo.mark_validated(&waiting.id, counts).await.unwrap());
+    let expected = Batch {
+        status: BatchStatus::Validated,
+        rows: 1_200,
+        accepted: 1_100,
+        not_accepted: 100,
+        ..waiting.clone()
+    };
+    assert_eq!(
+        repo.batch(&waiting.id).await.unwrap(),
+        Some(expected.clone())
+    );
+    let again = ListCounts {
+        rows: 1,
+        accepted: 1,
+        not_accepted: 0,
+    };
+    assert!(!repo.mark_validated(&waiting.id, again).await.unwrap());
+    assert_eq!(
+        repo.batch(&waiting.id).await.unwrap(),
+        Some(expected),
+        "the counts stay those of the validation that moved it"
+    );
+    for &status in BatchStatus::ALL {
+        if status == BatchStatus::AwaitingUpload {
+            continue;
+        }
+        let b = batch(case_id(300 + status as u32), status, t0());
+        repo.create_batch(&b).await.unwrap();
+        assert!(
+            !repo.mark_validated(&b.id, again).await.unwrap(),
+            "{status}"
+        );
+        assert_eq!(repo.batch(&b.id).await.unwrap(), Some(b));
+    }
+}
+
+/// What `batches` lists, and in what order: every batch, newest first, and
+/// of two made at the same moment the greater id first.
+async fn batches_listing(repo: &impl BatchRepo) {
+    assert!(repo.batches().await.unwrap().is_empty());
+    let hour = TimeDelta::hours(1);
+    let made = [
+        batch(case_id(10), BatchStatus::Completed, t0()),
+        batch(case_id(11), BatchStatus::Sending, t0() + hour),
+        batch(case_id(12), BatchStatus::AwaitingUpload, t0() - hour),
+        batch(case_id(13), BatchStatus::Cancelled, t0()),
+    ];
+    for b in &made {
+        repo.create_batch(b).await.unwrap();
+    }
+    let listed = repo.batches().await.unwrap();
+    assert_eq!(
+        listed,
+        [
+            made[1].clone(),
+            made[3].clone(),
+            made[0].clone(),
+            made[2].clone()
+        ]
+    );
+}

@@ -1,0 +1,44 @@
+//! Test support for every crate that implements or drives the ports: the
+//! in-memory fake of every port ([`fake`]), and the conformance suites
+//! ([`conformance`]) each implementation runs, so that the fake, SQLite and
+//! DynamoDB are held to one contract rather than to their doc comments.
+//!
+//! Built for core's own tests, and for other crates with the `test-support`
+//! feature (as a dev-dependency only).
+
+pub mod conformance;
+pub mod fake;
+
+use chrono::{DateTime, TimeZone, Utc};
+
+use crate::batch::{BatchId, Recipient, Seq};
+use crate::sms::Encoding;
+
+/// 09:00 UTC on 25 November 2026, when the test batches are made.
+pub fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 25, 9, 0, 0).unwrap()
+}
+
+/// The test batch's id.
+pub fn batch_id() -> BatchId {
+    "20261125-090000-0001".parse().unwrap()
+}
+
+/// Recipient `seq` of a test batch: one fragment, mobile `+447700900{seq:03}`.
+pub fn recipient(seq: Seq) -> Recipient {
+    recipient_with_body(seq, format!("Hello {seq}, your appointment is tomorrow."))
+}
+
+/// Recipient `seq` with `body` as their text. The one place the suites and
+/// the fake build a [`Recipient`].
+pub fn recipient_with_body(seq: Seq, body: String) -> Recipient {
+    Recipient {
+        seq,
+        row: u64::from(seq) + 2,
+        nhs_number: format!("{}", 9_990_000_000u64 + u64::from(seq)),
+        mobile: format!("+447700900{:03}", seq % 1000),
+        body,
+        encoding: Encoding::Gsm7,
+        fragments: 1,
+    }
+}
