@@ -45,6 +45,13 @@ where
     an_upload_is_claimed_by_one_tag_while_awaiting_it(&fresh().await).await;
     validated_once_with_its_counts(&fresh().await).await;
     batches_listing(&fresh().await).await;
+    open_batches_listing(&fresh().await).await;
+    only_a_cancelled_open_batch_closes(&fresh().await).await;
+}
+
+async fn is_open(repo: &impl BatchRepo, id: &BatchId) -> bool {
+    let open = repo.open_batches().await.unwrap();
+    open.iter().any(|b| &b.id == id)
 }
 
 async fn created_once_and_read_back(repo: &impl BatchRepo) {
@@ -102,6 +109,11 @@ async fn each_event_moves_only_from_its_sources(repo: &impl BatchRepo) {
             assert_eq!(moved, expected.is_some(), "{from} on {event:?}");
             let now = repo.batch(&b.id).await.unwrap().unwrap();
             assert_eq!(now.status, expected.unwrap_or(from), "{from} on {event:?}");
+            assert_eq!(
+                is_open(repo, &b.id).await,
+                expected.unwrap_or(from).is_swept(),
+                "open to the sweep after {from} on {event:?}"
+            );
             assert_eq!(
                 Batch {
                     status: b.status,
@@ -212,5 +224,72 @@ async fn batches_listing(repo: &impl BatchRepo) {
             made[0].clone(),
             made[2].clone()
         ]
+    );
+}
+
+/// What `open_batches` lists: the batches made or moved into a status the
+/// sweep looks at, newest first as `batches`, never the others.
+async fn open_batches_listing(repo: &impl BatchRepo) {
+    assert!(repo.open_batches().await.unwrap().is_empty());
+    let mut made = Vec::new();
+    for (i, &status) in BatchStatus::ALL.iter().enumerate() {
+        let at = t0() + TimeDelta::minutes(i as i64);
+        let b = batch(case_id(20 + i as u32), status, at);
+        repo.create_batch(&b).await.unwrap();
+        made.push(b);
+    }
+    let mut expected: Vec<Batch> = made
+        .iter()
+        .filter(|b| b.status.is_swept())
+        .cloned()
+        .collect();
+    expected.reverse();
+    assert_eq!(repo.open_batches().await.unwrap(), expected);
+    assert_eq!(expected.len(), 2, "sending and cancelled");
+}
+
+/// `close` takes a cancelled batch out of the open ones for good; it
+/// refuses any other, and a batch that does not exist.
+async fn only_a_cancelled_open_batch_closes(repo: &impl BatchRepo) {
+    let sending = batch(case_id(30), BatchStatus::Sending, t0());
+    let cancelled = batch(case_id(31), BatchStatus::Cancelled, t0());
+    let completed = batch(case_id(32), BatchStatus::Completed, t0());
+    for b in [&sending, &cancelled, &completed] {
+        repo.create_batch(b).await.unwrap();
+    }
+    assert!(!repo.close(&sending.id).await.unwrap());
+    assert!(!repo.close(&completed.id).await.unwrap());
+    assert!(!repo.close(&case_id(33)).await.unwrap());
+    assert_eq!(repo.batch(&case_id(33)).await.unwrap(), None);
+    assert!(repo.close(&cancelled.id).await.unwrap());
+    assert!(!repo.close(&cancelled.id).await.unwrap(), "closed already");
+    assert!(
+        !repo
+            .batch_event(&cancelled.id, BatchEvent::Cancel)
+            .await
+            .unwrap(),
+        "a refused event reopens nothing"
+    );
+    let open: Vec<BatchId> = repo
+        .open_batches()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|b| b.id)
+        .collect();
+    assert_eq!(open, [sending.id.clone()]);
+    assert_eq!(
+        repo.batch(&cancelled.id).await.unwrap().unwrap().status,
+        BatchStatus::Cancelled,
+        "its data stays"
+    );
+    assert!(
+        repo.batch_event(&sending.id, BatchEvent::Cancel)
+            .await
+            .unwrap()
+    );
+    assert!(
+        is_open(repo, &sending.id).await,
+        "cancelled: open until closed"
     );
 }
