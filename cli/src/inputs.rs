@@ -12,6 +12,7 @@ use batchmsg_core::opt_out::OptOutList;
 use batchmsg_core::patient_list::PatientList;
 use batchmsg_core::templates::find_template;
 use batchmsg_core::validation::Declines;
+use batchmsg_core::waves::uk_today;
 use batchmsg_local::{DATABASE_FILE, Database};
 
 use crate::data_dir::{DataDirArgs, block_on};
@@ -39,6 +40,8 @@ pub struct Inputs {
     pub declines: Declines,
     /// The list, ready for validation's reading.
     pub list: PatientList,
+    /// The UK date both readings of the list take as today.
+    pub today: chrono::NaiveDate,
 }
 
 impl ListArgs {
@@ -47,7 +50,8 @@ impl ListArgs {
         let opted_out = opted_out(self.opted_out.as_deref())?;
         let source = ListSource::new(&self.file)?;
         let mut list = source.open()?;
-        let declines = Declines::find(&mut list, &opted_out, uk_today())?;
+        let today = uk_today(chrono::Utc::now());
+        let declines = Declines::find(&mut list, &opted_out, today)?;
         if declines.read_the_list() {
             list = source.open()?;
         }
@@ -56,6 +60,7 @@ impl ListArgs {
             opted_out,
             declines,
             list,
+            today,
         })
     }
 }
@@ -157,9 +162,3 @@ impl<'a> ListSource<'a> {
     }
 }
 
-/// Today's date in the UK, for dates of birth in the future.
-pub fn uk_today() -> chrono::NaiveDate {
-    chrono::Utc::now()
-        .with_timezone(&chrono_tz::Europe::London)
-        .date_naive()
-}

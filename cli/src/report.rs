@@ -31,15 +31,13 @@ use anyhow::{Context, anyhow};
 use batchmsg_core::batch::{BatchId, RecipientRecord};
 use batchmsg_core::delivery::RecipientStatus;
 use batchmsg_core::ports::{BatchRepo, RecipientRepo};
-use batchmsg_core::report::formula_safe;
+use batchmsg_core::excel_cells::{UTF8_BOM, formula_safe};
 use batchmsg_core::sending::SendingError;
 use batchmsg_core::waves::UK;
 use chrono::{DateTime, Utc};
 
 use crate::data_dir::{DataDirArgs, block_on};
 use crate::status::{no_batches, open_existing};
-
-const UTF8_BOM: &[u8] = b"\xef\xbb\xbf";
 
 pub const COLUMNS: [&str; 9] = [
     "row",

@@ -11,7 +11,7 @@ use batchmsg_core::report::{
 };
 use batchmsg_core::validation::{Summary, ValidationOptions, validate_list};
 
-use crate::inputs::{self, Inputs, ListArgs};
+use crate::inputs::{Inputs, ListArgs};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -45,6 +45,7 @@ fn validate(args: Args) -> anyhow::Result<()> {
         opted_out,
         declines,
         mut list,
+        today,
     } = args.list.read()?;
     let started = std::time::Instant::now();
     std::fs::create_dir_all(&args.out)
@@ -58,7 +59,7 @@ fn validate(args: Args) -> anyhow::Result<()> {
         let options = ValidationOptions {
             message: template.as_ref(),
             opted_out: &opted_out,
-            today: inputs::uk_today(),
+            today,
             declines: &declines,
         };
         let summary = validate_list(&mut list, &options, &mut reports)?;

@@ -27,7 +27,7 @@ use crate::mobile::UkMobile;
 use crate::nhs_number::NhsNumber;
 use crate::opt_out::OptOutList;
 use crate::patient_list::{ListError, ListFormat, PatientList};
-use crate::report::without_formula_guard;
+use crate::excel_cells::without_formula_guard;
 
 /// What, on one row, stops the text to that row's patient.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
