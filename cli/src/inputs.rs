@@ -3,7 +3,7 @@
 //! the file.
 
 use std::fs::File;
-use std::io::{BufReader, Seek, SeekFrom};
+use std::io::{Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
@@ -13,7 +13,7 @@ use batchmsg_core::patient_list::PatientList;
 use batchmsg_core::templates::find_template;
 use batchmsg_core::validation::Declines;
 use batchmsg_core::waves::uk_today;
-use batchmsg_local::{DATABASE_FILE, Database};
+use batchmsg_local::{DATABASE_FILE, Database, OptedOutFile};
 
 use crate::data_dir::{DataDirArgs, block_on};
 
@@ -112,12 +112,7 @@ fn template_text(file_or_name: &str, data: &DataDirArgs) -> anyhow::Result<Strin
 }
 
 fn opted_out(path: Option<&Path>) -> anyhow::Result<OptOutList> {
-    let Some(path) = path else {
-        return Ok(OptOutList::default());
-    };
-    let file = File::open(path)
-        .with_context(|| format!("cannot open the opted-out list {}", path.display()))?;
-    Ok(OptOutList::read(BufReader::new(file))?)
+    Ok(OptedOutFile::read(path)?.into_list())
 }
 
 /// The patient list, which validation may read twice (see [`Declines`]). A

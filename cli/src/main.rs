@@ -3,6 +3,7 @@
 mod cancel;
 mod data_dir;
 mod generate;
+mod import;
 mod inputs;
 mod preview;
 mod report;

@@ -5,6 +5,9 @@ mod batch_folder;
 mod batches;
 mod database;
 mod feed_offset;
+mod folder_store;
+mod opted_out_file;
+pub mod partial_file;
 pub mod outbox;
 mod queue;
 pub mod rate_limit;
@@ -15,7 +18,12 @@ mod time;
 mod transition;
 mod waves;
 
-pub use batch_folder::{LockError, SendingLock, batch_folder};
+pub use batch_folder::{
+    LockError, PROBLEM_FILE, SendingLock, UPLOADED_LIST_FILE, batch_folder, batch_key, summary_key,
+    upload_keys,
+};
+pub use folder_store::{BadKey, FolderStore};
+pub use opted_out_file::{OptedOutFile, OptedOutFileError};
 pub use database::{DATABASE_FILE, Database, OpenError};
 pub use queue::Job;
 pub use recipients::CANCELLED_REASON;
