@@ -232,6 +232,6 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names, ["report.csv"], "no partial file is left");
-        assert!(write_atomically(&dir.path().join("missing/r.csv"), Ok).is_err());
+        assert!(write_atomically(&dir.path().join("missing/r.csv"), Ok::<_, anyhow::Error>).is_err());
     }
 }
