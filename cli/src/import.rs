@@ -52,9 +52,10 @@ pub struct Imported {
 }
 
 /// Validates `list` into the new batch `id`. If the list stops the run (or
-/// anything fails) the batch and its folder are removed, as before there
-/// was a batch: no batch is left that looks sendable, or waiting for a list
-/// nothing can give it.
+/// anything fails) before a row was stored, the batch and its folder are
+/// removed: nothing can upload another list for it. Once rows were stored,
+/// `validate_upload` has cancelled it, as on AWS, and it stays, cancelled,
+/// with the reason in its folder. Either way no batch is left `validated`.
 pub async fn import(
     local: &Local,
     id: &BatchId,

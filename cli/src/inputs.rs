@@ -156,4 +156,3 @@ impl<'a> ListSource<'a> {
         Ok(PatientList::open_sized(input, length)?)
     }
 }
-

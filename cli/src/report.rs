@@ -29,8 +29,8 @@ use std::path::PathBuf;
 use anyhow::{Context, anyhow, bail};
 use batchmsg_core::batch::{BatchId, RecipientRecord};
 use batchmsg_core::delivery::RecipientStatus;
-use batchmsg_core::ports::{BatchRepo, RecipientRepo};
 use batchmsg_core::excel_cells::{UTF8_BOM, formula_safe};
+use batchmsg_core::ports::{BatchRepo, RecipientRepo};
 use batchmsg_core::sending::SendingError;
 use batchmsg_core::waves::UK;
 use batchmsg_local::partial_file::write_atomically;
@@ -232,6 +232,8 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names, ["report.csv"], "no partial file is left");
-        assert!(write_atomically(&dir.path().join("missing/r.csv"), Ok::<_, anyhow::Error>).is_err());
+        assert!(
+            write_atomically(&dir.path().join("missing/r.csv"), Ok::<_, anyhow::Error>).is_err()
+        );
     }
 }

@@ -8,8 +8,8 @@
 
 use std::io::Write;
 
-pub use crate::excel_cells::{formula_safe, without_formula_guard};
 use crate::excel_cells::UTF8_BOM;
+pub use crate::excel_cells::{formula_safe, without_formula_guard};
 use crate::validation::{AcceptedRow, Layout, NotAcceptedRow, SinkError, Summary, ValidationSink};
 
 pub const ACCEPTED_FILE: &str = "accepted.csv";

@@ -103,7 +103,12 @@ impl ObjectStore for FolderStore {
         PartialFile::in_folder(&self.root).map_err(PortError::new)
     }
 
-    async fn put(&self, key: &str, staged: PartialFile, _content_type: &'static str) -> PortResult<()> {
+    async fn put(
+        &self,
+        key: &str,
+        staged: PartialFile,
+        _content_type: &'static str,
+    ) -> PortResult<()> {
         let path = self.path_of(key).map_err(PortError::new)?;
         if let Some(folder) = path.parent() {
             create_private_dir_all(folder).map_err(PortError::new)?;

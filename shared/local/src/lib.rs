@@ -7,8 +7,8 @@ mod database;
 mod feed_offset;
 mod folder_store;
 mod opted_out_file;
-pub mod partial_file;
 pub mod outbox;
+pub mod partial_file;
 mod queue;
 pub mod rate_limit;
 mod recipients;
@@ -22,9 +22,9 @@ pub use batch_folder::{
     LockError, PROBLEM_FILE, SendingLock, UPLOADED_LIST_FILE, batch_folder, batch_key, summary_key,
     upload_keys,
 };
+pub use database::{DATABASE_FILE, Database, OpenError};
 pub use folder_store::{BadKey, FolderStore};
 pub use opted_out_file::{OptedOutFile, OptedOutFileError};
-pub use database::{DATABASE_FILE, Database, OpenError};
 pub use queue::Job;
 pub use recipients::CANCELLED_REASON;
 pub use waves::DueWave;

@@ -327,23 +327,17 @@ impl Database {
             .map_err(PortError::new)
     }
 
-    /// Removes a batch whose list was never validated (still
-    /// `awaiting-upload`, or cancelled before any wave was planned), with any
-    /// recipients stored for it; `false`, changing nothing, for any other
-    /// batch. A list that stopped the run leaves no batch behind.
+    /// Removes a batch still `awaiting-upload` (its list never validated),
+    /// with any recipients stored for it; `false`, changing nothing, for any
+    /// other batch. On one machine no second upload can come for it, so a
+    /// list that stopped before any row was stored leaves no batch behind.
     pub fn discard_unvalidated_batch(&self, batch: &BatchId) -> PortResult<bool> {
         let mut connection = self.connection();
         let transaction = connection.transaction().map_err(PortError::new)?;
         let removed = transaction
             .execute(
-                "DELETE FROM batches WHERE id = ?1 AND status IN (?2, ?3)
-                 AND NOT EXISTS (SELECT 1 FROM waves WHERE batch = ?1)
-                 AND NOT EXISTS (SELECT 1 FROM recipients WHERE batch = ?1 AND sent_at IS NOT NULL)",
-                params![
-                    batch.as_str(),
-                    BatchStatus::AwaitingUpload.as_str(),
-                    BatchStatus::Cancelled.as_str()
-                ],
+                "DELETE FROM batches WHERE id = ?1 AND status = ?2",
+                params![batch.as_str(), BatchStatus::AwaitingUpload.as_str()],
             )
             .map_err(PortError::new)?;
         if removed == 1 {

@@ -9,7 +9,11 @@ use batchmsg_core::ports::ObjectStore;
 use batchmsg_local::FolderStore;
 
 fn mode(path: &Path) -> u32 {
-    std::fs::metadata(path).expect("exists").permissions().mode() & 0o777
+    std::fs::metadata(path)
+        .expect("exists")
+        .permissions()
+        .mode()
+        & 0o777
 }
 
 fn files_in(dir: &Path) -> Vec<String> {
@@ -53,7 +57,9 @@ fn keys_that_could_leave_the_folder_are_refused() {
         assert!(store.path_of(bad).is_err(), "{bad:?} was taken");
     }
     assert_eq!(
-        store.path_of("batches/b-1/not-accepted.csv").expect("a key"),
+        store
+            .path_of("batches/b-1/not-accepted.csv")
+            .expect("a key"),
         dir.path().join("store/batches/b-1/not-accepted.csv")
     );
 }
@@ -87,7 +93,9 @@ async fn an_object_is_read_back_and_a_missing_one_is_none() {
         Some(&b"NHS Number,Mobile\n"[..])
     );
     store.remove("batches/b-1/list").expect("removes");
-    store.remove("batches/b-1/list").expect("removing twice is fine");
+    store
+        .remove("batches/b-1/list")
+        .expect("removing twice is fine");
     assert_eq!(read(&store, "batches/b-1/list", None).await, None);
 }
 
@@ -164,7 +172,10 @@ async fn a_staged_object_appears_whole_and_owner_only() {
     dropped.write_all(b"abandoned").expect("writes");
     drop(dropped);
     assert_eq!(files_in(&dir.path().join("data")), ["batches"]);
-    assert_eq!(files_in(&dir.path().join("data/batches/b-1")), ["report.csv"]);
+    assert_eq!(
+        files_in(&dir.path().join("data/batches/b-1")),
+        ["report.csv"]
+    );
 
     assert_eq!(mode(&target), 0o600);
     assert_eq!(mode(&dir.path().join("data")), 0o700);

@@ -35,9 +35,8 @@ fn a_written_file_is_owner_only_and_complete() {
     })
     .expect("writes");
     assert_eq!(std::fs::read(&out).expect("reads"), b"{}");
-    let mode = |p: &std::path::Path| {
-        std::fs::metadata(p).expect("exists").permissions().mode() & 0o777
-    };
+    let mode =
+        |p: &std::path::Path| std::fs::metadata(p).expect("exists").permissions().mode() & 0o777;
     assert_eq!(mode(&out), 0o600);
     assert_eq!(mode(&folder), 0o700);
     assert_eq!(mode(&dir.path().join("out")), 0o700);

@@ -26,12 +26,12 @@ use crate::columns::{
 };
 use crate::consent::Consent;
 use crate::date_of_birth::DateOfBirth;
+use crate::excel_cells::without_formula_guard;
 use crate::message::{Template, clean_value, has_direction_control, is_blank};
 use crate::mobile::UkMobile;
 use crate::nhs_number::NhsNumber;
 use crate::opt_out::OptOutList;
 use crate::patient_list::{ListError, PatientList};
-use crate::excel_cells::without_formula_guard;
 use crate::sms::{Encoding, TextLength};
 use cells::Cells;
 pub use declines::{Declines, Stop};
