@@ -3,7 +3,7 @@
 //! the file.
 
 use std::fs::File;
-use std::io::{BufReader, Seek, SeekFrom};
+use std::io::{Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
@@ -12,7 +12,8 @@ use batchmsg_core::opt_out::OptOutList;
 use batchmsg_core::patient_list::PatientList;
 use batchmsg_core::templates::find_template;
 use batchmsg_core::validation::Declines;
-use batchmsg_local::{DATABASE_FILE, Database};
+use batchmsg_core::waves::uk_today;
+use batchmsg_local::{DATABASE_FILE, Database, OptedOutFile};
 
 use crate::data_dir::{DataDirArgs, block_on};
 
@@ -39,6 +40,8 @@ pub struct Inputs {
     pub declines: Declines,
     /// The list, ready for validation's reading.
     pub list: PatientList,
+    /// The UK date both readings of the list take as today.
+    pub today: chrono::NaiveDate,
 }
 
 impl ListArgs {
@@ -47,7 +50,8 @@ impl ListArgs {
         let opted_out = opted_out(self.opted_out.as_deref())?;
         let source = ListSource::new(&self.file)?;
         let mut list = source.open()?;
-        let declines = Declines::find(&mut list, &opted_out, uk_today())?;
+        let today = uk_today(chrono::Utc::now());
+        let declines = Declines::find(&mut list, &opted_out, today)?;
         if declines.read_the_list() {
             list = source.open()?;
         }
@@ -56,6 +60,7 @@ impl ListArgs {
             opted_out,
             declines,
             list,
+            today,
         })
     }
 }
@@ -107,12 +112,7 @@ fn template_text(file_or_name: &str, data: &DataDirArgs) -> anyhow::Result<Strin
 }
 
 fn opted_out(path: Option<&Path>) -> anyhow::Result<OptOutList> {
-    let Some(path) = path else {
-        return Ok(OptOutList::default());
-    };
-    let file = File::open(path)
-        .with_context(|| format!("cannot open the opted-out list {}", path.display()))?;
-    Ok(OptOutList::read(BufReader::new(file))?)
+    Ok(OptedOutFile::read(path)?.into_list())
 }
 
 /// The patient list, which validation may read twice (see [`Declines`]). A
@@ -155,11 +155,4 @@ impl<'a> ListSource<'a> {
         let length = input.metadata().ok().map(|m| m.len());
         Ok(PatientList::open_sized(input, length)?)
     }
-}
-
-/// Today's date in the UK, for dates of birth in the future.
-pub fn uk_today() -> chrono::NaiveDate {
-    chrono::Utc::now()
-        .with_timezone(&chrono_tz::Europe::London)
-        .date_naive()
 }

@@ -4,6 +4,7 @@ mod cancel;
 mod data_dir;
 mod generate;
 mod hints;
+mod import;
 mod inputs;
 mod preview;
 mod report;

@@ -8,7 +8,7 @@ use batchmsg_core::validation::{
     validate_list,
 };
 
-use crate::inputs::{self, Inputs, ListArgs};
+use crate::inputs::{Inputs, ListArgs};
 use crate::terminal::{printable, printable_lines};
 
 #[derive(clap::Args)]
@@ -70,6 +70,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         opted_out,
         declines,
         mut list,
+        today,
     } = args.list.read()?;
     let Some(template) = template else {
         bail!("give the message to preview with --message TEXT or --template FILE");
@@ -77,7 +78,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let options = ValidationOptions {
         message: Some(&template),
         opted_out: &opted_out,
-        today: inputs::uk_today(),
+        today,
         declines: &declines,
     };
     let mut pick = PickRow {

@@ -23,22 +23,20 @@
 //! `'`). It is written under a temporary name beside FILE and renamed into
 //! place once complete, so FILE is never half written.
 
-use std::fs::File;
-use std::io::{BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::io::Write;
+use std::path::PathBuf;
 
-use anyhow::{Context, anyhow};
+use anyhow::{Context, anyhow, bail};
 use batchmsg_core::batch::{BatchId, RecipientRecord};
+use batchmsg_core::excel_cells::{UTF8_BOM, formula_safe};
 use batchmsg_core::ports::{BatchRepo, RecipientRepo};
-use batchmsg_core::report::formula_safe;
 use batchmsg_core::sending::SendingError;
 use batchmsg_core::waves::UK;
+use batchmsg_local::partial_file::write_atomically;
 use chrono::{DateTime, Utc};
 
 use crate::data_dir::{DataDirArgs, block_on};
 use crate::status::{no_batches, open_existing};
-
-const UTF8_BOM: &[u8] = b"\xef\xbb\xbf";
 
 pub const COLUMNS: [&str; 9] = [
     "row",
@@ -75,7 +73,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         }
         anyhow::Ok(db.records(&id).await?)
     })??;
-    write_atomically(&args.out, |file| write_report(file, &records))?;
+    if args.out.file_name().is_none() {
+        bail!("--out {} does not name a file", args.out.display());
+    }
+    write_atomically(&args.out, |file| write_report(file, &records))
+        .with_context(|| format!("cannot write {}", args.out.display()))?;
     tracing::info!(batch = %id, rows = records.len(), "wrote a batch report");
     println!("Wrote {} rows to {}", records.len(), args.out.display());
     Ok(())
@@ -113,36 +115,6 @@ fn uk_time(at: Option<DateTime<Utc>>) -> String {
             .to_string()
     })
     .unwrap_or_default()
-}
-
-/// Writes `path` through `write` under a temporary name in the same folder,
-/// and renames it into place only when all of it is on disk.
-fn write_atomically(
-    path: &Path,
-    write: impl FnOnce(BufWriter<File>) -> anyhow::Result<BufWriter<File>>,
-) -> anyhow::Result<()> {
-    let name = path
-        .file_name()
-        .with_context(|| format!("--out {} does not name a file", path.display()))?;
-    let mut partial_name = std::ffi::OsString::from(".");
-    partial_name.push(name);
-    partial_name.push(".partial");
-    let partial = path.with_file_name(partial_name);
-    let result = (|| {
-        let file =
-            File::create(&partial).with_context(|| format!("cannot write {}", path.display()))?;
-        let mut writer = write(BufWriter::with_capacity(256 * 1024, file))?;
-        writer.flush()?;
-        writer
-            .into_inner()
-            .map_err(|e| e.into_error())?
-            .sync_all()?;
-        std::fs::rename(&partial, path).with_context(|| format!("cannot write {}", path.display()))
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&partial);
-    }
-    result
 }
 
 #[cfg(test)]
@@ -252,6 +224,8 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names, ["report.csv"], "no partial file is left");
-        assert!(write_atomically(&dir.path().join("missing/r.csv"), Ok).is_err());
+        assert!(
+            write_atomically(&dir.path().join("missing/r.csv"), Ok::<_, anyhow::Error>).is_err()
+        );
     }
 }

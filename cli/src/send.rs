@@ -1,26 +1,23 @@
 //! `batchmsg send`: validate a list into a new batch, show the plan, and on
 //! confirmation send it now, at a time, or in staggered waves.
 
-use std::fs::File;
-use std::io::{BufWriter, IsTerminal, Write};
+use std::io::{IsTerminal, Write};
 use std::num::{NonZeroU32, NonZeroU64};
 use std::path::Path;
 
 use anyhow::{Context, bail};
-use batchmsg_core::batch::{Batch, BatchId, Recipient};
-use batchmsg_core::delivery::BatchStatus;
-use batchmsg_core::message::Template;
-use batchmsg_core::ports::{BatchRepo, RecipientRepo, SystemClock};
-use batchmsg_core::report::{CsvReports, NOT_ACCEPTED_FILE, SUMMARY_FILE, write_summary};
-use batchmsg_core::sending::{RateUnit, RecipientRows, cancel_batch, progress, schedule_batch};
-use batchmsg_core::validation::{Summary, ValidationOptions, validate_list};
+use batchmsg_core::batch::BatchId;
+use batchmsg_core::ports::SystemClock;
+use batchmsg_core::report::NOT_ACCEPTED_FILE;
+use batchmsg_core::sending::{RateUnit, cancel_batch, progress, schedule_batch};
 use batchmsg_core::waves::{
     Schedule, UkTime, WavePlan, parse_interval, parse_uk_time, parse_window, plan_waves,
 };
-use batchmsg_local::batch_folder;
+use batchmsg_local::{OptedOutFile, batch_folder};
 use chrono::Utc;
 
-use crate::inputs::{self, Inputs, ListArgs};
+use crate::import::{Imported, ListFile, import};
+use crate::inputs::ListArgs;
 use crate::runner::{self, Local, Rate};
 use crate::status;
 use crate::terminal::{printable, printable_lines};
@@ -60,13 +57,6 @@ enum RateIn {
     Fragments,
 }
 
-/// A batch validated into the database, before it is planned.
-struct Imported {
-    batch: Batch,
-    summary: Summary,
-    first: Option<Recipient>,
-}
-
 pub fn run(args: Args) -> anyhow::Result<()> {
     let schedule = schedule(&args)?;
     let window = args
@@ -79,15 +69,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     // list is read.
     plan_waves(1, &schedule, window.as_ref(), Utc::now())?;
 
-    let Inputs {
-        template,
-        opted_out,
-        declines,
-        mut list,
-    } = args.list.read()?;
-    let Some(template) = template else {
+    let Some(template) = args.list.message.template(&args.list.data)? else {
         bail!("say what to send: --message TEXT, or --template FILE|NAME");
     };
+    let opted_out = OptedOutFile::read(args.list.opted_out.as_deref())?;
+    let list = ListFile::open(&args.list.file)?;
     let rate = Rate {
         per_second: args.rate,
         unit: match args.rate_in {
@@ -100,42 +86,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 
     let id = BatchId::new(Utc::now(), rand_suffix());
     let folder = batch_folder(&local.data_dir, &id);
-    std::fs::create_dir_all(&folder)
-        .with_context(|| format!("cannot create {}", folder.display()))?;
-    let list_name = args
-        .list
-        .file
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let imported = {
-        let handle = runtime.handle().clone();
-        let (task_local, task_id, task_folder) = (local.clone(), id.clone(), folder.clone());
-        let imported = runtime
-            .block_on(runtime.spawn_blocking(move || {
-                let options = ValidationOptions {
-                    message: Some(&template),
-                    opted_out: &opted_out,
-                    today: inputs::uk_today(),
-                    declines: &declines,
-                };
-                let target = Target {
-                    local: &task_local,
-                    runtime: &handle,
-                    id: &task_id,
-                    folder: &task_folder,
-                    list_name: &list_name,
-                };
-                import(&target, &template, &mut list, &options)
-            }))
-            .context("validation stopped")
-            .and_then(|r| r);
-        if imported.is_err() {
-            let _ = local.db.discard_unfinished_import(&id);
-            let _ = std::fs::remove_dir_all(&folder);
-        }
-        imported?
-    };
+    let imported = runtime.block_on(import(&local, &id, &template, list, &opted_out))?;
     let plan = plan_waves(
         imported.summary.accepted,
         &schedule,
@@ -149,7 +100,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             return Err(error.into());
         }
     };
-    print_plan(&imported, &plan, &folder);
+    print_plan(&id, &imported, &plan, &folder);
     if imported.summary.accepted == 0 {
         runtime.block_on(abandon(&local, &id))?;
         bail!("no patient in the list can be texted, so nothing was sent");
@@ -203,79 +154,6 @@ fn schedule(args: &Args) -> anyhow::Result<Schedule> {
     })
 }
 
-/// Where an import goes.
-#[derive(Clone, Copy)]
-struct Target<'a> {
-    local: &'a Local,
-    runtime: &'a tokio::runtime::Handle,
-    id: &'a BatchId,
-    folder: &'a Path,
-    list_name: &'a str,
-}
-
-/// Validates the list into a new batch: recipients into the database in
-/// chunks, the reports into the batch's folder.
-fn import(
-    target: &Target<'_>,
-    template: &Template,
-    list: &mut batchmsg_core::patient_list::PatientList,
-    options: &ValidationOptions<'_>,
-) -> anyhow::Result<Imported> {
-    let Target {
-        local,
-        runtime,
-        id,
-        folder,
-        list_name,
-    } = *target;
-    let create = |name: &str| -> anyhow::Result<BufWriter<File>> {
-        let path = folder.join(name);
-        let file =
-            File::create(&path).with_context(|| format!("cannot write {}", path.display()))?;
-        Ok(BufWriter::new(file))
-    };
-    let mut first = None;
-    let reports = CsvReports::new(std::io::sink(), create(NOT_ACCEPTED_FILE)?);
-    let mut rows = RecipientRows::new(reports, template, |chunk: Vec<Recipient>| {
-        if first.is_none() {
-            first = chunk.first().cloned();
-        }
-        runtime.block_on(local.db.insert_recipients(id, &chunk))?;
-        Ok(())
-    });
-    let summary = validate_list(list, options, &mut rows)?;
-    let reports = rows.finish().map_err(anyhow::Error::from_boxed)?;
-    let (_, mut not_accepted) = reports.finish().map_err(anyhow::Error::from_boxed)?;
-    not_accepted.flush()?;
-    let mut summary_file = create(SUMMARY_FILE)?;
-    write_summary(&mut summary_file, &summary).map_err(anyhow::Error::from_boxed)?;
-    summary_file.flush()?;
-
-    let batch = Batch {
-        id: id.clone(),
-        status: BatchStatus::Validated,
-        created_at: Utc::now(),
-        list_name: list_name.to_owned(),
-        message: template.source(),
-        rows: summary.rows,
-        accepted: summary.accepted,
-        not_accepted: summary.not_accepted,
-    };
-    runtime.block_on(local.db.create_batch(&batch))?;
-    tracing::info!(
-        batch = %id,
-        rows = summary.rows,
-        accepted = summary.accepted,
-        not_accepted = summary.not_accepted,
-        "batch validated"
-    );
-    Ok(Imported {
-        batch,
-        summary,
-        first,
-    })
-}
-
 /// The batch will not be sent: cancel it, keeping its lists.
 async fn abandon(local: &Local, id: &BatchId) -> anyhow::Result<()> {
     let db = &local.db;
@@ -283,11 +161,11 @@ async fn abandon(local: &Local, id: &BatchId) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn print_plan(imported: &Imported, plan: &WavePlan, folder: &Path) {
+fn print_plan(id: &BatchId, imported: &Imported, plan: &WavePlan, folder: &Path) {
     let summary = &imported.summary;
     println!(
-        "Batch {}: {} rows, {} accepted, {} not accepted",
-        imported.batch.id, summary.rows, summary.accepted, summary.not_accepted
+        "Batch {id}: {} rows, {} accepted, {} not accepted",
+        summary.rows, summary.accepted, summary.not_accepted
     );
     if summary.not_accepted > 0 {
         for reason in summary.reasons.iter().take(5) {

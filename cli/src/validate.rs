@@ -1,8 +1,6 @@
 //! `batchmsg validate`: a patient list in, `accepted.csv`, `not-accepted.csv`
 //! and `summary.json` out. All three appear together or not at all.
 
-use std::fs::File;
-use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -10,8 +8,9 @@ use batchmsg_core::report::{
     ACCEPTED_FILE, CsvReports, NOT_ACCEPTED_FILE, SUMMARY_FILE, write_summary,
 };
 use batchmsg_core::validation::{Summary, ValidationOptions, validate_list};
+use batchmsg_local::partial_file::{PartialFile, create_private_dir_all};
 
-use crate::inputs::{self, Inputs, ListArgs};
+use crate::inputs::{Inputs, ListArgs};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -45,44 +44,37 @@ fn validate(args: Args) -> anyhow::Result<()> {
         opted_out,
         declines,
         mut list,
+        today,
     } = args.list.read()?;
     let started = std::time::Instant::now();
-    std::fs::create_dir_all(&args.out)
+    create_private_dir_all(&args.out)
         .with_context(|| format!("cannot create the output folder {}", args.out.display()))?;
-    let outputs = Outputs::new(&args.out);
-    let result = (|| {
-        let mut reports = CsvReports::new(
-            outputs.create(ACCEPTED_FILE)?,
-            outputs.create(NOT_ACCEPTED_FILE)?,
-        );
-        let options = ValidationOptions {
-            message: template.as_ref(),
-            opted_out: &opted_out,
-            today: inputs::uk_today(),
-            declines: &declines,
-        };
-        let summary = validate_list(&mut list, &options, &mut reports)?;
-        let (accepted, not_accepted) = reports.finish().map_err(anyhow::Error::from_boxed)?;
-        finish_file(accepted)?;
-        finish_file(not_accepted)?;
-        let mut summary_file = outputs.create(SUMMARY_FILE)?;
-        write_summary(&mut summary_file, &summary).map_err(anyhow::Error::from_boxed)?;
-        finish_file(summary_file)?;
-        anyhow::Ok(summary)
-    })();
-    let summary = match result {
-        Ok(summary) => {
-            if let Err(error) = outputs.publish() {
-                outputs.discard();
-                return Err(error);
-            }
-            summary
-        }
-        Err(error) => {
-            outputs.discard();
-            return Err(error);
-        }
+    let path = |name: &str| args.out.join(name);
+    let create = |name: &str| {
+        PartialFile::beside(&path(name))
+            .with_context(|| format!("cannot write {}", path(name).display()))
     };
+    let mut reports = CsvReports::new(create(ACCEPTED_FILE)?, create(NOT_ACCEPTED_FILE)?);
+    let options = ValidationOptions {
+        message: template.as_ref(),
+        opted_out: &opted_out,
+        today,
+        declines: &declines,
+    };
+    let summary = validate_list(&mut list, &options, &mut reports)?;
+    let (accepted, not_accepted) = reports.finish().map_err(anyhow::Error::from_boxed)?;
+    let mut summary_file = create(SUMMARY_FILE)?;
+    write_summary(&mut summary_file, &summary).map_err(anyhow::Error::from_boxed)?;
+    // Only now, with all three written, do they appear; a partial file
+    // dropped on the way is removed.
+    for (name, file) in [
+        (ACCEPTED_FILE, accepted),
+        (NOT_ACCEPTED_FILE, not_accepted),
+        (SUMMARY_FILE, summary_file),
+    ] {
+        file.commit(&path(name))
+            .with_context(|| format!("cannot write {}", path(name).display()))?;
+    }
     tracing::info!(
         rows = summary.rows,
         accepted = summary.accepted,
@@ -92,58 +84,6 @@ fn validate(args: Args) -> anyhow::Result<()> {
     );
     print_summary(&summary, &args.out);
     Ok(())
-}
-
-fn finish_file(mut writer: BufWriter<File>) -> anyhow::Result<()> {
-    writer.flush()?;
-    writer
-        .into_inner()
-        .map_err(|e| e.into_error())?
-        .sync_all()?;
-    Ok(())
-}
-
-/// Output files are written under temporary names and renamed into place
-/// only when everything succeeded, so a failed run leaves no partial output.
-struct Outputs {
-    dir: PathBuf,
-    names: std::cell::RefCell<Vec<&'static str>>,
-}
-
-impl Outputs {
-    fn new(dir: &Path) -> Self {
-        Self {
-            dir: dir.to_owned(),
-            names: Default::default(),
-        }
-    }
-
-    fn partial_path(&self, name: &str) -> PathBuf {
-        self.dir.join(format!(".{name}.partial"))
-    }
-
-    fn create(&self, name: &'static str) -> anyhow::Result<BufWriter<File>> {
-        let path = self.partial_path(name);
-        let file =
-            File::create(&path).with_context(|| format!("cannot write {}", path.display()))?;
-        self.names.borrow_mut().push(name);
-        Ok(BufWriter::with_capacity(256 * 1024, file))
-    }
-
-    fn publish(&self) -> anyhow::Result<()> {
-        for name in self.names.borrow().iter() {
-            let target = self.dir.join(name);
-            std::fs::rename(self.partial_path(name), &target)
-                .with_context(|| format!("cannot write {}", target.display()))?;
-        }
-        Ok(())
-    }
-
-    fn discard(&self) {
-        for name in self.names.borrow().iter() {
-            let _ = std::fs::remove_file(self.partial_path(name));
-        }
-    }
 }
 
 fn print_summary(summary: &Summary, out: &Path) {

@@ -7,6 +7,7 @@ pub mod columns;
 pub mod consent;
 pub mod date_of_birth;
 pub mod delivery;
+pub mod excel_cells;
 mod lexical;
 pub mod message;
 pub mod mobile;

@@ -8,29 +8,13 @@
 
 use std::io::Write;
 
+use crate::excel_cells::UTF8_BOM;
+pub use crate::excel_cells::{formula_safe, without_formula_guard};
 use crate::validation::{AcceptedRow, Layout, NotAcceptedRow, SinkError, Summary, ValidationSink};
 
 pub const ACCEPTED_FILE: &str = "accepted.csv";
 pub const NOT_ACCEPTED_FILE: &str = "not-accepted.csv";
 pub const SUMMARY_FILE: &str = "summary.json";
-
-const UTF8_BOM: &[u8] = b"\xef\xbb\xbf";
-
-/// A cell a spreadsheet would run as a formula gets a leading apostrophe,
-/// which makes Excel show it as text (and hides the apostrophe).
-pub fn formula_safe(cell: &str) -> std::borrow::Cow<'_, str> {
-    match cell.as_bytes().first() {
-        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => format!("'{cell}").into(),
-        _ => cell.into(),
-    }
-}
-
-/// The inverse of [`formula_safe`] for the values we parse: a corrected
-/// `not-accepted.csv` uploaded again may still carry the apostrophe.
-pub fn without_formula_guard(cell: &str) -> &str {
-    let trimmed = cell.trim_start();
-    trimmed.strip_prefix('\'').unwrap_or(trimmed)
-}
 
 /// Writes both CSV reports as rows arrive.
 pub struct CsvReports<A: Write, N: Write> {
@@ -125,19 +109,4 @@ impl<A: Write, N: Write> ValidationSink for CsvReports<A, N> {
 pub fn write_summary(out: impl Write, summary: &Summary) -> Result<(), SinkError> {
     serde_json::to_writer_pretty(out, summary)?;
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::formula_safe;
-
-    #[test]
-    fn formula_starts_are_neutralised() {
-        for cell in ["=1+1", "+447700900123", "-2", "@SUM(A1)", "\tx", "\rx"] {
-            assert_eq!(formula_safe(cell), format!("'{cell}"));
-        }
-        for cell in ["07700 900123", "Joe", "", "'quoted"] {
-            assert_eq!(formula_safe(cell), cell);
-        }
-    }
 }

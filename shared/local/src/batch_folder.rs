@@ -5,10 +5,41 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use batchmsg_core::batch::BatchId;
+use batchmsg_core::report::{NOT_ACCEPTED_FILE, SUMMARY_FILE};
+use batchmsg_core::sending::UploadKeys;
 
 /// `<data dir>/batches/<batch id>`.
 pub fn batch_folder(data_dir: &Path, batch: &BatchId) -> PathBuf {
     data_dir.join("batches").join(batch.as_str())
+}
+
+/// The key, in a [`crate::FolderStore`] over the data folder, of the file
+/// `name` in the batch's folder.
+pub fn batch_key(batch: &BatchId, name: &str) -> String {
+    format!("batches/{batch}/{name}")
+}
+
+/// Where, in a [`crate::FolderStore`] over the data folder, a batch's list is
+/// put for validation (`tag` still to be set), and where validation leaves
+/// its not-accepted list and any reason the list could not be read: all in
+/// the batch's folder. The list itself is removed once validated.
+pub fn upload_keys(batch: &BatchId) -> UploadKeys {
+    UploadKeys {
+        upload: batch_key(batch, UPLOADED_LIST_FILE),
+        tag: None,
+        not_accepted: batch_key(batch, NOT_ACCEPTED_FILE),
+        problem: batch_key(batch, PROBLEM_FILE),
+    }
+}
+
+/// The list as given, while it is validated.
+pub const UPLOADED_LIST_FILE: &str = "uploaded-list";
+/// Why the list could not be read, as on AWS.
+pub const PROBLEM_FILE: &str = "problem.txt";
+
+/// The key of a batch's `summary.json`.
+pub fn summary_key(batch: &BatchId) -> String {
+    batch_key(batch, SUMMARY_FILE)
 }
 
 #[derive(Debug, thiserror::Error)]

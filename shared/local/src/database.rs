@@ -78,7 +78,7 @@ const MIGRATIONS: &[&str] = &[
         id INTEGER PRIMARY KEY CHECK (id = 1),
         outbox_offset INTEGER NOT NULL
     ) STRICT;",
-    // The upload a batch is validated from (AWS only: S3's ETag).
+    // The upload a batch is validated from (S3's ETag; the folder store's tag).
     "ALTER TABLE batches ADD COLUMN upload_tag TEXT;",
     // What the sweep and `batchmsg run` look for, in partial indexes, so that
     // finished batches, however many, are never read: batches open to the

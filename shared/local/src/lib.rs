@@ -7,7 +7,10 @@ mod database;
 mod feed_offset;
 #[cfg(test)]
 mod finished_batches_unread;
+mod folder_store;
+mod opted_out_file;
 pub mod outbox;
+pub mod partial_file;
 mod queue;
 mod recipients;
 mod send_rates;
@@ -16,8 +19,13 @@ mod time;
 mod transition;
 mod waves;
 
-pub use batch_folder::{LockError, SendingLock, batch_folder};
+pub use batch_folder::{
+    LockError, PROBLEM_FILE, SendingLock, UPLOADED_LIST_FILE, batch_folder, batch_key, summary_key,
+    upload_keys,
+};
 pub use database::{DATABASE_FILE, Database, OpenError};
+pub use folder_store::{BadKey, FolderStore};
+pub use opted_out_file::{OptedOutFile, OptedOutFileError};
 pub use queue::Job;
 pub use recipients::CANCELLED_REASON;
 pub use waves::DueWave;

@@ -4,13 +4,13 @@
 use std::ops::Range;
 
 use batchmsg_core::batch::{BatchId, Recipient, RecipientRecord, Seq, StatusCounts};
-use batchmsg_core::delivery::{RecipientEvent, RecipientStatus};
+use batchmsg_core::delivery::{BatchStatus, RecipientEvent, RecipientStatus};
 use batchmsg_core::ports::{
     PortError, PortResult, Published, Receipt, ReceiptApplied, ReceiptOutcome, RecipientRepo,
 };
 use batchmsg_core::sms::Encoding;
 use chrono::{DateTime, Utc};
-use rusqlite::{Row, params};
+use rusqlite::{OptionalExtension, Row, params};
 
 use crate::Database;
 use crate::time::{from_millis, to_millis};
@@ -313,16 +313,39 @@ impl RecipientRepo for Database {
 }
 
 impl Database {
-    /// Removes the recipients of an import that failed before its batch was
-    /// stored, so no half-imported list is left behind.
-    pub fn discard_unfinished_import(&self, batch: &BatchId) -> PortResult<u64> {
+    /// The batch's first recipient in list order, as stored.
+    pub fn first_recipient(&self, batch: &BatchId) -> PortResult<Option<Recipient>> {
         self.connection()
-            .execute(
-                "DELETE FROM recipients WHERE batch = ?1
-                 AND NOT EXISTS (SELECT 1 FROM batches WHERE id = ?1)",
+            .query_row(
+                &format!(
+                    "SELECT {RECIPIENT_COLUMNS} FROM recipients WHERE batch = ?1 ORDER BY seq LIMIT 1"
+                ),
                 [batch.as_str()],
+                recipient_from,
             )
-            .map(|n| n as u64)
+            .optional()
             .map_err(PortError::new)
+    }
+
+    /// Removes a batch still `awaiting-upload` (its list never validated),
+    /// with any recipients stored for it; `false`, changing nothing, for any
+    /// other batch. On one machine no second upload can come for it, so a
+    /// list that stopped before any row was stored leaves no batch behind.
+    pub fn discard_unvalidated_batch(&self, batch: &BatchId) -> PortResult<bool> {
+        let mut connection = self.connection();
+        let transaction = connection.transaction().map_err(PortError::new)?;
+        let removed = transaction
+            .execute(
+                "DELETE FROM batches WHERE id = ?1 AND status = ?2",
+                params![batch.as_str(), BatchStatus::AwaitingUpload.as_str()],
+            )
+            .map_err(PortError::new)?;
+        if removed == 1 {
+            transaction
+                .execute("DELETE FROM recipients WHERE batch = ?1", [batch.as_str()])
+                .map_err(PortError::new)?;
+        }
+        transaction.commit().map_err(PortError::new)?;
+        Ok(removed == 1)
     }
 }

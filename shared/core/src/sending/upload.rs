@@ -3,7 +3,6 @@
 
 use std::io::{Read, Write};
 
-use chrono_tz::Europe::London;
 use tokio::sync::{mpsc, oneshot};
 
 use super::SendingError;
@@ -18,6 +17,7 @@ use crate::ports::{
 };
 use crate::report::CsvReports;
 use crate::validation::{Declines, Summary, ValidationError, ValidationOptions, validate_list};
+use crate::waves::uk_today;
 
 /// Where the upload is and where its reports go.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -94,7 +94,7 @@ pub async fn validate_upload<O: ObjectStore + Sync>(
     };
     let opted_out = provider_opt_outs.opted_out().await?;
     let upload = open_upload(objects, keys).await?;
-    let today = clock.now().with_timezone(&London).date_naive();
+    let today = uk_today(clock.now());
     let (opted_out, declines, unread) = match first_reading(upload, opted_out, today).await? {
         Ok(first) => first,
         Err(ListError::Read(e)) => return Err(UploadError::Interrupted(e)),

@@ -23,11 +23,11 @@ use super::do_not_text::{do_not_text_column, has_free_text_columns};
 use crate::columns::ColumnMap;
 use crate::consent::Consent;
 use crate::date_of_birth::DateOfBirth;
+use crate::excel_cells::without_formula_guard;
 use crate::mobile::UkMobile;
 use crate::nhs_number::NhsNumber;
 use crate::opt_out::OptOutList;
 use crate::patient_list::{ListError, ListFormat, PatientList};
-use crate::report::without_formula_guard;
 
 /// What, on one row, stops the text to that row's patient.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

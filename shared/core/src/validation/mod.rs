@@ -1,8 +1,9 @@
 //! The validate-batch use case: a patient list in, each row accepted or not
 //! accepted with every reason, in input order, and a summary.
 //!
-//! Output goes to a [`ValidationSink`]; the CSV reports in [`crate::report`]
-//! are one, an accepted-recipient store will be another.
+//! Output goes to a [`ValidationSink`]: the CSV reports in `crate::report`
+//! are one, the recipients stored for sending (`sending::RecipientRows`)
+//! another. This module depends on neither.
 
 mod cells;
 mod declines;
@@ -25,12 +26,12 @@ use crate::columns::{
 };
 use crate::consent::Consent;
 use crate::date_of_birth::DateOfBirth;
+use crate::excel_cells::without_formula_guard;
 use crate::message::{Template, clean_value, has_direction_control, is_blank};
 use crate::mobile::UkMobile;
 use crate::nhs_number::NhsNumber;
 use crate::opt_out::OptOutList;
 use crate::patient_list::{ListError, PatientList};
-use crate::report::without_formula_guard;
 use crate::sms::{Encoding, TextLength};
 use cells::Cells;
 pub use declines::{Declines, Stop};

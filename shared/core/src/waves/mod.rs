@@ -93,6 +93,12 @@ pub use parse::{
 /// The time zone of every time in a plan: Europe/London.
 pub const UK: Tz = chrono_tz::Europe::London;
 
+/// The date on a UK calendar at `now`: what "today" means for a date of
+/// birth in the future, whichever machine's clock or zone reads it.
+pub fn uk_today(now: DateTime<Utc>) -> NaiveDate {
+    now.with_timezone(&UK).date_naive()
+}
+
 /// The most waves one plan may have.
 pub const MAX_WAVES: u64 = 10_000;
 
