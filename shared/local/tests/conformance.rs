@@ -1,14 +1,13 @@
 //! The ports' conformance suites against the SQLite adapters: each case on
 //! a fresh database in its own folder.
-//!
-//! Not covered here: `ObjectStore` (no local adapter yet).
+//! The object store is the folder one `batchmsg send` imports through.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use batchmsg_core::batch::{BatchId, Seq};
-use batchmsg_core::test_support::conformance::{self, QueueProbe, SchedulerProbe};
-use batchmsg_local::Database;
+use batchmsg_core::test_support::conformance::{self, ObjectProbe, QueueProbe, SchedulerProbe};
+use batchmsg_local::{Database, FolderStore};
 use chrono::{TimeDelta, Utc};
 use tempfile::TempDir;
 
@@ -97,4 +96,28 @@ async fn the_sqlite_wave_scheduler_conforms() {
 async fn the_sqlite_template_store_conforms() {
     let dbs = Databases::new();
     conformance::template_store(|| dbs.fresh()).await;
+}
+
+/// The folder store's tag through its own method; a folder keeps no
+/// content types.
+struct Files;
+
+impl ObjectProbe<FolderStore> for Files {
+    async fn tag(&self, store: &FolderStore, key: &str) -> Option<String> {
+        store.tag(key).unwrap()
+    }
+
+    async fn content_type(&self, _: &FolderStore, _: &str) -> Option<String> {
+        None
+    }
+
+    fn keeps_content_types(&self) -> bool {
+        false
+    }
+}
+
+#[tokio::test]
+async fn the_folder_object_store_conforms() {
+    let dbs = Databases::new();
+    conformance::object_store(|| async { FolderStore::new(dbs.folder()) }, &Files).await;
 }

@@ -53,8 +53,15 @@ pub trait ObjectProbe<O> {
     /// The tag (S3's ETag) of what is stored under `key` now.
     fn tag(&self, store: &O, key: &str) -> impl Future<Output = Option<String>>;
 
-    /// The content type it was stored with.
+    /// The content type it was stored with; `None` from a store that keeps
+    /// none (a folder on one machine: see [`Self::keeps_content_types`]).
     fn content_type(&self, store: &O, key: &str) -> impl Future<Output = Option<String>>;
+
+    /// Whether the store keeps each object's content type (S3 does, a
+    /// folder does not).
+    fn keeps_content_types(&self) -> bool {
+        true
+    }
 }
 
 /// A batch id for one case of a suite, so that cases never share a batch.
