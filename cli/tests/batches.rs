@@ -7,10 +7,10 @@ use std::path::Path;
 
 use batchmsg_core::batch::{Batch, BatchId, Recipient, Wave};
 use batchmsg_core::delivery::{BatchStatus, WaveEvent};
+use batchmsg_core::nhs_number::NhsNumber;
 use batchmsg_core::ports::{
     BatchRepo, Published, Receipt, ReceiptApplied, ReceiptOutcome, RecipientRepo, WaveRepo,
 };
-use batchmsg_core::sms::Encoding;
 use batchmsg_local::Database;
 use chrono::{DateTime, TimeZone, Utc};
 use common::{UTF8_BOM, batchmsg};
@@ -22,7 +22,10 @@ fn at(h: u32, m: u32, s: u32) -> DateTime<Utc> {
 }
 
 fn nhs_number(seq: u32) -> String {
-    format!("99900{seq:05}")
+    (0..10)
+        .find_map(|k| NhsNumber::from_first_nine(999_000_000 + u64::from(seq) * 10 + k))
+        .expect("a check digit")
+        .to_string()
 }
 
 fn mobile(seq: u32) -> String {
@@ -51,18 +54,18 @@ fn seed(data_dir: &Path) -> BatchId {
         .await
         .unwrap();
         let recipients: Vec<Recipient> = (0..10)
-            .map(|seq| Recipient {
-                seq,
-                row: u64::from(seq) + 2,
-                nhs_number: nhs_number(seq),
-                mobile: mobile(seq),
-                body: if seq == 1 {
-                    "=cmd|' /C calc'!A0".to_owned()
-                } else {
-                    format!("Hello patient {seq}, see you soon")
-                },
-                encoding: Encoding::Gsm7,
-                fragments: 1,
+            .map(|seq| {
+                Recipient::new(
+                    seq,
+                    u64::from(seq) + 2,
+                    nhs_number(seq).parse().unwrap(),
+                    mobile(seq).parse().unwrap(),
+                    if seq == 1 {
+                        "=cmd|' /C calc'!A0".to_owned()
+                    } else {
+                        format!("Hello patient {seq}, see you soon")
+                    },
+                )
             })
             .collect();
         db.insert_recipients(&id, &recipients).await.unwrap();

@@ -270,7 +270,8 @@ impl SmsSender for Outbox {
     ) -> Result<Published, PublishError> {
         // Stamped first: the rate limit's grant was a moment ago.
         let at = now_in_millis();
-        if refused(&recipient.mobile) {
+        let to = recipient.mobile.e164();
+        if refused(to.as_str()) {
             return Err(PublishError::Refused(REFUSED_REASON.to_owned()));
         }
         let id = format!("local-{batch}-{}", recipient.seq);
@@ -280,10 +281,10 @@ impl SmsSender for Outbox {
             batch: batch.as_str().into(),
             seq: recipient.seq,
             row: recipient.row,
-            to: Cow::Borrowed(&recipient.mobile),
+            to: Cow::Borrowed(to.as_str()),
             encoding: recipient.encoding.as_str().into(),
             fragments: recipient.fragments,
-            body: Cow::Borrowed(&recipient.body),
+            body: Cow::Borrowed(recipient.body.as_str()),
         };
         let unavailable = |error| PublishError::Unavailable(PortError::new(error));
         let mut bytes = serde_json::to_vec(&line).map_err(|e| unavailable(io::Error::other(e)))?;

@@ -8,9 +8,10 @@ use std::num::NonZeroU64;
 use batchmsg_aws::dynamo::DynamoRepos;
 use batchmsg_core::batch::{Batch, BatchId, Recipient, Seq, Wave};
 use batchmsg_core::delivery::BatchStatus;
+use batchmsg_core::mobile::UkMobile;
+use batchmsg_core::nhs_number::NhsNumber;
 use batchmsg_core::ports::{BatchRepo, PortResult, RecipientRepo, WaveScheduler};
 use batchmsg_core::sending::schedule_batch;
-use batchmsg_core::sms::Encoding;
 use batchmsg_core::waves::{Interval, Schedule, plan_waves};
 use chrono::{TimeDelta, TimeZone, Utc};
 
@@ -31,15 +32,15 @@ impl WaveScheduler for NoSchedules {
 
 /// Recipient `seq` of the batch: mobile `+447700900{seq:03}`.
 pub fn recipient(seq: Seq) -> Recipient {
-    Recipient {
+    Recipient::new(
         seq,
-        row: u64::from(seq) + 2,
-        nhs_number: format!("{}", 9_990_000_000u64 + u64::from(seq)),
-        mobile: format!("+447700900{seq:03}"),
-        body: format!("Hello patient {seq}, your appointment is tomorrow."),
-        encoding: Encoding::Gsm7,
-        fragments: 1,
-    }
+        u64::from(seq) + 2,
+        (0..10)
+            .find_map(|k| NhsNumber::from_first_nine(999_000_000 + u64::from(seq) * 10 + k))
+            .expect("a check digit"),
+        UkMobile::parse(&format!("+447700900{seq:03}")).expect("a drama number"),
+        format!("Hello patient {seq}, your appointment is tomorrow."),
+    )
 }
 
 /// Stores the batch and its recipients, and plans its three waves.

@@ -12,6 +12,8 @@ use crate::delivery::{
     BatchEvent, BatchStatus, IllegalTransition, RecipientEvent, RecipientStatus, WaveEvent,
     WaveStatus,
 };
+use crate::mobile::UkMobile;
+use crate::nhs_number::NhsNumber;
 use crate::opt_out::OptOutList;
 use crate::ports::{
     BatchRepo, Clock, ListCounts, ObjectStore, OptedOutNumbers, PortError, PortResult,
@@ -128,9 +130,11 @@ pub fn recipient(seq: Seq) -> Recipient {
     Recipient {
         seq,
         row: u64::from(seq) + 2,
-        nhs_number: format!("{}", 9_990_000_000u64 + u64::from(seq)),
-        mobile: format!("+447700900{seq:03}"),
-        body: format!("Hello {seq}, your appointment is tomorrow."),
+        nhs_number: (0..10)
+            .find_map(|k| NhsNumber::from_first_nine(999_000_000 + u64::from(seq) * 10 + k))
+            .expect("a check digit"),
+        mobile: UkMobile::parse(&format!("+447700900{seq:03}")).expect("a drama number"),
+        body: format!("Hello {seq}, your appointment is tomorrow.").into(),
         encoding: Encoding::Gsm7,
         fragments: 1,
     }
