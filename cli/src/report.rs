@@ -34,6 +34,7 @@ use batchmsg_core::ports::{BatchRepo, RecipientRepo};
 use batchmsg_core::report::formula_safe;
 use batchmsg_core::sending::SendingError;
 use batchmsg_core::waves::UK;
+use batchmsg_local::owner_only;
 use chrono::{DateTime, Utc};
 
 use crate::data_dir::{DataDirArgs, block_on};
@@ -138,8 +139,8 @@ fn write_atomically(
     partial_name.push(".partial");
     let partial = path.with_file_name(partial_name);
     let result = (|| {
-        let file =
-            File::create(&partial).with_context(|| format!("cannot write {}", path.display()))?;
+        let file = owner_only::create_file(&partial)
+            .with_context(|| format!("cannot write {}", path.display()))?;
         let mut writer = write(BufWriter::with_capacity(256 * 1024, file))?;
         writer.flush()?;
         writer
@@ -171,7 +172,7 @@ mod tests {
             recipient: Recipient::new(
                 seq,
                 u64::from(seq) + 2,
-                "9434765919".parse().unwrap(),
+                "9990000018".parse().unwrap(),
                 "+447700900123".parse().unwrap(),
                 format!("Dear Ann, your appointment {seq}"),
             ),

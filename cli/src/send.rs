@@ -17,7 +17,7 @@ use batchmsg_core::validation::{Summary, ValidationOptions, validate_list};
 use batchmsg_core::waves::{
     Schedule, UkTime, WavePlan, parse_interval, parse_uk_time, parse_window, plan_waves,
 };
-use batchmsg_local::batch_folder;
+use batchmsg_local::{batch_folder, owner_only};
 use chrono::Utc;
 
 use crate::inputs::{self, Inputs, ListArgs};
@@ -100,7 +100,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 
     let id = BatchId::new(Utc::now(), rand_suffix());
     let folder = batch_folder(&local.data_dir, &id);
-    std::fs::create_dir_all(&folder)
+    owner_only::create_dir_all(&folder)
         .with_context(|| format!("cannot create {}", folder.display()))?;
     let list_name = args
         .list
@@ -230,8 +230,8 @@ fn import(
     } = *target;
     let create = |name: &str| -> anyhow::Result<BufWriter<File>> {
         let path = folder.join(name);
-        let file =
-            File::create(&path).with_context(|| format!("cannot write {}", path.display()))?;
+        let file = owner_only::create_file(&path)
+            .with_context(|| format!("cannot write {}", path.display()))?;
         Ok(BufWriter::new(file))
     };
     let mut first = None;

@@ -10,6 +10,7 @@ use batchmsg_core::report::{
     ACCEPTED_FILE, CsvReports, NOT_ACCEPTED_FILE, SUMMARY_FILE, write_summary,
 };
 use batchmsg_core::validation::{Summary, ValidationOptions, validate_list};
+use batchmsg_local::owner_only;
 
 use crate::inputs::{self, Inputs, ListArgs};
 
@@ -47,7 +48,7 @@ fn validate(args: Args) -> anyhow::Result<()> {
         mut list,
     } = args.list.read()?;
     let started = std::time::Instant::now();
-    std::fs::create_dir_all(&args.out)
+    owner_only::create_dir_all(&args.out)
         .with_context(|| format!("cannot create the output folder {}", args.out.display()))?;
     let outputs = Outputs::new(&args.out);
     let result = (|| {
@@ -124,8 +125,8 @@ impl Outputs {
 
     fn create(&self, name: &'static str) -> anyhow::Result<BufWriter<File>> {
         let path = self.partial_path(name);
-        let file =
-            File::create(&path).with_context(|| format!("cannot write {}", path.display()))?;
+        let file = owner_only::create_file(&path)
+            .with_context(|| format!("cannot write {}", path.display()))?;
         self.names.borrow_mut().push(name);
         Ok(BufWriter::with_capacity(256 * 1024, file))
     }

@@ -6,6 +6,7 @@ mod batches;
 mod database;
 mod feed_offset;
 pub mod outbox;
+pub mod owner_only;
 mod queue;
 pub mod rate_limit;
 mod recipients;

@@ -35,7 +35,7 @@ mod tests;
 
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
@@ -148,7 +148,7 @@ impl Outbox {
     /// a line at its end, ends it, so the torn line is skipped on its own.
     pub fn open(data_dir: &Path) -> io::Result<Self> {
         let path = data_dir.join(OUTBOX_FILE);
-        let mut file = OpenOptions::new()
+        let mut file = crate::owner_only::options()
             .read(true)
             .append(true)
             .create(true)
