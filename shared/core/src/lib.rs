@@ -15,6 +15,7 @@ pub mod opt_out;
 pub mod patient_list;
 pub mod ports;
 pub mod report;
+pub mod retention;
 pub mod sending;
 pub mod sms;
 pub mod templates;

@@ -7,6 +7,7 @@ mod database;
 mod feed_offset;
 pub mod outbox;
 pub mod owner_only;
+mod purge;
 mod queue;
 pub mod rate_limit;
 mod recipients;
@@ -18,6 +19,7 @@ mod waves;
 
 pub use batch_folder::{LockError, SendingLock, batch_folder};
 pub use database::{DATABASE_FILE, Database, OpenError};
+pub use purge::PurgedRows;
 pub use queue::Job;
 pub use recipients::CANCELLED_REASON;
 pub use waves::DueWave;

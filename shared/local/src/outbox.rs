@@ -29,6 +29,7 @@
 //! The lines hold phone numbers and messages: nothing here logs a line or a
 //! parse error (serde's errors can quote the value).
 
+mod purge;
 mod receipts;
 #[cfg(test)]
 mod tests;
@@ -47,6 +48,7 @@ use batchmsg_core::ports::{
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 
+pub use purge::blank_batches;
 pub use receipts::ReceiptFeed;
 
 /// The outbox's file in the data folder.
@@ -120,6 +122,9 @@ struct OutboxLine<'a> {
 /// Parses the line at byte `offset` (its newline included or not); `None`,
 /// with a warning naming only the offset, if it is damaged.
 fn parse_line(bytes: &[u8], offset: u64) -> Option<(OutboxLine<'_>, DateTime<Utc>)> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return None; // a purged batch's line (see `purge`)
+    }
     let parsed = serde_json::from_slice::<OutboxLine>(bytes)
         .ok()
         .and_then(|line| {
