@@ -228,9 +228,15 @@ impl BatchStatus {
     /// [`BatchStatus::apply`], so it cannot disagree with the state machine.
     pub fn is_final(self) -> bool {
         use BatchEvent as E;
-        [E::Validate, E::Schedule, E::StartSending, E::Complete, E::Cancel]
-            .into_iter()
-            .all(|event| self.apply(event).is_err())
+        [
+            E::Validate,
+            E::Schedule,
+            E::StartSending,
+            E::Complete,
+            E::Cancel,
+        ]
+        .into_iter()
+        .all(|event| self.apply(event).is_err())
     }
 
     /// The states `event` may move a batch from.

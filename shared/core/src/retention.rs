@@ -80,9 +80,7 @@ pub struct BadRetention(String);
 pub fn parse_retention(input: &str) -> Result<TimeDelta, BadRetention> {
     let text = input.trim();
     let bad = || BadRetention(text.chars().take(40).collect());
-    let split = text
-        .find(|c: char| !c.is_ascii_digit())
-        .ok_or_else(bad)?;
+    let split = text.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
     let number: i64 = text[..split].parse().map_err(|_| bad())?;
     let per_unit = match text[split..].trim().to_ascii_lowercase().as_str() {
         "w" | "week" | "weeks" => 7 * 86_400,
@@ -138,9 +136,13 @@ mod tests {
             .collect();
         assert_eq!(finals, [BatchStatus::Completed, BatchStatus::Cancelled]);
         for &status in BatchStatus::ALL {
-            let moves = [BatchEvent::Complete, BatchEvent::Cancel, BatchEvent::Validate]
-                .iter()
-                .any(|e| status.apply(*e).is_ok());
+            let moves = [
+                BatchEvent::Complete,
+                BatchEvent::Cancel,
+                BatchEvent::Validate,
+            ]
+            .iter()
+            .any(|e| status.apply(*e).is_ok());
             assert!(!(status.is_final() && moves), "{status:?}");
         }
     }
@@ -180,7 +182,12 @@ mod tests {
             (RecipientStatus::Queued, 1),
         ]);
         assert_eq!(
-            purgeable(&batch(BatchStatus::Cancelled), &in_flight, t(31), TimeDelta::zero()),
+            purgeable(
+                &batch(BatchStatus::Cancelled),
+                &in_flight,
+                t(31),
+                TimeDelta::zero()
+            ),
             Err(Kept::TextsInFlight(2))
         );
     }
@@ -195,9 +202,22 @@ mod tests {
             ("0s", 0),
             (" 2 days ", 2 * 86_400),
         ] {
-            assert_eq!(parse_retention(text), Ok(TimeDelta::seconds(seconds)), "{text}");
+            assert_eq!(
+                parse_retention(text),
+                Ok(TimeDelta::seconds(seconds)),
+                "{text}"
+            );
         }
-        for bad in ["", "d", "90", "-1d", "1.5d", "3mo", "1d2h", "99999999999999999w"] {
+        for bad in [
+            "",
+            "d",
+            "90",
+            "-1d",
+            "1.5d",
+            "3mo",
+            "1d2h",
+            "99999999999999999w",
+        ] {
             assert!(parse_retention(bad).is_err(), "{bad}");
         }
         assert_eq!(default_retention(), TimeDelta::days(90));

@@ -15,7 +15,11 @@ use super::{OUTBOX_FILE, OutboxLine};
 /// `batches`; how many. No outbox: nothing to do.
 pub fn blank_batches(data_dir: &Path, batches: &HashSet<&str>) -> io::Result<u64> {
     let path = data_dir.join(OUTBOX_FILE);
-    let file = match crate::owner_only::options().read(true).write(true).open(&path) {
+    let file = match crate::owner_only::options()
+        .read(true)
+        .write(true)
+        .open(&path)
+    {
         Ok(file) => file,
         Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(0),
         Err(error) => return Err(error),
