@@ -286,23 +286,37 @@ fn status_cancel_and_report_follow_a_batch() {
     );
     assert_eq!(
         lines[1],
-        "2,9990000000,+447700900000,delivered,,2026-06-01 09:00:02,2026-06-01 09:01:00,2026-06-01 09:01:00,\"Hello patient 0, see you soon\""
+        format!(
+            "2,{},+447700900000,delivered,,2026-06-01 09:00:02,2026-06-01 09:01:00,2026-06-01 09:01:00,\"Hello patient 0, see you soon\"",
+            nhs_number(0)
+        )
     );
     assert_eq!(
         lines[2],
-        "3,9990000001,+447700900001,delivered,,2026-06-01 09:00:02,2026-06-01 09:01:00,2026-06-01 09:01:00,'=cmd|' /C calc'!A0"
+        format!(
+            "3,{},+447700900001,delivered,,2026-06-01 09:00:02,2026-06-01 09:01:00,2026-06-01 09:01:00,'=cmd|' /C calc'!A0",
+            nhs_number(1)
+        )
     );
     assert_eq!(
         lines[3],
-        "4,9990000002,+447700900002,permanent-failure,Unknown subscriber,2026-06-01 09:00:02,,2026-06-01 09:01:00,\"Hello patient 2, see you soon\""
+        format!(
+            "4,{},+447700900002,permanent-failure,Unknown subscriber,2026-06-01 09:00:02,,2026-06-01 09:01:00,\"Hello patient 2, see you soon\"",
+            nhs_number(2)
+        )
     );
     assert_eq!(
         lines[4],
-        "5,9990000003,+447700900003,sending,,,,,\"Hello patient 3, see you soon\""
+        format!(
+            "5,{},+447700900003,sending,,,,,\"Hello patient 3, see you soon\"",
+            nhs_number(3)
+        )
     );
     assert!(
-        lines[5]
-            .starts_with("6,9990000004,+447700900004,cancelled,Cancelled before it was sent,,,20"),
+        lines[5].starts_with(&format!(
+            "6,{},+447700900004,cancelled,Cancelled before it was sent,,,20",
+            nhs_number(4)
+        )),
         "{}",
         lines[5]
     );
