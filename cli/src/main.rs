@@ -7,6 +7,7 @@ mod hints;
 mod import;
 mod inputs;
 mod preview;
+mod purge;
 mod report;
 mod run;
 mod runner;
@@ -50,6 +51,9 @@ enum Command {
     /// Write a batch's record of what was sent to whom and when, as CSV for
     /// the patient record.
     Report(report::Args),
+    /// Remove finished batches older than a retention period (default 90 days)
+    /// with their patient data: rows, batch folder and outbox lines.
+    Purge(purge::Args),
     /// Save, list, show and remove named message templates.
     Template(template::Args),
     /// Write a synthetic patient list (test-range numbers only) with realistic damage.
@@ -75,6 +79,7 @@ fn main() -> ExitCode {
         Command::Status(args) => status::run(args),
         Command::Cancel(args) => cancel::run(args),
         Command::Report(args) => report::run(args),
+        Command::Purge(args) => purge::run(args),
         Command::Template(args) => template::run(args),
         Command::Generate(args) => generate::run(args),
     };

@@ -94,14 +94,14 @@ pub fn write_report<W: Write>(mut out: W, records: &[RecipientRecord]) -> anyhow
         let r = &record.recipient;
         csv.write_record([
             r.row.to_string().as_str(),
-            &r.nhs_number,
-            &r.mobile,
+            &r.nhs_number.to_string(),
+            r.mobile.e164().as_str(),
             record.status.as_str(),
             &formula_safe(record.reason.as_deref().unwrap_or("")),
             &uk_time(record.sent_at),
             &uk_time(record.delivered_at()),
             &uk_time(record.status_at()),
-            &formula_safe(&r.body),
+            &formula_safe(r.body.as_str()),
         ])?;
     }
     csv.into_inner().map_err(|e| anyhow!(e.into_error()))
@@ -122,7 +122,6 @@ mod tests {
     use super::*;
     use batchmsg_core::batch::Recipient;
     use batchmsg_core::delivery::RecipientStatus;
-    use batchmsg_core::sms::Encoding;
     use chrono::TimeZone;
 
     fn record(
@@ -133,15 +132,13 @@ mod tests {
         receipt_at: Option<DateTime<Utc>>,
     ) -> RecipientRecord {
         RecipientRecord {
-            recipient: Recipient {
+            recipient: Recipient::new(
                 seq,
-                row: u64::from(seq) + 2,
-                nhs_number: "9990000018".to_owned(),
-                mobile: "+447700900123".to_owned(),
-                body: format!("Dear Ann, your appointment {seq}"),
-                encoding: Encoding::Gsm7,
-                fragments: 1,
-            },
+                u64::from(seq) + 2,
+                "9990000018".parse().unwrap(),
+                "+447700900123".parse().unwrap(),
+                format!("Dear Ann, your appointment {seq}"),
+            ),
             status,
             reason: reason.map(str::to_owned),
             provider_id: sent_at.map(|_| format!("p-{seq}")),
@@ -159,7 +156,7 @@ mod tests {
         let summer = utc(6, 1, 8, 0, 1);
         let winter = utc(11, 25, 17, 5, 10);
         let mut formula = record(4, RecipientStatus::Sent, None, Some(winter), None);
-        formula.recipient.body = "=HYPERLINK(\"x\")".to_owned();
+        formula.recipient.body = "=HYPERLINK(\"x\")".into();
         let records = [
             record(
                 0,

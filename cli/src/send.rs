@@ -180,12 +180,12 @@ fn print_plan(id: &BatchId, imported: &Imported, plan: &WavePlan, folder: &Path)
         println!(
             "\nText for the first patient (row {}), {} characters, {}, {} fragment{}:",
             first.row,
-            first.body.encode_utf16().count(),
+            first.body.as_str().encode_utf16().count(),
             first.encoding.as_str(),
             first.fragments,
             if first.fragments == 1 { "" } else { "s" }
         );
-        for line in printable_lines(&first.body) {
+        for line in printable_lines(first.body.as_str()) {
             println!("  | {line}");
         }
     }

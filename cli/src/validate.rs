@@ -8,7 +8,8 @@ use batchmsg_core::report::{
     ACCEPTED_FILE, CsvReports, NOT_ACCEPTED_FILE, SUMMARY_FILE, write_summary,
 };
 use batchmsg_core::validation::{Summary, ValidationOptions, validate_list};
-use batchmsg_local::partial_file::{PartialFile, create_private_dir_all};
+use batchmsg_local::owner_only::create_dir_all;
+use batchmsg_local::partial_file::PartialFile;
 
 use crate::inputs::{Inputs, ListArgs};
 
@@ -47,7 +48,7 @@ fn validate(args: Args) -> anyhow::Result<()> {
         today,
     } = args.list.read()?;
     let started = std::time::Instant::now();
-    create_private_dir_all(&args.out)
+    create_dir_all(&args.out)
         .with_context(|| format!("cannot create the output folder {}", args.out.display()))?;
     let path = |name: &str| args.out.join(name);
     let create = |name: &str| {

@@ -7,10 +7,10 @@ use std::path::Path;
 
 use batchmsg_core::batch::{Batch, BatchId, Recipient, Wave};
 use batchmsg_core::delivery::{BatchStatus, WaveEvent};
+use batchmsg_core::nhs_number::NhsNumber;
 use batchmsg_core::ports::{
     BatchRepo, Published, Receipt, ReceiptApplied, ReceiptOutcome, RecipientRepo, WaveRepo,
 };
-use batchmsg_core::sms::Encoding;
 use batchmsg_local::Database;
 use chrono::{DateTime, TimeZone, Utc};
 use common::{UTF8_BOM, batchmsg};
@@ -22,7 +22,10 @@ fn at(h: u32, m: u32, s: u32) -> DateTime<Utc> {
 }
 
 fn nhs_number(seq: u32) -> String {
-    format!("99900{seq:05}")
+    (0..10)
+        .find_map(|k| NhsNumber::from_first_nine(999_000_000 + u64::from(seq) * 10 + k))
+        .expect("a check digit")
+        .to_string()
 }
 
 fn mobile(seq: u32) -> String {
@@ -51,18 +54,18 @@ fn seed(data_dir: &Path) -> BatchId {
         .await
         .unwrap();
         let recipients: Vec<Recipient> = (0..10)
-            .map(|seq| Recipient {
-                seq,
-                row: u64::from(seq) + 2,
-                nhs_number: nhs_number(seq),
-                mobile: mobile(seq),
-                body: if seq == 1 {
-                    "=cmd|' /C calc'!A0".to_owned()
-                } else {
-                    format!("Hello patient {seq}, see you soon")
-                },
-                encoding: Encoding::Gsm7,
-                fragments: 1,
+            .map(|seq| {
+                Recipient::new(
+                    seq,
+                    u64::from(seq) + 2,
+                    nhs_number(seq).parse().unwrap(),
+                    mobile(seq).parse().unwrap(),
+                    if seq == 1 {
+                        "=cmd|' /C calc'!A0".to_owned()
+                    } else {
+                        format!("Hello patient {seq}, see you soon")
+                    },
+                )
             })
             .collect();
         db.insert_recipients(&id, &recipients).await.unwrap();
@@ -283,23 +286,37 @@ fn status_cancel_and_report_follow_a_batch() {
     );
     assert_eq!(
         lines[1],
-        "2,9990000000,+447700900000,delivered,,2026-06-01 09:00:02,2026-06-01 09:01:00,2026-06-01 09:01:00,\"Hello patient 0, see you soon\""
+        format!(
+            "2,{},+447700900000,delivered,,2026-06-01 09:00:02,2026-06-01 09:01:00,2026-06-01 09:01:00,\"Hello patient 0, see you soon\"",
+            nhs_number(0)
+        )
     );
     assert_eq!(
         lines[2],
-        "3,9990000001,+447700900001,delivered,,2026-06-01 09:00:02,2026-06-01 09:01:00,2026-06-01 09:01:00,'=cmd|' /C calc'!A0"
+        format!(
+            "3,{},+447700900001,delivered,,2026-06-01 09:00:02,2026-06-01 09:01:00,2026-06-01 09:01:00,'=cmd|' /C calc'!A0",
+            nhs_number(1)
+        )
     );
     assert_eq!(
         lines[3],
-        "4,9990000002,+447700900002,permanent-failure,Unknown subscriber,2026-06-01 09:00:02,,2026-06-01 09:01:00,\"Hello patient 2, see you soon\""
+        format!(
+            "4,{},+447700900002,permanent-failure,Unknown subscriber,2026-06-01 09:00:02,,2026-06-01 09:01:00,\"Hello patient 2, see you soon\"",
+            nhs_number(2)
+        )
     );
     assert_eq!(
         lines[4],
-        "5,9990000003,+447700900003,sending,,,,,\"Hello patient 3, see you soon\""
+        format!(
+            "5,{},+447700900003,sending,,,,,\"Hello patient 3, see you soon\"",
+            nhs_number(3)
+        )
     );
     assert!(
-        lines[5]
-            .starts_with("6,9990000004,+447700900004,cancelled,Cancelled before it was sent,,,20"),
+        lines[5].starts_with(&format!(
+            "6,{},+447700900004,cancelled,Cancelled before it was sent,,,20",
+            nhs_number(4)
+        )),
         "{}",
         lines[5]
     );

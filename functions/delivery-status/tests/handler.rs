@@ -12,8 +12,8 @@ use base64::Engine;
 use batchmsg_aws::dynamo::{DynamoRepos, create_table};
 use batchmsg_core::batch::{Batch, BatchId, Recipient, RecipientRecord, Seq};
 use batchmsg_core::delivery::{BatchStatus, RecipientStatus};
+use batchmsg_core::nhs_number::NhsNumber;
 use batchmsg_core::ports::{BatchRepo, Published, RecipientRepo};
-use batchmsg_core::sms::Encoding;
 use batchmsg_delivery_status::{DeliverySummary, HandlerError, handle};
 use batchmsg_moto::Moto;
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
@@ -52,15 +52,15 @@ fn provider_id(seq: Seq) -> String {
 }
 
 fn recipient(seq: Seq) -> Recipient {
-    Recipient {
+    Recipient::new(
         seq,
-        row: u64::from(seq) + 2,
-        nhs_number: format!("{}", 9_990_000_000u64 + u64::from(seq)),
-        mobile: mobile(seq),
-        body: format!("Hello patient {seq}, your appointment is tomorrow."),
-        encoding: Encoding::Gsm7,
-        fragments: 1,
-    }
+        u64::from(seq) + 2,
+        (0..10)
+            .find_map(|k| NhsNumber::from_first_nine(999_000_000 + u64::from(seq) * 10 + k))
+            .expect("a check digit"),
+        mobile(seq).parse().expect("a drama number"),
+        format!("Hello patient {seq}, your appointment is tomorrow."),
+    )
 }
 
 /// A reset moto with the table, and a batch of [`RECIPIENTS`] recipients,

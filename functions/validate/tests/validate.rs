@@ -144,12 +144,12 @@ async fn a_generated_list_becomes_a_validated_batch_with_its_report_beside_it() 
     assert!(
         records
             .iter()
-            .all(|r| r.recipient.body.starts_with("Dear "))
+            .all(|r| r.recipient.body.as_str().starts_with("Dear "))
     );
     assert!(
         records
             .iter()
-            .all(|r| !SNS_OPTED_OUT.contains(&r.recipient.mobile.as_str())),
+            .all(|r| !SNS_OPTED_OUT.contains(&r.recipient.mobile.e164().as_str())),
         "SNS's opted-out numbers are not accepted"
     );
 

@@ -191,8 +191,8 @@ impl SnsSmsSender {
         let mut request = self
             .client
             .publish()
-            .phone_number(&recipient.mobile)
-            .message(&recipient.body)
+            .phone_number(recipient.mobile.e164().as_str())
+            .message(recipient.body.as_str())
             .message_attributes("AWS.SNS.SMS.SMSType", string_attribute(SMS_TYPE)?);
         if let Some(sender_id) = &self.sender_id {
             request = request.message_attributes(
@@ -267,15 +267,6 @@ fn string_attribute(value: &str) -> Result<MessageAttributeValue, PublishError> 
         .map_err(|e| PublishError::Unavailable(PortError::new(e)))
 }
 
-/// `+` and 8 to 15 digits, the first not 0.
-fn is_e164(mobile: &str) -> bool {
-    mobile.strip_prefix('+').is_some_and(|digits| {
-        (8..=15).contains(&digits.len())
-            && digits.bytes().all(|b| b.is_ascii_digit())
-            && !digits.starts_with('0')
-    })
-}
-
 impl SmsSender for SnsSmsSender {
     async fn publish(
         &self,
@@ -283,13 +274,6 @@ impl SmsSender for SnsSmsSender {
         recipient: &Recipient,
     ) -> Result<Published, PublishError> {
         let seq = recipient.seq;
-        if !is_e164(&recipient.mobile) {
-            tracing::warn!(batch = %batch, seq, "not sent: the phone number is not in E.164 form");
-            return Err(PublishError::Refused(
-                "the phone number is not in E.164 form (+ and 8 to 15 digits), so it was not sent"
-                    .into(),
-            ));
-        }
         let mut pause = THROTTLE_PAUSE;
         let mut attempt = 1;
         loop {
@@ -653,22 +637,5 @@ mod tests {
             error.to_string().starts_with("a sender id is 3 to 11"),
             "{error}"
         );
-    }
-
-    #[test]
-    fn only_e164_numbers_are_published() {
-        for good in ["+447700900123", "+12025550123", "+35312345678"] {
-            assert!(is_e164(good), "{good}");
-        }
-        for bad in [
-            "07700900123",
-            "447700900123",
-            "+44 7700 900123",
-            "+0447700900123",
-            "+4477",
-            "",
-        ] {
-            assert!(!is_e164(bad), "{bad}");
-        }
     }
 }

@@ -17,6 +17,8 @@ use aws_sdk_dynamodb::types::{AttributeValue, BillingMode, KeyType, ProjectionTy
 use batchmsg_aws::dynamo::{DynamoRepos, create_table, table_definition};
 use batchmsg_core::batch::{Batch, BatchId, Recipient, Seq, Wave};
 use batchmsg_core::delivery::{BatchEvent, BatchStatus, RecipientStatus, WaveEvent, WaveStatus};
+use batchmsg_core::mobile::UkMobile;
+use batchmsg_core::nhs_number::NhsNumber;
 use batchmsg_core::ports::{
     BatchRepo, PortResult, PublishError, Published, PublishedLookup, Receipt, ReceiptApplied,
     ReceiptOutcome, RecipientRepo, SmsSender, WaveRepo,
@@ -121,9 +123,11 @@ fn recipient(seq: Seq) -> Recipient {
     Recipient {
         seq,
         row: u64::from(seq) + 2,
-        nhs_number: format!("{}", 9_990_000_000u64 + u64::from(seq)),
-        mobile: format!("+447700{:06}", seq),
-        body: format!("Hello patient {seq}, your appointment is tomorrow."),
+        nhs_number: (0..10)
+            .find_map(|k| NhsNumber::from_first_nine(999_000_000 + u64::from(seq) * 10 + k))
+            .expect("a check digit"),
+        mobile: UkMobile::parse(&format!("+44779{seq:07}")).expect("a mobile"),
+        body: format!("Hello patient {seq}, your appointment is tomorrow.").into(),
         encoding: if seq.is_multiple_of(2) {
             Encoding::Gsm7
         } else {
@@ -368,7 +372,7 @@ async fn a_repeated_import_changes_nothing_and_adds_only_the_new() {
     // The same list again, with 3 more and one changed: the stored are left
     // alone (recipient 1 stays claimed, recipient 2 keeps its text).
     let mut again = recipients(0..8);
-    again[2].body = "A different text".to_owned();
+    again[2].body = "A different text".into();
     again.push(recipient(6)); // a repeat within the call: the first wins
     requests.take();
     repos.insert_recipients(&id, &again).await.unwrap();
@@ -739,7 +743,7 @@ async fn a_big_batch_is_read_page_by_page() {
     // moto copies the whole table for each, seconds at this size.)
     let long: Vec<Recipient> = (0..1_200)
         .map(|seq| Recipient {
-            body: format!("{seq} {}", "é".repeat(900)),
+            body: format!("{seq} {}", "é".repeat(900)).into(),
             ..recipient(seq)
         })
         .collect();
@@ -1004,7 +1008,7 @@ async fn errors_name_the_operation_and_never_a_patient() {
     );
     for r in recipients(0..3) {
         assert!(
-            !error.contains(&r.nhs_number) && !error.contains(&r.mobile),
+            !error.contains(&r.nhs_number.to_string()) && !error.contains(r.mobile.e164().as_str()),
             "{error}"
         );
     }

@@ -22,8 +22,8 @@ fn recipient(seq: u32, mobile: &str, body: &str) -> Recipient {
     Recipient {
         seq,
         row: u64::from(seq) + 2,
-        nhs_number: "9434765919".into(),
-        mobile: mobile.into(),
+        nhs_number: "9434765919".parse().unwrap(),
+        mobile: mobile.parse().unwrap(),
         body: body.into(),
         encoding: Encoding::Gsm7,
         fragments: 1,
@@ -75,7 +75,13 @@ async fn every_text_published_is_the_one_sns_took_with_its_id() {
     let expected: BTreeSet<(String, String, String)> = recipients
         .iter()
         .zip(&published)
-        .map(|(r, p)| (p.provider_id.clone(), r.mobile.clone(), r.body.clone()))
+        .map(|(r, p)| {
+            (
+                p.provider_id.clone(),
+                r.mobile.e164().as_str().to_owned(),
+                r.body.as_str().to_owned(),
+            )
+        })
         .collect();
     let sent: BTreeSet<_> = moto.sms_sent().into_iter().collect();
     assert_eq!(sent, expected);
@@ -91,20 +97,11 @@ async fn every_text_published_is_the_one_sns_took_with_its_id() {
     eprintln!("5 publishes: {took:?}");
 }
 
+/// A recipient's mobile is a `UkMobile`, published in E.164 form, so no
+/// number in another form reaches SNS; SNS's own refusal hides the number.
 #[tokio::test]
-async fn a_number_not_in_e164_is_refused_before_sns_and_sns_refusals_hide_it() {
+async fn sns_refusals_hide_the_number() {
     let moto = Moto::connect().await;
-    let sns = sender(&moto.sdk);
-    let error = sns
-        .publish(&batch(), &recipient(0, "07700900123", "Hello"))
-        .await
-        .expect_err("not E.164");
-    assert!(
-        matches!(&error, PublishError::Refused(r) if !r.contains("900123")),
-        "{error:?}"
-    );
-    assert!(moto.sms_sent().is_empty());
-
     // moto's own check (E.164 by its regex), through the real client.
     let client = aws_sdk_sns::Client::from_conf(client_config(&moto.sdk));
     let raw = client

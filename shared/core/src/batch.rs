@@ -6,7 +6,9 @@ use std::str::FromStr;
 use chrono::{DateTime, Utc};
 
 use crate::delivery::{BatchStatus, RecipientStatus, WaveStatus};
-use crate::sms::Encoding;
+use crate::mobile::UkMobile;
+use crate::nhs_number::NhsNumber;
+use crate::sms::{Encoding, TextLength};
 
 /// A batch's id: letters, digits and `-`, at most 64 characters, so that it
 /// is safe in a file name, an S3 key and a DynamoDB key alike.
@@ -68,23 +70,87 @@ pub struct Batch {
 /// list order. Waves are ranges of it.
 pub type Seq = u32;
 
-/// One accepted patient and the text they are to get.
+/// The text exactly as it will be sent to one patient. It usually holds the
+/// patient's name, so its `Debug` shows only its length.
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct MessageBody(String);
+
+impl MessageBody {
+    pub fn new(text: impl Into<String>) -> Self {
+        Self(text.into())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+impl From<String> for MessageBody {
+    fn from(text: String) -> Self {
+        Self(text)
+    }
+}
+
+impl From<&str> for MessageBody {
+    fn from(text: &str) -> Self {
+        Self(text.to_owned())
+    }
+}
+
+impl fmt::Debug for MessageBody {
+    /// Redacted: the text names the patient.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "MessageBody(<{} bytes>)", self.0.len())
+    }
+}
+
+/// One accepted patient and the text they are to get. Every field holding
+/// patient data is typed with a redacting `Debug`, so `?recipient` in a log
+/// line shows none of it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Recipient {
     pub seq: Seq,
     /// The row in the uploaded list (1 is the header row's number or above).
     pub row: u64,
-    /// Ten digits.
-    pub nhs_number: String,
-    /// E.164, `+447…`.
-    pub mobile: String,
-    /// The text exactly as it will be sent.
-    pub body: String,
+    pub nhs_number: NhsNumber,
+    /// Stored and sent in E.164 form, `+447…` ([`UkMobile::e164`]).
+    pub mobile: UkMobile,
+    pub body: MessageBody,
     pub encoding: Encoding,
     pub fragments: u32,
 }
 
+impl Recipient {
+    /// A recipient whose body is measured here: its encoding and fragments
+    /// are the ones [`TextLength::of`] gives.
+    pub fn new(
+        seq: Seq,
+        row: u64,
+        nhs_number: NhsNumber,
+        mobile: UkMobile,
+        body: impl Into<MessageBody>,
+    ) -> Self {
+        let body = body.into();
+        let measured = TextLength::of(body.as_str());
+        Self {
+            seq,
+            row,
+            nhs_number,
+            mobile,
+            body,
+            encoding: measured.encoding,
+            fragments: measured.fragments as u32,
+        }
+    }
+}
+
 /// A recipient with where their text has got to: the record `report` writes.
+/// Its `Debug` is the recipient's (redacted); the reason and provider id hold
+/// no patient data.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RecipientRecord {
     pub recipient: Recipient,

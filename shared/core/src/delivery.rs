@@ -244,6 +244,21 @@ impl BatchStatus {
         matches!(self, BatchStatus::Sending | BatchStatus::Cancelled)
     }
 
+    /// No event moves the batch on: completed or cancelled. Derived from
+    /// [`BatchStatus::apply`], so it cannot disagree with the state machine.
+    pub fn is_final(self) -> bool {
+        use BatchEvent as E;
+        [
+            E::Validate,
+            E::Schedule,
+            E::StartSending,
+            E::Complete,
+            E::Cancel,
+        ]
+        .into_iter()
+        .all(|event| self.apply(event).is_err())
+    }
+
     /// The states `event` may move a batch from.
     pub fn sources(event: BatchEvent) -> Vec<BatchStatus> {
         Self::ALL

@@ -17,6 +17,7 @@ pub mod patient_list;
 pub mod ports;
 pub mod rate;
 pub mod report;
+pub mod retention;
 pub mod sending;
 pub mod sms;
 pub mod templates;

@@ -109,6 +109,20 @@ impl NhsNumber {
         Ok(Self(digits.iter().fold(0, |n, d| n * 10 + u64::from(*d))))
     }
 
+    /// The NHS number whose first nine digits are `first_nine` (below
+    /// 1,000,000,000), with its check digit appended; `None` where no check
+    /// digit exists or the result is a placeholder. For making test data.
+    pub fn from_first_nine(first_nine: u64) -> Option<Self> {
+        if first_nine >= 1_000_000_000 {
+            return None;
+        }
+        let mut digits = [0u8; 9];
+        crate::lexical::write_digits(&mut digits, first_nine);
+        let digits = digits.map(|d| d - b'0');
+        let check = check_digit(&digits)?;
+        Self::parse(&format!("{first_nine:09}{check}")).ok()
+    }
+
     pub fn as_u64(&self) -> u64 {
         self.0
     }
@@ -118,6 +132,13 @@ impl NhsNumber {
         let mut out = [0; 10];
         crate::lexical::write_digits(&mut out, self.0);
         out
+    }
+}
+
+impl std::str::FromStr for NhsNumber {
+    type Err = NhsNumberError;
+    fn from_str(s: &str) -> Result<Self, NhsNumberError> {
+        Self::parse(s)
     }
 }
 
@@ -169,6 +190,11 @@ mod tests {
     fn remainder_ten_is_never_valid() {
         // 9 9 9 0 0 0 0 0 1: sum = 9*10 + 9*9 + 9*8 + 1*2 = 245, 245 % 11 = 3, check 8.
         assert_eq!(check_digit(&[9, 9, 9, 0, 0, 0, 0, 0, 1]), Some(8));
+        assert_eq!(
+            NhsNumber::from_first_nine(943_476_591).map(|n| n.as_u64()),
+            Some(9_434_765_919)
+        );
+        assert_eq!(NhsNumber::from_first_nine(0), None, "a placeholder");
         // 1 0 0 0 0 0 0 0 0: sum = 10, 11 - 10 = 1.
         assert_eq!(check_digit(&[1, 0, 0, 0, 0, 0, 0, 0, 0]), Some(1));
         // 0 0 0 0 0 0 0 0 1: sum = 2 → 11 - 2 = 9; 000000006 → 12 → 11-1 = 10 → none.

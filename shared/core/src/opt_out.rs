@@ -38,10 +38,20 @@ pub enum OptOutError {
     NoNumbers,
 }
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default)]
 pub struct OptOutList {
     nhs_numbers: HashSet<u64>,
     mobiles: HashSet<u64>,
+}
+
+impl std::fmt::Debug for OptOutList {
+    /// Counts only: the entries are NHS numbers and mobiles.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OptOutList")
+            .field("nhs_numbers", &self.nhs_numbers.len())
+            .field("mobiles", &self.mobiles.len())
+            .finish()
+    }
 }
 
 /// The lines of `text`, whichever line end each has: LF, CRLF or CR alone

@@ -39,15 +39,13 @@ fn at(minute: u32) -> DateTime<Utc> {
 
 fn record(status: RecipientStatus, sent: Option<u32>, receipt: Option<u32>) -> RecipientRecord {
     RecipientRecord {
-        recipient: batchmsg_core::batch::Recipient {
-            seq: 0,
-            row: 2,
-            nhs_number: "9990000000".into(),
-            mobile: "+447700900000".into(),
-            body: "Hello".into(),
-            encoding: batchmsg_core::sms::Encoding::Gsm7,
-            fragments: 1,
-        },
+        recipient: batchmsg_core::batch::Recipient::new(
+            0,
+            2,
+            "9434765919".parse().unwrap(),
+            "+447700900000".parse().unwrap(),
+            "Hello",
+        ),
         status,
         reason: None,
         provider_id: None,

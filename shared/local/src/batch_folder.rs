@@ -72,8 +72,8 @@ impl SendingLock {
             source,
         };
         let folder = batch_folder(data_dir, batch);
-        std::fs::create_dir_all(&folder).map_err(io)?;
-        let file = File::options()
+        crate::owner_only::create_dir_all(&folder).map_err(io)?;
+        let file = crate::owner_only::options()
             .create(true)
             .truncate(false)
             .write(true)

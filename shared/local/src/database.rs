@@ -93,6 +93,12 @@ const MIGRATIONS: &[&str] = &[
 
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {
+    #[error("cannot create the database file {path} owner-only: {source}")]
+    File {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("cannot create the data folder {path}: {source}")]
     Folder {
         path: PathBuf,
@@ -126,11 +132,23 @@ impl Database {
     /// Opens (creating if need be) the database in `data_dir`, in WAL mode,
     /// with the schema brought up to date.
     pub fn open(data_dir: &Path) -> Result<Self, OpenError> {
-        std::fs::create_dir_all(data_dir).map_err(|source| OpenError::Folder {
+        crate::owner_only::create_dir_all(data_dir).map_err(|source| OpenError::Folder {
             path: data_dir.to_owned(),
             source,
         })?;
         let path = data_dir.join(DATABASE_FILE);
+        // SQLite creates the -wal and -shm files with the database file's
+        // permissions, so the database file is made owner-only first.
+        crate::owner_only::options()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .and_then(|_| crate::owner_only::restrict(&path))
+            .map_err(|source| OpenError::File {
+                path: path.clone(),
+                source,
+            })?;
         let sqlite = |source| OpenError::Sqlite {
             path: path.clone(),
             source,

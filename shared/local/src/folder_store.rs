@@ -14,7 +14,8 @@ use std::path::{Path, PathBuf};
 
 use batchmsg_core::ports::{ObjectStore, PortError, PortResult};
 
-use crate::partial_file::{PartialFile, create_private_dir_all};
+use crate::owner_only::create_dir_all;
+use crate::partial_file::PartialFile;
 
 #[derive(Debug, thiserror::Error)]
 #[error(
@@ -99,7 +100,7 @@ impl ObjectStore for FolderStore {
     }
 
     fn stage(&self) -> PortResult<PartialFile> {
-        create_private_dir_all(&self.root).map_err(PortError::new)?;
+        create_dir_all(&self.root).map_err(PortError::new)?;
         PartialFile::in_folder(&self.root).map_err(PortError::new)
     }
 
@@ -111,7 +112,7 @@ impl ObjectStore for FolderStore {
     ) -> PortResult<()> {
         let path = self.path_of(key).map_err(PortError::new)?;
         if let Some(folder) = path.parent() {
-            create_private_dir_all(folder).map_err(PortError::new)?;
+            create_dir_all(folder).map_err(PortError::new)?;
         }
         staged.commit(&path).map_err(PortError::new)
     }

@@ -10,7 +10,9 @@ mod finished_batches_unread;
 mod folder_store;
 mod opted_out_file;
 pub mod outbox;
+pub mod owner_only;
 pub mod partial_file;
+mod purge;
 mod queue;
 mod recipients;
 mod send_rates;
@@ -26,6 +28,7 @@ pub use batch_folder::{
 pub use database::{DATABASE_FILE, Database, OpenError};
 pub use folder_store::{BadKey, FolderStore};
 pub use opted_out_file::{OptedOutFile, OptedOutFileError};
+pub use purge::PurgedRows;
 pub use queue::Job;
 pub use recipients::CANCELLED_REASON;
 pub use waves::DueWave;

@@ -29,13 +29,14 @@
 //! The lines hold phone numbers and messages: nothing here logs a line or a
 //! parse error (serde's errors can quote the value).
 
+mod purge;
 mod receipts;
 #[cfg(test)]
 mod tests;
 
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
@@ -47,6 +48,7 @@ use batchmsg_core::ports::{
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 
+pub use purge::blank_batches;
 pub use receipts::ReceiptFeed;
 
 /// The outbox's file in the data folder.
@@ -120,6 +122,9 @@ struct OutboxLine<'a> {
 /// Parses the line at byte `offset` (its newline included or not); `None`,
 /// with a warning naming only the offset, if it is damaged.
 fn parse_line(bytes: &[u8], offset: u64) -> Option<(OutboxLine<'_>, DateTime<Utc>)> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return None; // a purged batch's line (see `purge`)
+    }
     let parsed = serde_json::from_slice::<OutboxLine>(bytes)
         .ok()
         .and_then(|line| {
@@ -148,7 +153,7 @@ impl Outbox {
     /// a line at its end, ends it, so the torn line is skipped on its own.
     pub fn open(data_dir: &Path) -> io::Result<Self> {
         let path = data_dir.join(OUTBOX_FILE);
-        let mut file = OpenOptions::new()
+        let mut file = crate::owner_only::options()
             .read(true)
             .append(true)
             .create(true)
@@ -270,7 +275,8 @@ impl SmsSender for Outbox {
     ) -> Result<Published, PublishError> {
         // Stamped first: the rate limit's grant was a moment ago.
         let at = now_in_millis();
-        if refused(&recipient.mobile) {
+        let to = recipient.mobile.e164();
+        if refused(to.as_str()) {
             return Err(PublishError::Refused(REFUSED_REASON.to_owned()));
         }
         let id = format!("local-{batch}-{}", recipient.seq);
@@ -280,10 +286,10 @@ impl SmsSender for Outbox {
             batch: batch.as_str().into(),
             seq: recipient.seq,
             row: recipient.row,
-            to: Cow::Borrowed(&recipient.mobile),
+            to: Cow::Borrowed(to.as_str()),
             encoding: recipient.encoding.as_str().into(),
             fragments: recipient.fragments,
-            body: Cow::Borrowed(&recipient.body),
+            body: Cow::Borrowed(recipient.body.as_str()),
         };
         let unavailable = |error| PublishError::Unavailable(PortError::new(error));
         let mut bytes = serde_json::to_vec(&line).map_err(|e| unavailable(io::Error::other(e)))?;

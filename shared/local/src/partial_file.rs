@@ -6,26 +6,11 @@
 //! live in, flushed to disk, and only then renamed over its final name, so a
 //! crash or a full disk leaves the old file or none, never half of one.
 
-use std::fs::{DirBuilder, File, Permissions};
+use std::fs::File;
 use std::io::{self, BufWriter, Write};
-use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::path::Path;
 
 use tempfile::NamedTempFile;
-
-/// Owner read and write: the files hold patients' details.
-pub const FILE_MODE: u32 = 0o600;
-/// Owner only, for the folders those files live in.
-pub const FOLDER_MODE: u32 = 0o700;
-
-/// Creates `path` and any missing parents, owner-only (whatever the umask
-/// would have given). Folders that exist already are left as they are.
-pub fn create_private_dir_all(path: &Path) -> io::Result<()> {
-    DirBuilder::new()
-        .recursive(true)
-        .mode(FOLDER_MODE)
-        .create(path)
-}
 
 /// A file being written, not yet visible under its final name. Dropped
 /// without [`PartialFile::commit`], it is removed.
@@ -58,11 +43,15 @@ impl PartialFile {
     }
 
     fn create(folder: &Path, prefix: &std::ffi::OsStr) -> io::Result<Self> {
-        let file = tempfile::Builder::new()
-            .prefix(prefix)
-            .suffix(".partial")
-            .permissions(Permissions::from_mode(FILE_MODE))
-            .tempfile_in(folder)?;
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(prefix).suffix(".partial");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = crate::owner_only::FILE_MODE;
+            builder.permissions(std::fs::Permissions::from_mode(mode));
+        }
+        let file = builder.tempfile_in(folder)?;
         Ok(Self {
             file: BufWriter::with_capacity(256 * 1024, file),
         })

@@ -26,12 +26,14 @@ fn conversion(i: usize, e: impl std::error::Error + Send + Sync + 'static) -> ru
 
 fn recipient_from(row: &Row<'_>) -> rusqlite::Result<Recipient> {
     let encoding: String = row.get(5)?;
+    let nhs_number: String = row.get(2)?;
+    let mobile: String = row.get(3)?;
     Ok(Recipient {
         seq: row.get(0)?,
         row: row.get(1)?,
-        nhs_number: row.get(2)?,
-        mobile: row.get(3)?,
-        body: row.get(4)?,
+        nhs_number: nhs_number.parse().map_err(|e| conversion(2, e))?,
+        mobile: mobile.parse().map_err(|e| conversion(3, e))?,
+        body: row.get::<_, String>(4)?.into(),
         encoding: match encoding.as_str() {
             "UCS-2" => Encoding::Ucs2,
             _ => Encoding::Gsm7,
@@ -58,9 +60,9 @@ impl RecipientRepo for Database {
                     batch.as_str(),
                     r.seq,
                     r.row,
-                    r.nhs_number,
-                    r.mobile,
-                    r.body,
+                    r.nhs_number.to_string(),
+                    r.mobile.e164().as_str(),
+                    r.body.as_str(),
                     r.encoding.as_str(),
                     r.fragments
                 ])

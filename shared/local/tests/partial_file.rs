@@ -3,7 +3,8 @@
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 
-use batchmsg_local::partial_file::{PartialFile, create_private_dir_all, write_atomically};
+use batchmsg_local::owner_only::create_dir_all;
+use batchmsg_local::partial_file::{PartialFile, write_atomically};
 
 #[test]
 fn a_failed_write_leaves_the_old_file_and_no_partial() {
@@ -27,7 +28,7 @@ fn a_failed_write_leaves_the_old_file_and_no_partial() {
 fn a_written_file_is_owner_only_and_complete() {
     let dir = tempfile::tempdir().expect("a folder");
     let folder = dir.path().join("out/nested");
-    create_private_dir_all(&folder).expect("creates");
+    create_dir_all(&folder).expect("creates");
     let out = folder.join("summary.json");
     write_atomically::<std::io::Error>(&out, |mut file| {
         file.write_all(b"{}")?;

@@ -115,7 +115,10 @@ async fn ten_thousand_rows_from_upload_to_delivery_statuses_at_under_two_and_a_h
     for record in &records {
         let r = &record.recipient;
         *expected
-            .entry((r.mobile.clone(), r.body.clone()))
+            .entry((
+                r.mobile.e164().as_str().to_owned(),
+                r.body.as_str().to_owned(),
+            ))
             .or_insert(0u32) += 1;
         assert_eq!(record.status, RecipientStatus::Sent, "row {}", r.row);
     }
@@ -128,7 +131,7 @@ async fn ten_thousand_rows_from_upload_to_delivery_statuses_at_under_two_and_a_h
         pipeline.texts_by_recipient() == expected,
         "each recipient got their own text"
     );
-    assert!(records[0].recipient.body.starts_with("Dear "));
+    assert!(records[0].recipient.body.as_str().starts_with("Dear "));
     assert!(MESSAGE.starts_with("Dear ((Patient Name))"));
 
     // SNS delivery logs → delivery-status, then the sweep completes it.
@@ -140,12 +143,13 @@ async fn ten_thousand_rows_from_upload_to_delivery_statuses_at_under_two_and_a_h
     assert_eq!(pipeline.status().await, BatchStatus::Completed);
 
     let records = pipeline.records().await;
-    let expect =
-        |record: &batchmsg_core::batch::RecipientRecord| match failure(&record.recipient.mobile) {
-            Some(PERMANENT) => (RecipientStatus::PermanentFailure, Some(PERMANENT)),
-            Some(_) => (RecipientStatus::TemporaryFailure, Some(TEMPORARY)),
-            None => (RecipientStatus::Delivered, None),
-        };
+    let expect = |record: &batchmsg_core::batch::RecipientRecord| match failure(
+        record.recipient.mobile.e164().as_str(),
+    ) {
+        Some(PERMANENT) => (RecipientStatus::PermanentFailure, Some(PERMANENT)),
+        Some(_) => (RecipientStatus::TemporaryFailure, Some(TEMPORARY)),
+        None => (RecipientStatus::Delivered, None),
+    };
     let mut by_status: BTreeMap<&str, u64> = BTreeMap::new();
     for record in &records {
         let (status, reason) = expect(record);

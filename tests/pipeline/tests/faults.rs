@@ -49,7 +49,11 @@ async fn texts_by_seq(pipeline: &Pipeline) -> HashMap<Seq, u32> {
     let mut by_seq = HashMap::new();
     for record in pipeline.records().await {
         let r = &record.recipient;
-        let left = sent.entry((r.mobile.clone(), r.body.clone())).or_default();
+        let key = (
+            r.mobile.e164().as_str().to_owned(),
+            r.body.as_str().to_owned(),
+        );
+        let left = sent.entry(key).or_default();
         // Recipients sharing a (mobile, text) pair take the pair's texts in
         // turn; a text with no recipient left would show as a missing key.
         let got = u32::from(*left > 0);

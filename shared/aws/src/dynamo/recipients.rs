@@ -41,9 +41,9 @@ fn recipient_item(batch_pk: &str, r: &Recipient) -> Item {
     item.extend([
         (attr::SEQ.to_owned(), n(r.seq)),
         (attr::ROW.to_owned(), n(r.row)),
-        (attr::NHS_NUMBER.to_owned(), s(&r.nhs_number)),
-        (attr::MOBILE.to_owned(), s(&r.mobile)),
-        (attr::BODY.to_owned(), s(&r.body)),
+        (attr::NHS_NUMBER.to_owned(), s(r.nhs_number.to_string())),
+        (attr::MOBILE.to_owned(), s(r.mobile.e164().as_str())),
+        (attr::BODY.to_owned(), s(r.body.as_str())),
         (attr::ENCODING.to_owned(), s(r.encoding.as_str())),
         (attr::FRAGMENTS.to_owned(), n(r.fragments)),
         (attr::STATUS.to_owned(), s(RecipientStatus::Queued.as_str())),
@@ -56,9 +56,9 @@ fn recipient_from(item: &Item) -> Result<Recipient, DynamoError> {
     Ok(Recipient {
         seq: read.n(attr::SEQ)?,
         row: read.n(attr::ROW)?,
-        nhs_number: read.s(attr::NHS_NUMBER)?.to_owned(),
-        mobile: read.s(attr::MOBILE)?.to_owned(),
-        body: read.s(attr::BODY)?.to_owned(),
+        nhs_number: read.parsed(attr::NHS_NUMBER)?,
+        mobile: read.parsed(attr::MOBILE)?,
+        body: read.s(attr::BODY)?.into(),
         encoding: match read.s(attr::ENCODING)? {
             "UCS-2" => Encoding::Ucs2,
             _ => Encoding::Gsm7,
@@ -609,13 +609,15 @@ mod tests {
 
     fn recipient(seq: Seq) -> Recipient {
         Recipient {
-            seq,
-            row: u64::from(seq) + 2,
-            nhs_number: format!("{}", 9_990_000_000u64 + u64::from(seq)),
-            mobile: format!("+447700900{seq:03}"),
-            body: format!("Hello {seq}"),
             encoding: Encoding::Ucs2,
             fragments: 2,
+            ..Recipient::new(
+                seq,
+                u64::from(seq) + 2,
+                "9434765919".parse().unwrap(),
+                format!("+447700900{seq:03}").parse().unwrap(),
+                format!("Hello {seq}"),
+            )
         }
     }
 
@@ -627,6 +629,27 @@ mod tests {
         assert_eq!(record.status, RecipientStatus::Queued);
         assert_eq!((record.reason, record.provider_id), (None, None));
         assert_eq!(sk_of(&item), Some("R#0000007"));
+    }
+
+    #[test]
+    fn the_stored_strings_are_unchanged_and_one_that_no_longer_parses_is_an_error() {
+        let item = recipient_item("BATCH#b", &recipient(7));
+        assert_eq!(item[attr::NHS_NUMBER], s("9434765919"));
+        assert_eq!(item[attr::MOBILE], s("+447700900007"));
+        assert_eq!(item[attr::BODY], s("Hello 7"));
+        for (attribute, stored) in [
+            (attr::NHS_NUMBER, "9434765918"),
+            (attr::MOBILE, "+447700900"),
+            (attr::MOBILE, "+441632960000"),
+        ] {
+            let mut bad = item.clone();
+            bad.insert(attribute.to_owned(), s(stored));
+            let error = recipient_from(&bad).unwrap_err().to_string();
+            assert_eq!(
+                error,
+                format!("a stored recipient item has no usable {attribute}")
+            );
+        }
     }
 
     #[test]

@@ -87,6 +87,13 @@ impl UkMobile {
     }
 }
 
+impl std::str::FromStr for UkMobile {
+    type Err = MobileError;
+    fn from_str(s: &str) -> Result<Self, MobileError> {
+        Self::parse(s)
+    }
+}
+
 fn classify(national: &NationalDigits) -> Result<(), MobileError> {
     let digits = national.as_str();
     if digits.is_empty() {

@@ -64,11 +64,11 @@ where
         self.chunk.push(Recipient {
             seq: self.next_seq,
             row: row.row,
-            nhs_number: row.nhs_number.to_string(),
-            mobile: row.mobile.e164().as_str().to_owned(),
+            nhs_number: row.nhs_number,
+            mobile: row.mobile,
             encoding: preview.length.encoding,
             fragments: preview.length.fragments as u32,
-            body: preview.text,
+            body: preview.text.into(),
         });
         self.next_seq += 1;
         if self.chunk.len() == IMPORT_CHUNK {

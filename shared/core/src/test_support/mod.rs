@@ -12,6 +12,8 @@ pub mod fake;
 use chrono::{DateTime, TimeZone, Utc};
 
 use crate::batch::{BatchId, Recipient, Seq};
+use crate::mobile::UkMobile;
+use crate::nhs_number::NhsNumber;
 use crate::sms::Encoding;
 
 /// 09:00 UTC on 25 November 2026, when the test batches are made.
@@ -35,9 +37,13 @@ pub fn recipient_with_body(seq: Seq, body: String) -> Recipient {
     Recipient {
         seq,
         row: u64::from(seq) + 2,
-        nhs_number: format!("{}", 9_990_000_000u64 + u64::from(seq)),
-        mobile: format!("+447700900{:03}", seq % 1000),
-        body,
+        nhs_number: (0..10)
+            .find_map(|k| NhsNumber::from_first_nine(999_000_000 + u64::from(seq) * 10 + k))
+            .expect("a check digit"),
+        mobile: format!("+447700900{:03}", seq % 1000)
+            .parse::<UkMobile>()
+            .expect("a drama-range mobile"),
+        body: body.into(),
         encoding: Encoding::Gsm7,
         fragments: 1,
     }

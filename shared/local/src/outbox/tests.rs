@@ -22,9 +22,9 @@ fn recipient(seq: Seq, mobile: &str) -> Recipient {
     Recipient {
         seq,
         row: u64::from(seq) + 2,
-        nhs_number: "9434765919".into(),
-        mobile: mobile.into(),
-        body: format!("Dear \"patient\" {seq},\nyour jab is due ✓ {{}}"),
+        nhs_number: "9434765919".parse().unwrap(),
+        mobile: mobile.parse().unwrap(),
+        body: format!("Dear \"patient\" {seq},\nyour jab is due ✓ {{}}").into(),
         encoding: Encoding::Ucs2,
         fragments: 1,
     }
@@ -110,7 +110,7 @@ async fn lines_are_json_with_exactly_the_documented_fields() {
         (Some(7), Some(9))
     );
     assert_eq!(line["to"], "+447700900123");
-    assert_eq!(line["body"], recipient(7, "").body.as_str());
+    assert_eq!(line["body"], recipient(7, "+447700900123").body.as_str());
     assert_eq!(
         (line["encoding"].as_str(), line["fragments"].as_u64()),
         (Some("UCS-2"), Some(1))
@@ -136,7 +136,7 @@ async fn concurrent_publishes_write_whole_lines() {
                 let id = batch(&format!("b{task}"));
                 for seq in 0..250 {
                     let mut r = recipient(seq, "+447700900001");
-                    r.body = r.body.repeat(20);
+                    r.body = r.body.as_str().repeat(20).into();
                     outbox.publish(&id, &r).await.unwrap();
                 }
             })

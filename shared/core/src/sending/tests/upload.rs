@@ -84,7 +84,7 @@ async fn an_upload_becomes_a_validated_batch_with_its_recipients_and_report() {
     assert_eq!(fake.record(0).recipient.row, 2);
     assert_eq!(fake.record(1).recipient.row, 5);
     assert_eq!(
-        fake.record(1).recipient.body,
+        fake.record(1).recipient.body.as_str(),
         "Hello Li, your appointment is tomorrow."
     );
     assert!(
