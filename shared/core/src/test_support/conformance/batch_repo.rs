@@ -277,7 +277,7 @@ async fn only_a_cancelled_open_batch_closes(repo: &impl BatchRepo) {
         .into_iter()
         .map(|b| b.id)
         .collect();
-    assert_eq!(open, [sending.id.clone()]);
+    assert_eq!(open, std::slice::from_ref(&sending.id));
     assert_eq!(
         repo.batch(&cancelled.id).await.unwrap().unwrap().status,
         BatchStatus::Cancelled,
