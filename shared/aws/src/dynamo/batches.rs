@@ -3,6 +3,7 @@
 //! GSI2, which a batch joins as it moves to a status the sweep looks at and
 //! leaves as it completes or is closed.
 
+use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -55,6 +56,20 @@ fn batch_from(item: &Item) -> Result<Batch, DynamoError> {
         accepted: read.n(attr::ACCEPTED)?,
         not_accepted: read.n(attr::NOT_ACCEPTED)?,
     })
+}
+
+impl DynamoRepos {
+    /// Whether a conditional UpdateItem's condition held: a failed condition
+    /// is `false`, any other failure an error.
+    fn condition_held<T>(&self, result: Result<T, SdkError<UpdateItemError>>) -> PortResult<bool> {
+        match result {
+            Ok(_) => Ok(true),
+            Err(error) => match error.as_service_error() {
+                Some(UpdateItemError::ConditionalCheckFailedException(_)) => Ok(false),
+                _ => Err(self.request_error("UpdateItem", error).into()),
+            },
+        }
+    }
 }
 
 impl BatchRepo for DynamoRepos {
@@ -144,13 +159,7 @@ impl BatchRepo for DynamoRepos {
             .expression_attribute_values(":cancelled", s(BatchStatus::Cancelled.as_str()))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(error) => match error.as_service_error() {
-                Some(UpdateItemError::ConditionalCheckFailedException(_)) => Ok(false),
-                _ => Err(self.request_error("UpdateItem", error).into()),
-            },
-        }
+        self.condition_held(result)
     }
 
     /// One conditional UpdateItem, which also puts the batch in the open
@@ -186,13 +195,7 @@ impl BatchRepo for DynamoRepos {
             .expression_attribute_values(":waiting", s(BatchStatus::AwaitingUpload.as_str()))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(error) => match error.as_service_error() {
-                Some(UpdateItemError::ConditionalCheckFailedException(_)) => Ok(false),
-                _ => Err(self.request_error("UpdateItem", error).into()),
-            },
-        }
+        self.condition_held(result)
     }
 
     /// One conditional UpdateItem that sets the counts with the status.
