@@ -24,6 +24,8 @@ def main():
     times = []
     with open(args.outbox, encoding="utf-8") as lines:
         for line in lines:
+            if not line.strip():
+                continue  # a purged batch's line, blanked in place
             text = json.loads(line)
             if args.batch is None or text["batch"] == args.batch:
                 times.append(millis(text["sent_at"]))

@@ -25,8 +25,13 @@ pub struct Args {
     /// Only this batch (batchmsg status lists them); says why if it is kept.
     batch: Option<BatchId>,
     /// Remove finished batches created longer ago than this (`90d`, `12w`,
-    /// `36h`, `0s`).
-    #[arg(long, value_name = "DURATION", default_value = "90d")]
+    /// `36h`, `30min`, `0s`).
+    #[arg(
+        long,
+        value_name = "DURATION",
+        default_value = "90d",
+        allow_hyphen_values = true
+    )]
     older_than: String,
     #[command(flatten)]
     data: DataDirArgs,
@@ -86,6 +91,14 @@ pub fn run(args: Args) -> anyhow::Result<()> {
              that held the removed batches' texts.",
             if blanked == 1 { "" } else { "s" }
         );
+        if let Err(error) = db.vacuum() {
+            tracing::warn!(%error, "could not vacuum the database after a purge");
+            println!(
+                "Could not rewrite the database without its free space (another batchmsg may be \
+                 using it): old copies of the removed rows may stay in it; run batchmsg purge \
+                 again when no batch is being sent."
+            );
+        }
         if !db.checkpoint_and_truncate_log()? {
             println!(
                 "Another batchmsg has the database open: old copies of the removed rows \
@@ -154,7 +167,9 @@ fn skipped_text(why: &Skipped) -> String {
 
 fn describe(retention: TimeDelta) -> String {
     match retention.num_seconds() {
+        86_400 => "1 day".to_owned(),
         s if s > 0 && s % 86_400 == 0 => format!("{} days", s / 86_400),
+        1 => "1 second".to_owned(),
         s => format!("{s} seconds"),
     }
 }

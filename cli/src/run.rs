@@ -5,8 +5,12 @@
 use std::num::NonZeroU32;
 
 use anyhow::Context;
+use batchmsg_core::ports::SystemClock;
 use batchmsg_core::sending::RateUnit;
-use batchmsg_local::{DATABASE_FILE, Database};
+use batchmsg_core::sending::cancel_batch;
+use batchmsg_local::{
+    DATABASE_FILE, Database, LockError, SendingLock, UPLOADED_LIST_FILE, batch_folder,
+};
 
 use crate::data_dir::DataDirArgs;
 use crate::runner::{self, Local, Rate};
@@ -30,6 +34,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         return Ok(());
     }
     let db = Database::open(&args.data.data_dir)?;
+    cancel_cut_off_validations(&db, &args.data.data_dir)?;
     let batches = db.batches_with_work()?;
     if batches.is_empty() {
         println!("Nothing to do: every batch is finished or waiting on nothing");
@@ -87,4 +92,34 @@ fn strictest_rate(
         }
     }
     Ok(strictest)
+}
+
+/// A `send` stopped while it validated (kill -9, a power cut) leaves its
+/// batch `awaiting-upload`, holding no lock: it can never be sent, so it is
+/// cancelled (its stored rows with it, so `purge` can remove it later) and
+/// its copy of the list is removed. One whose `send` is still validating
+/// holds the lock and is left alone.
+fn cancel_cut_off_validations(db: &Database, data_dir: &std::path::Path) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Runtime::new().context("cannot start")?;
+    for id in db.awaiting_upload()? {
+        let _lock = match SendingLock::try_acquire(data_dir, &id) {
+            Ok(lock) => lock,
+            Err(LockError::Busy(_)) => continue,
+            Err(error) => return Err(error.into()),
+        };
+        runtime.block_on(cancel_batch(db, db, db, db, &SystemClock, &id))?;
+        let copy = batch_folder(data_dir, &id).join(UPLOADED_LIST_FILE);
+        match std::fs::remove_file(&copy) {
+            Ok(()) => {}
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+            Err(error) => {
+                return Err(error).with_context(|| format!("cannot remove {}", copy.display()));
+            }
+        }
+        println!(
+            "Batch {id}: its list's validation was cut off before it finished, so nothing \
+             of it can be sent; it is cancelled. Send the list again."
+        );
+    }
+    Ok(())
 }

@@ -13,7 +13,7 @@ use batchmsg_core::sending::{RateUnit, cancel_batch, progress, schedule_batch};
 use batchmsg_core::waves::{
     Schedule, UkTime, WavePlan, parse_interval, parse_uk_time, parse_window, plan_waves,
 };
-use batchmsg_local::{OptedOutFile, batch_folder};
+use batchmsg_local::{OptedOutFile, SendingLock, batch_folder};
 use chrono::Utc;
 
 use crate::import::{Imported, ListFile, import};
@@ -86,7 +86,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 
     let id = BatchId::new(Utc::now(), rand_suffix());
     let folder = batch_folder(&local.data_dir, &id);
-    let imported = runtime.block_on(import(&local, &id, &template, list, &opted_out))?;
+    // Held while the list is validated, so that `batchmsg run` can tell a
+    // validation cut off (kill -9, a power cut) from one still going.
+    let validating = SendingLock::try_acquire(&local.data_dir, &id)?;
+    let imported = runtime.block_on(import(&local, &id, &template, list, &opted_out));
+    drop(validating);
+    let imported = imported?;
     let plan = plan_waves(
         imported.summary.accepted,
         &schedule,

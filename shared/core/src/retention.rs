@@ -70,23 +70,26 @@ pub fn purgeable(
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "{0:?} is not a retention period: write a whole number and a unit, \
-     such as 90d, 12w, 36h, 30m or 0s"
+    "{0:?} is not a retention period: write a whole number and a unit, such as 90d \
+     (days), 12w (weeks), 36h (hours), 30min or 0s (months are not taken: \
+     3 months is about 13w or 90d)"
 )]
 pub struct BadRetention(String);
 
 /// Reads a retention period: a whole number and one unit, `w` (weeks), `d`
-/// (days), `h`, `m` or `s`: `90d`, `12w`, `0s`.
+/// (days), `h`, `min` or `s`: `90d`, `12w`, `0s`. A bare `m` or `M` is
+/// refused rather than guessed: minutes to one reader, months to another.
 pub fn parse_retention(input: &str) -> Result<TimeDelta, BadRetention> {
     let text = input.trim();
     let bad = || BadRetention(text.chars().take(40).collect());
     let split = text.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
     let number: i64 = text[..split].parse().map_err(|_| bad())?;
-    let per_unit = match text[split..].trim().to_ascii_lowercase().as_str() {
+    let unit = text[split..].trim();
+    let per_unit = match unit {
         "w" | "week" | "weeks" => 7 * 86_400,
         "d" | "day" | "days" => 86_400,
         "h" | "hour" | "hours" => 3_600,
-        "m" | "min" | "mins" | "minute" | "minutes" => 60,
+        "min" | "mins" | "minute" | "minutes" => 60,
         "s" | "sec" | "secs" | "second" | "seconds" => 1,
         _ => return Err(bad()),
     };
@@ -94,6 +97,24 @@ pub fn parse_retention(input: &str) -> Result<TimeDelta, BadRetention> {
         .checked_mul(per_unit)
         .and_then(TimeDelta::try_seconds)
         .ok_or_else(bad)
+}
+
+#[cfg(test)]
+mod ambiguous_units_tests {
+    use super::parse_retention;
+
+    #[test]
+    fn a_unit_that_could_mean_months_is_refused_not_read_as_minutes() {
+        for ambiguous in ["3M", "3m", "3mo", "3 months", "90D", "12W"] {
+            let error = parse_retention(ambiguous).unwrap_err().to_string();
+            assert!(
+                error.contains("months are not taken"),
+                "{ambiguous}: {error}"
+            );
+        }
+        assert_eq!(parse_retention("30min").unwrap().num_seconds(), 1_800);
+        assert_eq!(parse_retention("90d").unwrap().num_days(), 90);
+    }
 }
 
 #[cfg(test)]
@@ -198,7 +219,7 @@ mod tests {
             ("90d", 90 * 86_400),
             ("12w", 12 * 7 * 86_400),
             ("36h", 36 * 3_600),
-            ("30m", 1_800),
+            ("30min", 1_800),
             ("0s", 0),
             (" 2 days ", 2 * 86_400),
         ] {

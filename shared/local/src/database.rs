@@ -88,7 +88,8 @@ const MIGRATIONS: &[&str] = &[
     UPDATE batches SET open = 1 WHERE status IN ('sending', 'cancelled');
     CREATE INDEX batches_open ON batches (created_at, id) WHERE open = 1;
     CREATE INDEX recipients_sending ON recipients (batch) WHERE status = 'sending';
-    CREATE INDEX waves_releasing ON waves (batch) WHERE status = 'releasing';",
+    CREATE INDEX waves_releasing ON waves (batch) WHERE status = 'releasing';
+    CREATE INDEX batches_awaiting_upload ON batches (id) WHERE status = 'awaiting-upload';",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -128,14 +129,34 @@ pub struct Database {
     connection: Mutex<Connection>,
 }
 
+/// Two connections switching a new database to WAL at once can each hold
+/// the read lock the other must upgrade past; SQLite answers one "busy" at
+/// once rather than wait (a wait could never end), so it tries again.
+fn switch_to_wal(connection: &Connection) -> rusqlite::Result<()> {
+    let mut tries = 0;
+    loop {
+        match connection.pragma_update(None, "journal_mode", "WAL") {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy && tries < 100 =>
+            {
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            done => return done,
+        }
+    }
+}
+
 impl Database {
     /// Opens (creating if need be) the database in `data_dir`, in WAL mode,
     /// with the schema brought up to date.
     pub fn open(data_dir: &Path) -> Result<Self, OpenError> {
-        crate::owner_only::create_dir_all(data_dir).map_err(|source| OpenError::Folder {
-            path: data_dir.to_owned(),
-            source,
-        })?;
+        crate::owner_only::create_dir_all(data_dir)
+            .and_then(|()| crate::owner_only::restrict_dir(data_dir))
+            .map_err(|source| OpenError::Folder {
+                path: data_dir.to_owned(),
+                source,
+            })?;
         let path = data_dir.join(DATABASE_FILE);
         // SQLite creates the -wal and -shm files with the database file's
         // permissions, so the database file is made owner-only first.
@@ -154,12 +175,22 @@ impl Database {
             source,
         };
         let mut connection = Connection::open(&path).map_err(sqlite)?;
+        // The timeout first: two processes opening a new folder at once both
+        // switch it to WAL and bring its schema up to date. Patient data is
+        // overwritten where it is deleted or updated (`FAST`: within the page,
+        // at no extra I/O); `batchmsg purge` vacuums away what came before.
         connection
-            .pragma_update(None, "journal_mode", "WAL")
+            .busy_timeout(std::time::Duration::from_secs(5))
+            .and_then(|()| switch_to_wal(&connection))
             .and_then(|()| connection.pragma_update(None, "synchronous", "NORMAL"))
-            .and_then(|()| connection.busy_timeout(std::time::Duration::from_secs(5)))
+            .and_then(|()| connection.pragma_update(None, "secure_delete", "FAST"))
             .map_err(sqlite)?;
-        let version: i64 = connection
+        // Read and migrate under the write lock, so a second process opening
+        // at the same moment waits and then finds the schema made.
+        let transaction = connection
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(sqlite)?;
+        let version: i64 = transaction
             .pragma_query_value(None, "user_version", |row| row.get(0))
             .map_err(sqlite)?;
         if version > MIGRATIONS.len() as i64 {
@@ -169,7 +200,6 @@ impl Database {
                 known: MIGRATIONS.len(),
             });
         }
-        let transaction = connection.transaction().map_err(sqlite)?;
         for (done, migration) in MIGRATIONS.iter().enumerate().skip(version as usize) {
             transaction.execute_batch(migration).map_err(sqlite)?;
             transaction

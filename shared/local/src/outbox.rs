@@ -158,6 +158,8 @@ impl Outbox {
             .append(true)
             .create(true)
             .open(&path)?;
+        // One an earlier version wrote may be readable by others.
+        crate::owner_only::restrict(&path)?;
         let length = file.metadata()?.len();
         if length > 0 {
             let mut last = [0u8];

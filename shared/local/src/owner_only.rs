@@ -47,3 +47,20 @@ pub fn restrict(path: &Path) -> io::Result<()> {
     let _ = path;
     Ok(())
 }
+
+/// Makes an existing folder of ours owner-only: one made by an earlier
+/// version, or by the user, may let others in, and every file below it holds
+/// patient data. Closing the folder closes everything in it.
+pub fn restrict_dir(path: &Path) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path)?.permissions().mode();
+        if mode & 0o077 != 0 {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(DIR_MODE))?;
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}

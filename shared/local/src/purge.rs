@@ -53,9 +53,19 @@ impl Database {
             Ok(purged)
         })();
         connection
-            .pragma_update(None, "secure_delete", "OFF")
+            .pragma_update(None, "secure_delete", "FAST")
             .map_err(PortError::new)?;
         result.map_err(|e: rusqlite::Error| PortError::new(e))
+    }
+
+    /// Rewrites the database without its free space, where copies of rows
+    /// deleted or updated before `secure_delete` was on can stay (a row's
+    /// earlier status, a version without it). The new pages go through the
+    /// log, which [`Self::checkpoint_and_truncate_log`] then empties.
+    pub fn vacuum(&self) -> PortResult<()> {
+        self.connection()
+            .execute_batch("VACUUM")
+            .map_err(PortError::new)
     }
 
     /// Copies the log into the database and empties it, so no older copy of

@@ -172,6 +172,30 @@ impl Database {
     }
 }
 
+impl Database {
+    /// Batches still `awaiting-upload`: on one machine, lists whose
+    /// validation is running or was cut off (`send` holds the batch's lock
+    /// while it validates).
+    pub fn awaiting_upload(&self) -> PortResult<Vec<BatchId>> {
+        let connection = self.connection();
+        let mut statement = connection
+            .prepare(AWAITING_UPLOAD)
+            .map_err(PortError::new)?;
+        let rows = statement
+            .query_map([], |row| row.get::<_, String>(0))
+            .map_err(PortError::new)?;
+        let mut ids = Vec::new();
+        for row in rows {
+            let id = row.map_err(PortError::new)?;
+            ids.push(id.parse().map_err(PortError::new)?);
+        }
+        Ok(ids)
+    }
+}
+
+pub(crate) const AWAITING_UPLOAD: &str =
+    "SELECT id FROM batches WHERE status = 'awaiting-upload' ORDER BY id";
+
 pub(crate) const BATCHES_WITH_WORK: &str =
     "SELECT batch FROM schedules UNION SELECT batch FROM queue
      UNION SELECT batch FROM recipients WHERE status = 'sending'

@@ -66,6 +66,8 @@ pub(super) fn national_digits(input: &str) -> Result<NationalDigits, MobileError
     let start = if plus_before_digits {
         if all.starts_with(b"44") {
             2
+        } else if all.starts_with(b"044") {
+            3 // "+0447…": the stray 0 after the plus
         } else if all.first() == Some(&b'0') {
             0 // "+07700…": a plus typed before a national number
         } else {

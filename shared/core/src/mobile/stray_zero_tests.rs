@@ -18,6 +18,9 @@ fn a_zero_before_the_country_code_is_a_uk_mobile() {
         ("044 7300 123456", "+447300123456"),
         ("0+44 (0)7379 123456", "+447379123456"),
         ("0+447700900123", "+447700900123"),
+        // After the plus too, as Notify reads it (found by the review).
+        ("+0447988123456", "+447988123456"),
+        ("+0 44 7988 123456", "+447988123456"),
     ] {
         assert_eq!(e164(input), Ok(expected.to_owned()), "{input:?}");
     }
