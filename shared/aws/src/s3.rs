@@ -2,7 +2,7 @@
 //! are written to a temporary file and then uploaded, so neither is ever
 //! held in memory whole.
 
-use std::io::{BufWriter, Read, Seek};
+use std::io::{BufWriter, Read, Seek, Write};
 
 use aws_sdk_s3::primitives::ByteStream;
 use batchmsg_core::ports::{ObjectStore, PortError, PortResult};
@@ -41,7 +41,7 @@ impl S3ObjectStore {
 }
 
 impl ObjectStore for S3ObjectStore {
-    type Staged = BufWriter<std::fs::File>;
+    type Staged = BufWriter<tempfile::NamedTempFile>;
 
     /// One GetObject (`If-Match` the tag, an ETag, when given); the body is
     /// read by a task on the runtime and handed to the (blocking) reader a
@@ -90,7 +90,7 @@ impl ObjectStore for S3ObjectStore {
 
     fn stage(&self) -> PortResult<Self::Staged> {
         Ok(BufWriter::new(
-            tempfile::tempfile().map_err(PortError::new)?,
+            tempfile::NamedTempFile::new().map_err(PortError::new)?,
         ))
     }
 
@@ -104,10 +104,15 @@ impl ObjectStore for S3ObjectStore {
         let mut file = staged
             .into_inner()
             .map_err(|e| PortError::new(e.into_error()))?;
-        let length = file.stream_position().map_err(PortError::new)?;
-        file.rewind().map_err(PortError::new)?;
+        file.flush().map_err(PortError::new)?;
+        let length = file
+            .as_file_mut()
+            .stream_position()
+            .map_err(PortError::new)?;
+        // From the path, not the open file, so that the SDK can read it again
+        // to retry a PutObject S3 answered with a 500.
         let body = ByteStream::read_from()
-            .file(tokio::fs::File::from_std(file))
+            .path(file.path())
             .length(aws_sdk_s3::primitives::Length::Exact(length))
             .build()
             .await
