@@ -156,31 +156,20 @@ impl Database {
     /// (fired schedules and done jobs are deleted), so finished batches are
     /// never read.
     pub fn batches_with_work(&self) -> PortResult<Vec<BatchId>> {
-        let connection = self.connection();
-        let mut statement = connection
-            .prepare(BATCHES_WITH_WORK)
-            .map_err(PortError::new)?;
-        let rows = statement
-            .query_map([], |row| row.get::<_, String>(0))
-            .map_err(PortError::new)?;
-        let mut ids = Vec::new();
-        for row in rows {
-            let id = row.map_err(PortError::new)?;
-            ids.push(id.parse().map_err(PortError::new)?);
-        }
-        Ok(ids)
+        self.batch_ids(BATCHES_WITH_WORK)
     }
-}
 
-impl Database {
     /// Batches still `awaiting-upload`: on one machine, lists whose
     /// validation is running or was cut off (`send` holds the batch's lock
     /// while it validates).
     pub fn awaiting_upload(&self) -> PortResult<Vec<BatchId>> {
+        self.batch_ids(AWAITING_UPLOAD)
+    }
+
+    /// The batch ids `sql` selects, in its first column.
+    fn batch_ids(&self, sql: &str) -> PortResult<Vec<BatchId>> {
         let connection = self.connection();
-        let mut statement = connection
-            .prepare(AWAITING_UPLOAD)
-            .map_err(PortError::new)?;
+        let mut statement = connection.prepare(sql).map_err(PortError::new)?;
         let rows = statement
             .query_map([], |row| row.get::<_, String>(0))
             .map_err(PortError::new)?;
