@@ -13,7 +13,7 @@ use batchmsg_aws::scheduler::{EventBridgeScheduler, schedule_name};
 use batchmsg_aws::sqs::{SendJob, SqsSendQueue};
 use batchmsg_core::batch::{BatchId, Seq};
 use batchmsg_core::test_support::conformance::{self, ObjectProbe, QueueProbe, SchedulerProbe};
-use batchmsg_moto::{Moto, REGION, SCHEDULER_ROLE_ARN, Stack, WAVE_FUNCTION_ARN};
+use batchmsg_moto::{Moto, SCHEDULER_ROLE_ARN, Stack, WAVE_FUNCTION_ARN, create_bucket};
 
 /// Fresh resources on one moto, each with a new name.
 struct Fresh {
@@ -81,18 +81,7 @@ impl Fresh {
 
     async fn bucket(&self) -> S3ObjectStore {
         let bucket = self.name("bucket");
-        self.stack
-            .s3
-            .create_bucket()
-            .bucket(&bucket)
-            .create_bucket_configuration(
-                aws_sdk_s3::types::CreateBucketConfiguration::builder()
-                    .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::from(REGION))
-                    .build(),
-            )
-            .send()
-            .await
-            .expect("creates a bucket");
+        create_bucket(&self.stack.s3, &bucket).await;
         S3ObjectStore::new(self.stack.s3.clone(), bucket)
     }
 }

@@ -10,7 +10,7 @@ pub use batch::{BATCH, recipient, ten_in_three_waves};
 
 pub use stack::{
     BUCKET, RequestCount, SCHEDULE_GROUP, SCHEDULER_ROLE_ARN, SEND_QUEUE, SENDER_ID, Stack, TABLE,
-    WAVE_FUNCTION_ARN,
+    WAVE_FUNCTION_ARN, create_bucket,
 };
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};

@@ -183,16 +183,7 @@ impl Moto {
         create_table(&dynamo, TABLE)
             .await
             .expect("creates the table");
-        s3.create_bucket()
-            .bucket(BUCKET)
-            .create_bucket_configuration(
-                aws_sdk_s3::types::CreateBucketConfiguration::builder()
-                    .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::from(REGION))
-                    .build(),
-            )
-            .send()
-            .await
-            .expect("creates the bucket");
+        create_bucket(&s3, BUCKET).await;
         let queue_url = sqs
             .create_queue()
             .queue_name(SEND_QUEUE)
@@ -222,4 +213,18 @@ impl Moto {
             sqs,
         }
     }
+}
+
+/// Creates the bucket `name` in [`REGION`].
+pub async fn create_bucket(s3: &aws_sdk_s3::Client, name: &str) {
+    s3.create_bucket()
+        .bucket(name)
+        .create_bucket_configuration(
+            aws_sdk_s3::types::CreateBucketConfiguration::builder()
+                .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::from(REGION))
+                .build(),
+        )
+        .send()
+        .await
+        .expect("creates the bucket");
 }
