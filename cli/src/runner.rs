@@ -13,7 +13,8 @@ use batchmsg_core::batch::BatchId;
 use batchmsg_core::ports::{RecipientRepo, SystemClock};
 use batchmsg_core::rate::Limiter;
 use batchmsg_core::sending::{
-    RateUnit, finish_if_done, record_receipts, release_wave, resume_batch, send_texts,
+    Pacing, RateUnit, Unbounded, finish_if_done, record_receipts, release_wave, resume_batch,
+    send_texts,
 };
 use batchmsg_local::outbox::{Outbox, ReceiptFeed};
 use batchmsg_local::{Database, LockError, SendingLock};
@@ -280,9 +281,13 @@ async fn send_worker(
             &local.outbox,
             &local.limiter,
             &SystemClock,
+            &Unbounded,
             batch,
             &seqs,
-            local.unit,
+            Pacing {
+                unit: local.unit,
+                claim_ahead: seqs.len(),
+            },
         )
         .await?;
         if !outcome.throttled.is_empty() {

@@ -33,7 +33,7 @@ pub mod rate;
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use batchmsg_aws::sqs::SendJob;
 use batchmsg_core::ports::{BatchRepo, Clock, RateLimiter, RecipientRepo, SmsSender};
-use batchmsg_core::sending::{RateUnit, SendingError, send_texts};
+use batchmsg_core::sending::{Pacing, RateUnit, SendingError, Unbounded, send_texts};
 use lambda_runtime::Diagnostic;
 
 pub use rate::limiter_from_env;
@@ -148,9 +148,13 @@ where
         sender,
         limiter,
         clock,
+        &Unbounded,
         &job.batch,
         &job.seqs,
-        RateUnit::Texts,
+        Pacing {
+            unit: RateUnit::Texts,
+            claim_ahead: job.seqs.len(),
+        },
     )
     .await;
     match outcome {

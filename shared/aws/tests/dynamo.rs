@@ -24,8 +24,8 @@ use batchmsg_core::ports::{
     ReceiptOutcome, RecipientRepo, SmsSender, WaveRepo,
 };
 use batchmsg_core::sending::{
-    RateUnit, Release, cancel_batch, finish_if_done, progress, record_receipts, recover_sending,
-    release_wave, schedule_batch, send_texts,
+    Pacing, RateUnit, Release, Unbounded, cancel_batch, finish_if_done, progress, record_receipts,
+    recover_sending, release_wave, schedule_batch, send_texts,
 };
 use batchmsg_core::sms::Encoding;
 use batchmsg_core::test_support::fake::Fake;
@@ -156,6 +156,24 @@ fn receipt(seq: Seq, outcome: ReceiptOutcome, reason: Option<&str>) -> Receipt {
         reason: reason.map(str::to_owned),
         at: t0() + TimeDelta::minutes(5),
     }
+}
+
+/// One job through `send_texts`, claimed in one write as the send function did.
+async fn send_job(
+    repos: &DynamoRepos,
+    sender: &(impl SmsSender + Sync),
+    fake: &Fake,
+    id: &BatchId,
+    seqs: &[Seq],
+) -> Result<batchmsg_core::sending::SendOutcome, batchmsg_core::sending::SendingError> {
+    let pacing = Pacing {
+        unit: RateUnit::Texts,
+        claim_ahead: seqs.len(),
+    };
+    send_texts(
+        repos, repos, sender, fake, fake, &Unbounded, id, seqs, pacing,
+    )
+    .await
 }
 
 fn seqs(claimed: &[Recipient]) -> Vec<Seq> {
@@ -1125,22 +1143,11 @@ async fn the_core_use_cases_run_on_dynamodb() {
     let jobs = fake.take_jobs();
     assert_eq!(jobs, [0, 1, 2, 3]);
     // The job delivered twice: sent once.
-    let outcome = send_texts(
-        r,
-        r,
-        &sender,
-        &fake,
-        &fake,
-        &id,
-        &[0, 1, 2, 3, 0],
-        RateUnit::Texts,
-    )
-    .await
-    .unwrap();
-    assert_eq!((outcome.sent, outcome.skipped), (4, 1));
-    let outcome = send_texts(r, r, &sender, &fake, &fake, &id, &jobs, RateUnit::Texts)
+    let outcome = send_job(r, &sender, &fake, &id, &[0, 1, 2, 3, 0])
         .await
         .unwrap();
+    assert_eq!((outcome.sent, outcome.skipped), (4, 1));
+    let outcome = send_job(r, &sender, &fake, &id, &jobs).await.unwrap();
     assert_eq!((outcome.sent, outcome.skipped), (0, 4));
 
     let receipts: Vec<Receipt> = (0..4)
@@ -1165,18 +1172,9 @@ async fn the_core_use_cases_run_on_dynamodb() {
         release_wave(r, r, r, &fake, &id, 2).await.unwrap(),
         Release::Queued(4)
     );
-    let outcome = send_texts(
-        r,
-        r,
-        &sender,
-        &fake,
-        &fake,
-        &id,
-        &fake.take_jobs(),
-        RateUnit::Texts,
-    )
-    .await
-    .unwrap();
+    let outcome = send_job(r, &sender, &fake, &id, &fake.take_jobs())
+        .await
+        .unwrap();
     assert_eq!((outcome.sent, outcome.failed), (1, 1));
     assert_eq!(outcome.throttled, [6, 7]);
     assert_eq!(r.queued_in(&id, 4..8).await.unwrap(), [6, 7]);
@@ -1218,9 +1216,7 @@ async fn the_core_use_cases_run_on_dynamodb() {
     assert_eq!(counts.get(Cancelled), 3);
     assert_eq!(counts.waiting(), 0);
     // A job that comes back after the cancel sends nothing.
-    let outcome = send_texts(r, r, &sender, &fake, &fake, &id, &[6, 8], RateUnit::Texts)
-        .await
-        .unwrap();
+    let outcome = send_job(r, &sender, &fake, &id, &[6, 8]).await.unwrap();
     assert_eq!(
         (outcome.sent, outcome.skipped, outcome.cancelled),
         (0, 2, 0)

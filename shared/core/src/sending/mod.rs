@@ -25,7 +25,7 @@ pub use recover::{MAYBE_SENT, Recovered, STUCK_AFTER, recover_sending};
 pub use release::{Release, release_wave};
 pub use resume::{Resumed, resume_batch};
 pub use schedule::schedule_batch;
-pub use send::{SendOutcome, send_texts};
+pub use send::{Pacing, SendOutcome, SendUntil, Unbounded, send_texts};
 pub use sweep::{Swept, sweep};
 pub use upload::{UploadError, UploadKeys, UploadOutcome, validate_upload};
 

@@ -1,7 +1,11 @@
+use chrono::{DateTime, Utc};
+
 use super::SendingError;
-use crate::batch::{BatchId, Seq};
+use crate::batch::{BatchId, Recipient, Seq};
 use crate::delivery::BatchStatus;
-use crate::ports::{BatchRepo, Clock, PublishError, RateLimiter, RecipientRepo, SmsSender};
+use crate::ports::{
+    BatchRepo, Clock, PortError, PublishError, Published, RateLimiter, RecipientRepo, SmsSender,
+};
 use crate::rate::RateUnit;
 
 /// What happened to the jobs handed to [`send_texts`].
@@ -15,14 +19,59 @@ pub struct SendOutcome {
     pub skipped: u64,
     /// Now `technical-failure`.
     pub failed: u64,
-    /// Back to `queued` because the provider asked us to slow down: queue
+    /// `queued` (again) because the provider asked us to slow down: queue
     /// them again, later.
     pub throttled: Vec<Seq>,
+    /// Still `queued`, never claimed: [`SendUntil`] said no more may start
+    /// (a deadline, a window's close). Queue them again for when it allows.
+    pub not_started: Vec<Seq>,
 }
 
-/// Sends the texts of `seqs`: claims each from `queued` (one that cannot be
-/// claimed was handled already and is skipped), waits for the rate limit,
-/// hands it to the provider, and records the outcome.
+/// Whether a sender may start another text: the deadline of the invocation
+/// it runs in, the close of a sending window. Asked before every text, just
+/// before it is handed to the provider.
+pub trait SendUntil {
+    fn may_start(&self, now: DateTime<Utc>) -> bool;
+}
+
+/// No limit: every text may start.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Unbounded;
+
+impl SendUntil for Unbounded {
+    fn may_start(&self, _now: DateTime<Utc>) -> bool {
+        true
+    }
+}
+
+/// How [`send_texts`] paces a job.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Pacing {
+    /// What the rate limit counts.
+    pub unit: RateUnit,
+    /// How many texts are claimed (`queued → sending`) in one write ahead of
+    /// being published, and recorded `sent` together after. 1 claims each
+    /// text just before it goes and records it as soon as it has: what a
+    /// sender with a deadline wants (nothing claimed is left unstarted, and a
+    /// receipt finds its text `sent`). More saves writes where each costs a
+    /// sync to disk.
+    pub claim_ahead: usize,
+}
+
+impl Pacing {
+    pub const fn one_at_a_time(unit: RateUnit) -> Self {
+        Self {
+            unit,
+            claim_ahead: 1,
+        }
+    }
+}
+
+/// Sends the texts of `seqs`, in groups of [`Pacing::claim_ahead`]: claims
+/// each group from `queued` (one that cannot be claimed was handled already
+/// and is skipped), and for each text waits for the rate limit, asks `until`
+/// whether it may start, hands it to the provider and, once the group is
+/// done, records every outcome.
 ///
 /// Nothing is sent for a cancelled batch: a job that comes back after the
 /// cancel (a throttled text, one a crash left unsent) cancels its recipient.
@@ -37,9 +86,10 @@ pub async fn send_texts(
     sender: &(impl SmsSender + Sync),
     limiter: &(impl RateLimiter + Sync),
     clock: &(impl Clock + Sync),
+    until: &(impl SendUntil + Sync),
     id: &BatchId,
     seqs: &[Seq],
-    unit: RateUnit,
+    pacing: Pacing,
 ) -> Result<SendOutcome, SendingError> {
     let batch = batches
         .batch(id)
@@ -53,32 +103,83 @@ pub async fn send_texts(
             ..SendOutcome::default()
         });
     }
-    let claimed = recipients.claim(id, seqs, clock.now()).await?;
-    let mut outcome = SendOutcome {
-        skipped: (seqs.len() - claimed.len()) as u64,
-        ..SendOutcome::default()
-    };
-    let mut published = Vec::with_capacity(claimed.len());
-    let mut failed = Vec::new();
-    let mut rest = claimed.iter();
-    let mut stopped = None;
-    for recipient in rest.by_ref() {
-        if let Err(error) = limiter.acquire(unit.units(recipient.fragments)).await {
-            stopped = Some(SendingError::Port(error));
-            outcome.throttled.push(recipient.seq);
+    let mut outcome = SendOutcome::default();
+    let mut groups = seqs.chunks(pacing.claim_ahead.max(1));
+    while let Some(group) = groups.next() {
+        if !until.may_start(clock.now()) {
+            outcome.not_started.extend(group);
+            outcome.not_started.extend(groups.flatten());
             break;
         }
+        let claimed = recipients.claim(id, group, clock.now()).await?;
+        outcome.skipped += (group.len() - claimed.len()) as u64;
+        let tried = publish_group(sender, limiter, clock, until, id, &claimed, pacing.unit).await;
+        let recorded = record(recipients, clock, id, &tried).await;
+        outcome.sent += tried.published.len() as u64;
+        outcome.failed += tried.failed.len() as u64;
+        outcome.throttled.extend(&tried.throttled);
+        outcome.not_started.extend(&tried.not_started);
+        if let Some(error) = tried.stopped.or(recorded.err()) {
+            return Err(SendingError::Port(error));
+        }
+        if !tried.throttled.is_empty() {
+            outcome.throttled.extend(groups.flatten());
+            break;
+        }
+        if !tried.not_started.is_empty() {
+            outcome.not_started.extend(groups.flatten());
+            break;
+        }
+    }
+    Ok(outcome)
+}
+
+/// What became of one claimed group.
+#[derive(Default)]
+struct Tried {
+    published: Vec<Published>,
+    failed: Vec<(Seq, String)>,
+    /// Claimed and not published, because the provider throttled us (or the
+    /// limiter failed): to go back to `queued`.
+    throttled: Vec<Seq>,
+    /// Claimed and not published, because `until` said stop: back to `queued`.
+    not_started: Vec<Seq>,
+    stopped: Option<PortError>,
+}
+
+async fn publish_group(
+    sender: &(impl SmsSender + Sync),
+    limiter: &(impl RateLimiter + Sync),
+    clock: &(impl Clock + Sync),
+    until: &(impl SendUntil + Sync),
+    id: &BatchId,
+    claimed: &[Recipient],
+    unit: RateUnit,
+) -> Tried {
+    let mut tried = Tried::default();
+    let mut rest = claimed.iter();
+    for recipient in rest.by_ref() {
+        if let Err(error) = limiter.acquire(unit.units(recipient.fragments)).await {
+            tried.stopped = Some(error);
+            tried.throttled.push(recipient.seq);
+            break;
+        }
+        if !until.may_start(clock.now()) {
+            tried.not_started.push(recipient.seq);
+            tried.not_started.extend(rest.map(|r| r.seq));
+            return tried;
+        }
         match sender.publish(id, recipient).await {
-            Ok(p) => published.push(p),
+            Ok(p) => tried.published.push(p),
             Err(PublishError::Throttled) => {
-                outcome.throttled.push(recipient.seq);
+                tried.throttled.push(recipient.seq);
                 break;
             }
-            Err(PublishError::Refused(reason)) => failed.push((
+            Err(PublishError::Refused(reason)) => tried.failed.push((
                 recipient.seq,
                 format!("The SMS provider refused it: {reason}"),
             )),
-            Err(PublishError::Unavailable(error)) => failed.push((
+            Err(PublishError::Unavailable(error)) => tried.failed.push((
                 recipient.seq,
                 format!(
                     "It may or may not have been sent: the SMS provider could not be reached \
@@ -88,19 +189,38 @@ pub async fn send_texts(
         }
     }
     // What was not tried goes back with the throttled one.
-    outcome.throttled.extend(rest.map(|r| r.seq));
+    tried.throttled.extend(rest.map(|r| r.seq));
+    tried
+}
 
-    recipients.mark_sent(id, &published).await?;
-    outcome.sent = published.len() as u64;
-    if !outcome.throttled.is_empty() {
-        recipients.requeue(id, &outcome.throttled).await?;
+/// Records every outcome of a group, whichever write fails first: a failed
+/// `mark_sent` must not leave the throttled texts `sending` (to be called
+/// "may or may not have been sent" later) nor the refusals unrecorded.
+async fn record(
+    recipients: &(impl RecipientRepo + Sync),
+    clock: &(impl Clock + Sync),
+    id: &BatchId,
+    tried: &Tried,
+) -> Result<(), PortError> {
+    let mut first_error = None;
+    if !tried.published.is_empty() {
+        first_error = recipients.mark_sent(id, &tried.published).await.err();
     }
-    if !failed.is_empty() {
-        recipients.fail_technical(id, &failed, clock.now()).await?;
-        outcome.failed = failed.len() as u64;
+    let back: Vec<Seq> = tried
+        .throttled
+        .iter()
+        .chain(&tried.not_started)
+        .copied()
+        .collect();
+    if !back.is_empty() {
+        let result = recipients.requeue(id, &back).await;
+        first_error = first_error.or(result.err());
     }
-    match stopped {
-        Some(error) => Err(error),
-        None => Ok(outcome),
+    if !tried.failed.is_empty() {
+        let result = recipients
+            .fail_technical(id, &tried.failed, clock.now())
+            .await;
+        first_error = first_error.or(result.err());
     }
+    first_error.map_or(Ok(()), Err)
 }

@@ -93,9 +93,12 @@ pub struct State {
     /// the text all the same (the answer was lost).
     pub unavailable: BTreeMap<Seq, bool>,
     pub lookup: Lookup,
-    /// How many of the next `mark_sent` calls fail (a sender that stops
-    /// between publishing and recording).
+    /// How many of the next `mark_sent` calls fail (the database is
+    /// unreachable for that one write).
     pub fail_mark_sent: u32,
+    /// Every `mark_sent`, `requeue` and `fail_technical` fails while set: a
+    /// sender that stops between publishing and recording.
+    pub stopped_before_recording: bool,
     /// The `acquire` call (from 0) that fails.
     pub fail_acquire_call: Option<usize>,
     /// Applied to the batch just before the next `Schedule` event: another
@@ -336,6 +339,15 @@ impl Stored {
 }
 
 impl State {
+    fn refuse_record_if_stopped(&self) -> PortResult<()> {
+        if self.stopped_before_recording {
+            return Err(port_error(
+                "the sender stopped before recording what it sent",
+            ));
+        }
+        Ok(())
+    }
+
     fn recipients_of(&mut self, batch: &BatchId) -> Option<&mut BTreeMap<Seq, Stored>> {
         self.recipients.get_mut(batch)
     }
@@ -509,11 +521,10 @@ impl RecipientRepo for Fake {
 
     async fn mark_sent(&self, batch: &BatchId, published: &[Published]) -> PortResult<()> {
         let mut st = self.state();
+        st.refuse_record_if_stopped()?;
         if st.fail_mark_sent > 0 {
             st.fail_mark_sent -= 1;
-            return Err(port_error(
-                "the sender stopped before recording what it sent",
-            ));
+            return Err(port_error("the database could not record what was sent"));
         }
         for p in published {
             if let Some(stored) = st.recipient_event(batch, p.seq, RecipientEvent::Published) {
@@ -526,6 +537,7 @@ impl RecipientRepo for Fake {
 
     async fn requeue(&self, batch: &BatchId, seqs: &[Seq]) -> PortResult<()> {
         let mut st = self.state();
+        st.refuse_record_if_stopped()?;
         for &seq in seqs {
             if let Some(stored) = st.recipient_event(batch, seq, RecipientEvent::Throttled) {
                 stored.claimed_at = None;
@@ -541,6 +553,7 @@ impl RecipientRepo for Fake {
         at: DateTime<Utc>,
     ) -> PortResult<()> {
         let mut st = self.state();
+        st.refuse_record_if_stopped()?;
         for (seq, reason) in failed {
             if let Some(stored) = st.recipient_event(batch, *seq, RecipientEvent::TechnicalFailure)
             {

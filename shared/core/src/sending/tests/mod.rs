@@ -14,6 +14,7 @@ mod release;
 mod resume;
 mod schedule;
 mod send;
+mod send_pacing;
 mod sweep;
 mod upload;
 
@@ -26,6 +27,7 @@ use crate::sending::{
     SendingError, cancel_batch, finish_if_done, record_receipts, recover_sending, release_wave,
     schedule_batch, send_texts,
 };
+use crate::sending::{Pacing, Unbounded};
 use crate::waves::WavePlan;
 
 /// The use cases on the test batch, with the fake as every port.
@@ -39,7 +41,22 @@ impl Fake {
     }
 
     async fn send_in(&self, seqs: &[Seq], unit: RateUnit) -> Result<SendOutcome, SendingError> {
-        send_texts(self, self, self, self, self, &batch_id(), seqs, unit).await
+        let pacing = Pacing {
+            unit,
+            claim_ahead: seqs.len(),
+        };
+        send_texts(
+            self,
+            self,
+            self,
+            self,
+            self,
+            &Unbounded,
+            &batch_id(),
+            seqs,
+            pacing,
+        )
+        .await
     }
 
     async fn send(&self, seqs: &[Seq]) -> SendOutcome {

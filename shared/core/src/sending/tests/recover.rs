@@ -7,8 +7,9 @@ use crate::sending::{MAYBE_SENT, Recovered, STUCK_AFTER, SendingError};
 /// Sends `seqs` with a sender that stops after publishing, before recording
 /// anything: everything it claimed is left `sending`.
 async fn send_and_crash(fake: &Fake, seqs: &[u32]) {
-    fake.state().fail_mark_sent = 1;
+    fake.state().stopped_before_recording = true;
     let result = fake.send_in(seqs, crate::sending::RateUnit::Texts).await;
+    fake.state().stopped_before_recording = false;
     assert!(matches!(result, Err(SendingError::Port(_))), "{result:?}");
 }
 
