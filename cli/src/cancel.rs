@@ -40,7 +40,22 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 }
 
 fn cancelled_message(id: &BatchId, cancelled: Cancelled, still_sending: u64) -> String {
-    let mut message = if cancelled.waves == 0 && cancelled.texts == 0 {
+    let mut message = if cancelled.already {
+        // A cancel that stopped part way may have left texts waiting.
+        let finished = cancelled.waves > 0 || cancelled.texts > 0;
+        format!(
+            "Batch {id} was already cancelled{}.",
+            if finished {
+                format!(
+                    "; {} and {} still waiting are now cancelled",
+                    plural(cancelled.waves.into(), "wave"),
+                    plural(cancelled.texts, "text")
+                )
+            } else {
+                String::new()
+            }
+        )
+    } else if cancelled.waves == 0 && cancelled.texts == 0 {
         format!("Cancelled batch {id}: no texts were waiting to be sent.")
     } else {
         format!(
@@ -80,7 +95,8 @@ mod tests {
                 &id,
                 Cancelled {
                     waves: 2,
-                    texts: 120
+                    texts: 120,
+                    already: false
                 },
                 0
             ),
@@ -88,7 +104,15 @@ mod tests {
              Texts already sent are not affected."
         );
         assert_eq!(
-            cancelled_message(&id, Cancelled { waves: 1, texts: 1 }, 1),
+            cancelled_message(
+                &id,
+                Cancelled {
+                    waves: 1,
+                    texts: 1,
+                    already: false
+                },
+                1
+            ),
             "Cancelled batch b-1: 1 wave and 1 text that had not been sent. \
              Texts already sent are not affected. \
              1 text was being sent at that moment and will still go."
@@ -97,6 +121,29 @@ mod tests {
             cancelled_message(&id, Cancelled::default(), 0),
             "Cancelled batch b-1: no texts were waiting to be sent. \
              Texts already sent are not affected."
+        );
+    }
+
+    #[test]
+    fn a_repeated_cancel_says_the_batch_was_already_cancelled() {
+        let id: BatchId = "b-1".parse().unwrap();
+        let already = Cancelled {
+            already: true,
+            ..Cancelled::default()
+        };
+        assert_eq!(
+            cancelled_message(&id, already, 0),
+            "Batch b-1 was already cancelled. Texts already sent are not affected."
+        );
+        let finished = Cancelled {
+            waves: 1,
+            texts: 3,
+            already: true,
+        };
+        assert_eq!(
+            cancelled_message(&id, finished, 0),
+            "Batch b-1 was already cancelled; 1 wave and 3 texts still waiting are now \
+             cancelled. Texts already sent are not affected."
         );
     }
 }

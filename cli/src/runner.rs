@@ -188,13 +188,16 @@ async fn drive_batch(
     let db = &local.db;
     let returned = db.return_taken_jobs(batch)?;
     let resumed = resume_batch(db, db, db, &local.outbox, db, &SystemClock, batch).await?;
-    if returned > 0 || resumed != Default::default() {
+    let orphans = db.queue_orphans(batch, Utc::now())?;
+    if returned > 0 || orphans > 0 || resumed != Default::default() {
         tracing::info!(
             batch = %batch,
             jobs_returned = returned,
             found_sent = resumed.recovered.sent,
             requeued = resumed.recovered.requeued,
             releases_finished = resumed.releases_finished,
+            cancelled = resumed.cancelled,
+            orphans_queued = orphans,
             "resumed a batch a stopped process left part-sent"
         );
     }

@@ -89,6 +89,26 @@ impl Database {
             .map_err(PortError::new)
     }
 
+    /// Gives a job to every `queued` recipient of a released wave of `batch`
+    /// that has none: a process that stopped between putting a text back to
+    /// `queued` and queueing its job leaves it so, and nothing else would
+    /// send it. How many were given one.
+    pub fn queue_orphans(&self, batch: &BatchId, now: DateTime<Utc>) -> PortResult<u64> {
+        self.connection()
+            .execute(
+                "INSERT INTO queue (batch, seq, available_at)
+                 SELECT r.batch, r.seq, ?2 FROM recipients r
+                 JOIN waves w ON w.batch = r.batch
+                     AND r.seq >= w.first AND r.seq < w.first + w.size
+                 WHERE r.batch = ?1 AND r.status = 'queued' AND w.status = 'released'
+                     AND NOT EXISTS (
+                         SELECT 1 FROM queue q WHERE q.batch = r.batch AND q.seq = r.seq)",
+                params![batch.as_str(), to_millis(now)],
+            )
+            .map(|n| n as u64)
+            .map_err(PortError::new)
+    }
+
     /// Jobs of `batch` not yet acknowledged, and when the next one can be taken.
     pub fn queued_jobs(&self, batch: &BatchId) -> PortResult<(u64, Option<i64>)> {
         self.connection()

@@ -189,4 +189,5 @@ pub(crate) const BATCHES_WITH_WORK: &str =
     "SELECT batch FROM schedules UNION SELECT batch FROM queue
      UNION SELECT batch FROM recipients WHERE status = 'sending'
      UNION SELECT batch FROM waves WHERE status = 'releasing'
+     UNION SELECT id FROM batches WHERE open = 1
      ORDER BY 1";

@@ -6,6 +6,7 @@
 //! Built for core's own tests, and for other crates with the `test-support`
 //! feature (as a dev-dependency only).
 
+pub mod chaos;
 pub mod conformance;
 pub mod fake;
 

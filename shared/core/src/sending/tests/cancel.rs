@@ -17,7 +17,11 @@ async fn cancel_stops_pending_waves_and_every_queued_text() {
     fake.advance(TimeDelta::minutes(3));
     assert_eq!(
         fake.cancel().await.unwrap(),
-        Cancelled { waves: 2, texts: 5 }
+        Cancelled {
+            waves: 2,
+            texts: 5,
+            already: false
+        }
     );
     assert_eq!(fake.batch_status(), BatchStatus::Cancelled);
     assert_eq!(fake.wave_status(1), WaveStatus::Released);
@@ -54,28 +58,71 @@ async fn a_text_being_sent_when_the_batch_is_cancelled_still_goes() {
     fake.set_status(1, RecipientStatus::Sending);
     assert_eq!(
         fake.cancel().await.unwrap(),
-        Cancelled { waves: 1, texts: 1 }
+        Cancelled {
+            waves: 1,
+            texts: 1,
+            already: false
+        }
     );
     assert_eq!(fake.status(0), RecipientStatus::Cancelled);
     assert_eq!(fake.status(1), RecipientStatus::Sending);
 }
 
 #[tokio::test]
-async fn a_finished_or_cancelled_batch_cannot_be_cancelled() {
-    for status in [BatchStatus::Completed, BatchStatus::Cancelled] {
-        let fake = Fake::with_batch(status, &[2]);
-        let result = fake.cancel().await;
-        match result {
-            Err(SendingError::WrongState {
-                status: got, doing, ..
-            }) => assert_eq!((got, doing), (status, "cancelled")),
-            other => panic!("{other:?}"),
-        }
-        assert_eq!(fake.batch_status(), status);
-        assert_eq!(fake.wave_status(1), WaveStatus::Pending);
-        assert_eq!(fake.scheduled(), [1]);
-        assert_eq!(fake.statuses(), [RecipientStatus::Queued; 2]);
+async fn a_completed_batch_cannot_be_cancelled() {
+    let status = BatchStatus::Completed;
+    let fake = Fake::with_batch(status, &[2]);
+    let result = fake.cancel().await;
+    match result {
+        Err(SendingError::WrongState {
+            status: got, doing, ..
+        }) => assert_eq!((got, doing), (status, "cancelled")),
+        other => panic!("{other:?}"),
     }
+    assert_eq!(fake.batch_status(), status);
+    assert_eq!(fake.wave_status(1), WaveStatus::Pending);
+    assert_eq!(fake.scheduled(), [1]);
+    assert_eq!(fake.statuses(), [RecipientStatus::Queued; 2]);
+}
+
+/// A cancel that stopped after the batch moved (or whose answer was lost)
+/// left its texts and waves: cancelling again finishes it.
+#[tokio::test]
+async fn cancelling_a_cancelled_batch_finishes_what_a_stopped_cancel_left() {
+    let fake = Fake::with_batch(BatchStatus::Cancelled, &[2]);
+    assert_eq!(
+        fake.cancel().await.unwrap(),
+        Cancelled {
+            waves: 1,
+            texts: 2,
+            already: true
+        }
+    );
+    assert_eq!(fake.wave_status(1), WaveStatus::Cancelled);
+    assert!(fake.scheduled().is_empty());
+    assert_eq!(fake.statuses(), [RecipientStatus::Cancelled; 2]);
+    assert_eq!(
+        fake.cancel().await.unwrap(),
+        Cancelled {
+            already: true,
+            ..Cancelled::default()
+        }
+    );
+}
+
+/// A resumed batch that a stopped cancel left with queued texts has them
+/// cancelled, and is closed.
+#[tokio::test]
+async fn resuming_a_cancelled_batch_cancels_what_was_left_queued() {
+    let fake = Fake::with_batch(BatchStatus::Cancelled, &[3]);
+    fake.state().open.insert(super::batch_id());
+    let resumed =
+        crate::sending::resume_batch(&fake, &fake, &fake, &fake, &fake, &fake, &super::batch_id())
+            .await
+            .unwrap();
+    assert_eq!(resumed.cancelled, 3);
+    assert_eq!(fake.statuses(), [RecipientStatus::Cancelled; 3]);
+    assert!(!fake.state().open.contains(&super::batch_id()));
 }
 
 #[tokio::test]
@@ -93,7 +140,11 @@ async fn a_validated_batch_is_cancelled_before_any_wave() {
     let fake = Fake::with_recipients(BatchStatus::Validated, 3);
     assert_eq!(
         fake.cancel().await.unwrap(),
-        Cancelled { waves: 0, texts: 3 }
+        Cancelled {
+            waves: 0,
+            texts: 3,
+            already: false
+        }
     );
     assert_eq!(fake.batch_status(), BatchStatus::Cancelled);
     assert_eq!(fake.statuses(), [RecipientStatus::Cancelled; 3]);

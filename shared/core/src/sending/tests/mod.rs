@@ -4,6 +4,7 @@
 use crate::test_support::fake;
 
 mod cancel;
+mod chaos;
 mod conformance;
 mod import;
 mod progress;

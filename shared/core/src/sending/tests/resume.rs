@@ -29,6 +29,7 @@ async fn resuming_settles_texts_left_sending_and_finishes_a_stopped_release() {
                 ..Recovered::default()
             },
             releases_finished: 1,
+            cancelled: 0,
         }
     );
     assert_eq!(fake.status(0), RecipientStatus::Sent);
