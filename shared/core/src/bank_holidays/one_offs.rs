@@ -5,8 +5,11 @@ use chrono::NaiveDate;
 
 use super::{BankHoliday, Nation};
 
+/// A date as year, month, day.
+type Ymd = (i32, u32, u32);
+
 /// (the rule's date, the date it moved to)
-const MOVED: [((i32, u32, u32), (i32, u32, u32)); 2] = [
+const MOVED: [(Ymd, Ymd); 2] = [
     // Early May moved from Monday 4 May to Friday 8 May, the 75th
     // anniversary of VE Day.
     ((2020, 5, 4), (2020, 5, 8)),
@@ -16,7 +19,7 @@ const MOVED: [((i32, u32, u32), (i32, u32, u32)); 2] = [
 ];
 
 /// Days added, with the nations they apply to.
-const ADDED: [((i32, u32, u32), &str, &[Nation]); 3] = [
+const ADDED: [(Ymd, &str, &[Nation]); 3] = [
     ((2022, 6, 3), "Platinum Jubilee bank holiday", &Nation::ALL),
     (
         (2022, 9, 19),
@@ -30,7 +33,7 @@ const ADDED: [((i32, u32, u32), &str, &[Nation]); 3] = [
     ),
 ];
 
-fn ymd((year, month, day): (i32, u32, u32)) -> NaiveDate {
+fn ymd((year, month, day): Ymd) -> NaiveDate {
     NaiveDate::from_ymd_opt(year, month, day).expect("a real date in the table")
 }
 
