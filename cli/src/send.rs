@@ -37,7 +37,9 @@ pub struct Args {
     #[arg(long, value_name = "DURATION", requires = "stagger")]
     every: Option<String>,
     /// Only send within these UK hours, e.g. "weekdays 08:00-18:00"; waves
-    /// outside move to the next opening.
+    /// outside move to the next opening. Add "except bank holidays in
+    /// England and Wales" (or Scotland, or Northern Ireland) to stay shut on
+    /// that nation's bank holidays.
     #[arg(long, value_name = "SPEC")]
     window: Option<String>,
     /// At most this many texts a second (or fragments, with --rate-in fragments).

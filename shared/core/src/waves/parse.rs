@@ -73,7 +73,7 @@ pub enum WindowError {
          England and Wales, in Scotland or in Northern Ireland"
     )]
     BankHolidaysWhere,
-    #[error("{0}")]
+    #[error(transparent)]
     UnknownNation(#[from] UnknownNation),
 }
 
