@@ -51,11 +51,14 @@ pub struct Imported {
     pub first: Option<Recipient>,
 }
 
-/// Validates `list` into the new batch `id`. If the list stops the run (or
-/// anything fails) before a row was stored, the batch and its folder are
-/// removed: nothing can upload another list for it. Once rows were stored,
-/// `validate_upload` has cancelled it, as on AWS, and it stays, cancelled,
-/// with the reason in its folder. Either way no batch is left `validated`.
+/// Validates `list` into the new batch `id`. The batch row is created
+/// first: if `id` is taken (another `send` made the same id), nothing is
+/// read, written or removed, and the error says so. If the list stops the
+/// run (or anything fails) before a row was stored, the batch and its folder
+/// are removed: nothing can upload another list for it. Once rows were
+/// stored, `validate_upload` has cancelled it, as on AWS, and it stays,
+/// cancelled, with the reason in its folder. Either way no batch is left
+/// `validated`.
 pub async fn import(
     local: &Local,
     id: &BatchId,
@@ -63,13 +66,28 @@ pub async fn import(
     list: ListFile,
     opted_out: &OptedOutFile,
 ) -> anyhow::Result<Imported> {
+    let db = &local.db;
+    let created = db
+        .create_batch(&Batch {
+            id: id.clone(),
+            status: BatchStatus::AwaitingUpload,
+            created_at: Utc::now(),
+            list_name: list.name.clone(),
+            message: template.source(),
+            rows: 0,
+            accepted: 0,
+            not_accepted: 0,
+        })
+        .await?;
+    if !created {
+        return Err(id_taken(id));
+    }
     let store = FolderStore::new(&local.data_dir);
-    let result = validate(local, &store, id, template, list, opted_out).await;
+    let result = validate(local, &store, id, list, opted_out).await;
     // The list's own copy goes whatever happened: the recipients and the
     // not-accepted list hold what is needed of it.
     let removed = store.remove(&upload_keys(id).upload);
     if result.is_err() {
-        let db = &local.db;
         let gone = db.discard_unvalidated_batch(id).unwrap_or(false)
             || matches!(db.batch(id).await, Ok(None));
         if gone {
@@ -81,27 +99,24 @@ pub async fn import(
     Ok(imported)
 }
 
+/// Two sends made the same batch id: the second is refused before it
+/// touches anything of the first.
+pub fn id_taken(id: &BatchId) -> anyhow::Error {
+    anyhow::anyhow!(
+        "batch id {id} is already in use by another batch, so nothing was sent and nothing of \
+         that batch was changed; run the same command again (each send makes a new id)"
+    )
+}
+
 async fn validate(
     local: &Local,
     store: &FolderStore,
     id: &BatchId,
-    template: &Template,
     mut list: ListFile,
     opted_out: &OptedOutFile,
 ) -> anyhow::Result<Imported> {
     let db = &local.db;
     let keys = put_list(store, id, &mut list.file).await?;
-    db.create_batch(&Batch {
-        id: id.clone(),
-        status: BatchStatus::AwaitingUpload,
-        created_at: Utc::now(),
-        list_name: list.name,
-        message: template.source(),
-        rows: 0,
-        accepted: 0,
-        not_accepted: 0,
-    })
-    .await?;
     let outcome = validate_upload(db, db, store, opted_out, &SystemClock, id, &keys).await?;
     let summary = match outcome {
         UploadOutcome::Validated(summary) => summary,

@@ -1,5 +1,7 @@
 //! `batchmsg`: batch SMS for community healthcare, on one machine.
 
+#[cfg(test)]
+mod batch_id_tests;
 mod cancel;
 mod data_dir;
 mod generate;

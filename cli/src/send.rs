@@ -13,10 +13,10 @@ use batchmsg_core::sending::{RateUnit, cancel_batch, progress, schedule_batch};
 use batchmsg_core::waves::{
     Schedule, UkTime, WavePlan, parse_interval, parse_uk_time, parse_window, plan_waves,
 };
-use batchmsg_local::{OptedOutFile, SendingLock, batch_folder};
-use chrono::Utc;
+use batchmsg_local::{LockError, OptedOutFile, SendingLock, batch_folder};
+use chrono::{DateTime, Utc};
 
-use crate::import::{Imported, ListFile, import};
+use crate::import::{Imported, ListFile, id_taken, import};
 use crate::inputs::ListArgs;
 use crate::runner::{self, Local, Rate};
 use crate::status;
@@ -37,7 +37,9 @@ pub struct Args {
     #[arg(long, value_name = "DURATION", requires = "stagger")]
     every: Option<String>,
     /// Only send within these UK hours, e.g. "weekdays 08:00-18:00"; waves
-    /// outside move to the next opening.
+    /// outside move to the next opening. Add "except bank holidays in
+    /// England and Wales" (or Scotland, or Northern Ireland) to stay shut on
+    /// that nation's bank holidays.
     #[arg(long, value_name = "SPEC")]
     window: Option<String>,
     /// At most this many texts a second (or fragments, with --rate-in fragments).
@@ -84,11 +86,15 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let local = Local::open(args.list.data.data_dir.clone(), rate)?;
     let runtime = tokio::runtime::Runtime::new()?;
 
-    let id = BatchId::new(Utc::now(), rand_suffix());
+    let id = new_batch_id(Utc::now())?;
     let folder = batch_folder(&local.data_dir, &id);
     // Held while the list is validated, so that `batchmsg run` can tell a
-    // validation cut off (kill -9, a power cut) from one still going.
-    let validating = SendingLock::try_acquire(&local.data_dir, &id)?;
+    // validation cut off (kill -9, a power cut) from one still going. Held
+    // already, the id is another send's.
+    let validating = match SendingLock::try_acquire(&local.data_dir, &id) {
+        Err(LockError::Busy(_)) => return Err(id_taken(&id)),
+        lock => lock?,
+    };
     let imported = runtime.block_on(import(&local, &id, &template, list, &opted_out));
     drop(validating);
     let imported = imported?;
@@ -261,12 +267,9 @@ fn progress_bar(total: u64) -> indicatif::ProgressBar {
     bar
 }
 
-/// A batch id's random part; the time part already separates batches made
-/// a second apart.
-fn rand_suffix() -> u16 {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or_default();
-    (nanos ^ std::process::id().rotate_left(16)) as u16
+/// A new batch's id: the time, and random bits from the operating system
+/// (never the clock, which two sends in one instant share).
+pub(crate) fn new_batch_id(now: DateTime<Utc>) -> anyhow::Result<BatchId> {
+    let random = getrandom::u64().map_err(|e| anyhow::anyhow!("cannot make a batch id: {e}"))?;
+    Ok(BatchId::new(now, random))
 }

@@ -20,11 +20,21 @@ pub struct BatchId(String);
 pub struct BadBatchId(String);
 
 impl BatchId {
-    /// A new id from the time it was made and a random suffix, which sorts
-    /// in the order batches were created: `20261125-170455-3f9a`.
-    pub fn new(at: DateTime<Utc>, random: u16) -> Self {
-        Self(format!("{}-{random:04x}", at.format("%Y%m%d-%H%M%S")))
+    /// A new id from the time it was made (to the second, UTC) and random
+    /// bits, which sorts in the order batches were created:
+    /// `20261125-170455-3f9a0c1e5b`. The random part, the low
+    /// [`Self::RANDOM_BITS`] bits of `random`, is what keeps apart batches
+    /// made in the same second, on one machine or several, so it must come
+    /// from a good source (the operating system's), never the clock. Even a
+    /// thousand batches made in one second share an id about once in two
+    /// million such seconds, and a repository refuses the second anyway.
+    pub fn new(at: DateTime<Utc>, random: u64) -> Self {
+        let random = random & ((1 << Self::RANDOM_BITS) - 1);
+        Self(format!("{}-{random:010x}", at.format("%Y%m%d-%H%M%S")))
     }
+
+    /// How many random bits a new id holds: ten hex digits.
+    pub const RANDOM_BITS: u32 = 40;
 
     pub fn as_str(&self) -> &str {
         &self.0
@@ -247,8 +257,15 @@ mod tests {
     #[test]
     fn ids_sort_by_creation_and_parse_back() {
         let at = Utc.with_ymd_and_hms(2026, 11, 25, 17, 4, 55).unwrap();
-        let id = BatchId::new(at, 0x3f9a);
-        assert_eq!(id.as_str(), "20261125-170455-3f9a");
+        let id = BatchId::new(at, 0x3f_9a0c_1e5b);
+        assert_eq!(id.as_str(), "20261125-170455-3f9a0c1e5b");
+        assert_eq!(BatchId::new(at, 7).as_str(), "20261125-170455-0000000007");
+        assert_eq!(
+            BatchId::new(at, u64::MAX).as_str(),
+            "20261125-170455-ffffffffff"
+        );
+        let later = Utc.with_ymd_and_hms(2026, 11, 25, 17, 4, 56).unwrap();
+        assert!(BatchId::new(at, u64::MAX) < BatchId::new(later, 0));
         assert_eq!(id.as_str().parse::<BatchId>(), Ok(id));
     }
 

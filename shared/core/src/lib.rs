@@ -2,6 +2,7 @@
 //! cases. No AWS, no SQLite, no I/O of its own: callers hand in readers and
 //! writers, and adapters implement the ports.
 
+pub mod bank_holidays;
 pub mod batch;
 pub mod columns;
 pub mod consent;

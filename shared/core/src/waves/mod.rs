@@ -55,6 +55,12 @@
 //!   of the next open day. Every 2 hours from 08:00, daily 08:00–18:00, gives
 //!   08:00, 10:00, 12:00, 14:00 and 16:00, then 08:00, 10:00 … the next day.
 //!
+//! A window can also be **closed on one nation's bank holidays** (`weekdays
+//! 08:00-18:00 except bank holidays in England and Wales`; Scotland and
+//! Northern Ireland have their own, see [`crate::bank_holidays`]). A wave
+//! that would fall on one moves to the next open day as above, and the plan
+//! names each bank holiday it was moved past.
+//!
 //! Each wave after the first is counted from the time the wave before it
 //! actually goes (after any move into the window), so a wave never goes less
 //! than the interval after the one before it.
@@ -71,6 +77,8 @@
 //!
 //! Nothing here reads the clock or does I/O: the current time is given.
 
+#[cfg(test)]
+mod bank_holiday_tests;
 mod london;
 mod parse;
 #[cfg(test)]
@@ -82,6 +90,7 @@ use std::num::{NonZeroU32, NonZeroU64};
 use chrono::{DateTime, Datelike, Days, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Utc};
 use chrono_tz::Tz;
 
+use crate::bank_holidays::{BankHoliday, Nation, bank_holiday};
 pub use london::Local as UkTime;
 use london::Local;
 use london::{ClockTime, Wall};
@@ -134,13 +143,16 @@ pub enum Interval {
 }
 
 /// When texts may go out: the open days of the week and, on those days, the
-/// UK clock times from `opens` (included) to `closes` (not included).
+/// UK clock times from `opens` (included) to `closes` (not included); never
+/// on the bank holidays of `bank_holidays`' nation, when there is one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Window {
     /// Monday first, Sunday last.
     pub days: [bool; 7],
     pub opens: NaiveTime,
     pub closes: NaiveTime,
+    /// Closed on this nation's bank holidays.
+    pub bank_holidays: Option<Nation>,
 }
 
 impl Window {
@@ -152,8 +164,16 @@ impl Window {
         self.is_open_on(local.date_naive()) && self.opens <= time && time < self.closes
     }
 
-    fn is_open_on(&self, date: NaiveDate) -> bool {
+    /// Whether the window opens at all on this UK date: an open day of the
+    /// week, and not a bank holiday it is closed on.
+    pub fn is_open_on(&self, date: NaiveDate) -> bool {
         self.days[date.weekday().num_days_from_monday() as usize]
+            && self.bank_holiday_closing(date).is_none()
+    }
+
+    /// The bank holiday that keeps the window shut on `date`, if any.
+    fn bank_holiday_closing(&self, date: NaiveDate) -> Option<BankHoliday> {
+        bank_holiday(self.bank_holidays?, date)
     }
 
     /// Checks that the window has an open day and opens before it closes.
@@ -211,6 +231,12 @@ pub enum PlanNote {
         from: DateTime<Tz>,
         to: DateTime<Tz>,
     },
+    /// A day the wave was moved past (with [`PlanNote::MovedIntoWindow`])
+    /// is a bank holiday the window is closed on.
+    BankHoliday {
+        holiday: BankHoliday,
+        nation: Nation,
+    },
 }
 
 impl fmt::Display for PlanNote {
@@ -234,6 +260,11 @@ impl fmt::Display for PlanNote {
                 "Moved from {} to {} to fit the sending window",
                 Local(*from),
                 Local(*to),
+            ),
+            Self::BankHoliday { holiday, nation } => write!(
+                f,
+                "{} is {holiday}, a bank holiday in {nation}: the window is closed that day",
+                holiday.date.format("%A %-d %B %Y"),
             ),
         }
     }
@@ -432,9 +463,10 @@ fn check_elapsed(elapsed: TimeDelta) -> Result<TimeDelta, PlanError> {
 }
 
 /// How many days ahead to look for an opening. A valid window is open at
-/// least one day a week; the extra week covers an opening that a clock change
-/// removes on one day.
-const SEARCH_DAYS: u64 = 15;
+/// least one day a week; the extra weeks cover an opening that a clock change
+/// removes on one day, and bank holidays on that weekday two weeks running
+/// (Boxing Day and New Year's Day on Mondays).
+const SEARCH_DAYS: u64 = 29;
 
 /// The candidate if the window is open then; otherwise the next opening as
 /// the module documentation describes, with a note.
@@ -467,14 +499,38 @@ fn fit(
                     to: same_time.at,
                 });
                 notes.extend(same_time.notes);
+                notes.extend(bank_holidays_passed(window, from, same_time.at));
                 return Ok((same_time.at, notes));
             }
         }
         let opening = london::resolve(date.and_time(window.opens))?.at;
         if opening > from && window.contains(opening) {
             notes.push(PlanNote::MovedIntoWindow { from, to: opening });
+            notes.extend(bank_holidays_passed(window, from, opening));
             return Ok((opening, notes));
         }
     }
     Err(PlanError::WindowNeverOpens(WindowProblem::NeverHappens))
+}
+
+/// A note for each bank holiday, on one of the window's days of the week,
+/// from the day of `from` up to the day before `to`: why the wave did not go
+/// on those days.
+fn bank_holidays_passed(
+    window: &Window,
+    from: DateTime<Tz>,
+    to: DateTime<Tz>,
+) -> impl Iterator<Item = PlanNote> {
+    let first = from.date_naive();
+    let last = to.date_naive();
+    let (nation, days) = (window.bank_holidays, window.days);
+    first
+        .iter_days()
+        .take_while(move |date| *date < last)
+        .filter(move |date| days[date.weekday().num_days_from_monday() as usize])
+        .filter_map(move |date| {
+            let nation = nation?;
+            let holiday = bank_holiday(nation, date)?;
+            Some(PlanNote::BankHoliday { holiday, nation })
+        })
 }

@@ -9,6 +9,7 @@ use chrono::{NaiveDate, NaiveDateTime, NaiveTime, TimeDelta};
 
 use super::london::ClockTime;
 use super::{Interval, Window};
+use crate::bank_holidays::{Nation, UnknownNation};
 
 const INTERVAL_EXAMPLES: &str = "such as 1d, 2d, 1w, 12h, 30m, 90s or 1h30m";
 
@@ -62,6 +63,18 @@ pub enum WindowError {
         ClockTime(*.closes)
     )]
     OpensNotBeforeCloses { opens: NaiveTime, closes: NaiveTime },
+    #[error(
+        "A window can leave out bank holidays only: write the days and hours, then except bank \
+         holidays in England and Wales, Scotland or Northern Ireland (not \"{0}\")"
+    )]
+    UnknownException(String),
+    #[error(
+        "Say whose bank holidays the window leaves out, as they differ: except bank holidays in \
+         England and Wales, in Scotland or in Northern Ireland"
+    )]
+    BankHolidaysWhere,
+    #[error(transparent)]
+    UnknownNation(#[from] UnknownNation),
 }
 
 const UK_TIME_EXAMPLES: &str = "01/12/2026 09:00 or 2026-12-01 09:00 (UK time, 24-hour clock)";
@@ -265,12 +278,18 @@ fn is_dash(c: char) -> bool {
 /// or a list of those (`mon,wed,fri`, `mon-wed,fri`). Hours: opening and
 /// closing time on the 24-hour clock, `08:00-18:00` (also `08:00 to 18:00`);
 /// the window is open from the opening time up to, not including, the closing
-/// time.
+/// time. Then, optionally, `except bank holidays in England and Wales`
+/// (`England`, `Wales`, `Scotland`, `Northern Ireland`): closed on that
+/// nation's bank holidays.
 pub fn parse_window(input: &str) -> Result<Window, WindowError> {
     let text = input.trim().to_lowercase();
     if text.is_empty() {
         return Err(WindowError::Empty);
     }
+    let (text, bank_holidays) = match text.split_once(" except ") {
+        Some((window, except)) => (window.to_owned(), Some(parse_except(except)?)),
+        None => (text, None),
+    };
     let Some(hours_at) = text.find(|c: char| c.is_ascii_digit()) else {
         return Err(WindowError::MissingHours);
     };
@@ -293,7 +312,28 @@ pub fn parse_window(input: &str) -> Result<Window, WindowError> {
         days,
         opens,
         closes,
+        bank_holidays,
     })
+}
+
+/// `bank holidays in scotland`: the nation whose bank holidays close the
+/// window.
+fn parse_except(text: &str) -> Result<Nation, WindowError> {
+    let text = text.trim();
+    let Some(rest) = ["bank holidays", "bank holiday"]
+        .iter()
+        .find_map(|words| text.strip_prefix(words))
+    else {
+        return Err(WindowError::UnknownException(
+            text.chars().take(60).collect(),
+        ));
+    };
+    let rest = rest.trim();
+    let nation = rest.strip_prefix("in ").unwrap_or(rest).trim();
+    if nation.is_empty() {
+        return Err(WindowError::BankHolidaysWhere);
+    }
+    Ok(nation.parse()?)
 }
 
 fn parse_days(text: &str) -> Result<[bool; 7], WindowError> {
@@ -380,7 +420,11 @@ impl fmt::Display for Window {
                 }
             }
         }
-        write!(f, " {}-{}", ClockTime(self.opens), ClockTime(self.closes))
+        write!(f, " {}-{}", ClockTime(self.opens), ClockTime(self.closes))?;
+        if let Some(nation) = self.bank_holidays {
+            write!(f, " except bank holidays in {nation}")?;
+        }
+        Ok(())
     }
 }
 

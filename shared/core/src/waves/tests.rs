@@ -764,6 +764,7 @@ fn a_window_that_never_opens_is_refused() {
                 days: [false; 7],
                 opens: nine,
                 closes: five,
+                bank_holidays: None,
             },
             WindowProblem::NoOpenDay,
         ),
@@ -772,6 +773,7 @@ fn a_window_that_never_opens_is_refused() {
                 days: [true; 7],
                 opens: nine,
                 closes: nine,
+                bank_holidays: None,
             },
             WindowProblem::OpensNotBeforeCloses {
                 opens: nine,
@@ -783,6 +785,7 @@ fn a_window_that_never_opens_is_refused() {
                 days: [true; 7],
                 opens: five,
                 closes: nine,
+                bank_holidays: None,
             },
             WindowProblem::OpensNotBeforeCloses {
                 opens: five,
@@ -1001,7 +1004,8 @@ fn reads_windows() {
             Ok(Window {
                 days,
                 opens,
-                closes
+                closes,
+                bank_holidays: None,
             }),
             "{text:?}"
         );
@@ -1166,6 +1170,7 @@ fn any_window() -> impl Strategy<Value = Window> {
                 days,
                 opens: quarter(opens)?,
                 closes: quarter(closes)?,
+                bank_holidays: None,
             };
             window.check().is_ok().then_some(window)
         })
