@@ -7,21 +7,31 @@
 //! the text's fragments, not units: pace callers with
 //! [`RateUnit::Fragments`].
 
+use std::sync::Arc;
+
 use crate::ports::{PortResult, RateLimiter};
 
 use super::RateUnit;
 
 /// A limiter of its own (`own`, counting `own_unit`) inside a shared one
-/// (`shared`, counting `shared_unit`). `acquire` takes a text's fragments.
+/// (`shared`, counting `shared_unit`: an `Arc` or a reference to the one
+/// all share). `acquire` takes a text's fragments.
 #[derive(Debug)]
-pub struct Within<'a, Own, Shared> {
+pub struct Within<Own, Shared> {
     pub own: Own,
     pub own_unit: RateUnit,
-    pub shared: &'a Shared,
+    pub shared: Shared,
     pub shared_unit: RateUnit,
 }
 
-impl<Own, Shared> RateLimiter for Within<'_, Own, Shared>
+/// One limiter shared by senders that each hold it.
+impl<T: RateLimiter + Send + Sync> RateLimiter for Arc<T> {
+    fn acquire(&self, units: u32) -> impl Future<Output = PortResult<()>> + Send {
+        T::acquire(self, units)
+    }
+}
+
+impl<Own, Shared> RateLimiter for Within<Own, Shared>
 where
     Own: RateLimiter + Sync,
     Shared: RateLimiter + Sync,
@@ -50,17 +60,17 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn each_sender_keeps_its_own_rate_within_the_shared_one() {
-        let shared = per_second(10);
+        let shared = Arc::new(per_second(10));
         let slow = Within {
             own: per_second(2),
             own_unit: RateUnit::Texts,
-            shared: &shared,
+            shared: shared.clone(),
             shared_unit: RateUnit::Texts,
         };
         let fast = Within {
             own: per_second(6),
             own_unit: RateUnit::Fragments,
-            shared: &shared,
+            shared: shared.clone(),
             shared_unit: RateUnit::Texts,
         };
         let start = Instant::now();
