@@ -108,7 +108,7 @@ impl Local {
     /// The limiter for one batch: its own rate (from `send`), within the
     /// folder's. Texts sent just before this process started count against
     /// both (whichever batch they were of: a second at most).
-    fn limiter_for(&self, rate: Rate) -> Within<Limiter, Arc<Limiter>> {
+    fn limiter_for(&self, rate: Rate) -> Within {
         let earlier = ago(&self.earlier, self.clock.now(), rate.unit);
         Within {
             own: Limiter::per_second_after(rate.per_second, &earlier),
@@ -328,7 +328,7 @@ async fn drive_batch(
 /// How one batch's texts go: its limiter, its window, how many jobs a
 /// worker takes at once.
 struct Sending {
-    limiter: Within<Limiter, Arc<Limiter>>,
+    limiter: Within,
     window: Option<Window>,
     chunk: usize,
 }

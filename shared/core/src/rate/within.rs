@@ -5,42 +5,43 @@
 //! whole. A text must fit both: its batch's limiter, counted in the batch's
 //! unit, and the shared one, counted in the shared unit. So it is handed
 //! the text's fragments, not units: pace callers with
-//! [`RateUnit::Fragments`].
+//! [`RateUnit::Fragments`]. It is granted when it fits both at the same
+//! moment: waiting for one limit after the other was granted would count
+//! the text in the first at a time it did not go, and let two texts of a
+//! slow batch through less than a second apart.
 
 use std::sync::Arc;
 
 use crate::ports::{PortResult, RateLimiter};
 
-use super::RateUnit;
+use super::{Limiter, RateUnit, SlidingWindowLimiter};
 
 /// A limiter of its own (`own`, counting `own_unit`) inside a shared one
-/// (`shared`, counting `shared_unit`: an `Arc` or a reference to the one
-/// all share). `acquire` takes a text's fragments.
+/// (`shared`, counting `shared_unit`). `acquire` takes a text's fragments.
 #[derive(Debug)]
-pub struct Within<Own, Shared> {
-    pub own: Own,
+pub struct Within {
+    pub own: Limiter,
     pub own_unit: RateUnit,
-    pub shared: Shared,
+    pub shared: Arc<Limiter>,
     pub shared_unit: RateUnit,
 }
 
-/// One limiter shared by senders that each hold it.
-impl<T: RateLimiter + Send + Sync> RateLimiter for Arc<T> {
-    fn acquire(&self, units: u32) -> impl Future<Output = PortResult<()>> + Send {
-        T::acquire(self, units)
-    }
-}
-
-impl<Own, Shared> RateLimiter for Within<Own, Shared>
-where
-    Own: RateLimiter + Sync,
-    Shared: RateLimiter + Sync,
-{
-    /// Waits for the text's own rate first, then for the shared one, so a
-    /// text waiting on its own slow rate holds nothing others need.
+impl RateLimiter for Within {
+    /// Waits until the text fits both limits at once, and counts it in both
+    /// from then.
     async fn acquire(&self, fragments: u32) -> PortResult<()> {
-        self.own.acquire(self.own_unit.units(fragments)).await?;
-        self.shared.acquire(self.shared_unit.units(fragments)).await
+        let own = self.own_unit.units(fragments);
+        let shared = self.shared_unit.units(fragments);
+        match (&self.own, &*self.shared) {
+            (Limiter::Unlimited(_), Limiter::Unlimited(_)) => Ok(()),
+            (Limiter::SlidingWindow(limiter), Limiter::Unlimited(_)) => limiter.acquire(own).await,
+            (Limiter::Unlimited(_), Limiter::SlidingWindow(limiter)) => {
+                limiter.acquire(shared).await
+            }
+            (Limiter::SlidingWindow(first), Limiter::SlidingWindow(second)) => {
+                SlidingWindowLimiter::acquire_both(first, own, second, shared).await
+            }
+        }
     }
 }
 
@@ -52,7 +53,7 @@ mod tests {
     use tokio::time::Instant;
 
     use super::*;
-    use crate::rate::{Limiter, WINDOW};
+    use crate::rate::WINDOW;
 
     fn per_second(limit: u32) -> Limiter {
         Limiter::per_second(NonZeroU32::new(limit))
