@@ -73,3 +73,31 @@ fn the_next_opening_is_now_while_open_else_the_next_open_day() {
     assert!(weekdays.may_start(uk(4, 17, 59)));
     assert!(!weekdays.may_start(uk(4, 18, 0)));
 }
+
+#[test]
+fn timing_notes_say_what_happened_in_plain_words() {
+    use super::{LateBecause, TimingNote};
+    let late = TimingNote::Late {
+        wave: 4,
+        due: uk(1, 17, 55),
+        went: uk(2, 8, 0),
+        because: LateBecause::NotRunning,
+    };
+    assert_eq!(
+        late.to_string(),
+        "Wave 4 was due at 17:55 on Tuesday 1 December 2026 but went at 08:00 on Wednesday 2 \
+         December 2026: batchmsg was not running when it was due (it was stopped, or the \
+         computer was off), and started again later. Later waves keep their planned gaps from \
+         then"
+    );
+    let paused = TimingNote::Paused {
+        at: uk(4, 18, 0),
+        resumes: uk(7, 8, 0),
+        texts: 31,
+    };
+    assert_eq!(
+        paused.to_string(),
+        "31 texts still to go when the sending window closed at 18:00 on Friday 4 December 2026 \
+         wait for it to open again at 08:00 on Monday 7 December 2026"
+    );
+}
