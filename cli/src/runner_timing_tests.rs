@@ -326,6 +326,11 @@ async fn overdue_waves_keep_their_stagger_after_a_restart() {
             because: LateBecause::NotRunning,
         }]
     );
+    let shown = crate::status::render_timing(&notes(dir.path(), &id));
+    assert!(
+        shown.starts_with("\nTiming (UK time):\n  Wave 1 was due at 09:00 on Tuesday 1 December 2026 but went at 09:35"),
+        "{shown}"
+    );
 }
 
 #[tokio::test(start_paused = true)]

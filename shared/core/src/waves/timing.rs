@@ -110,7 +110,7 @@ pub enum TimingNote {
         went: DateTime<Utc>,
         because: LateBecause,
     },
-    /// Texts still to go when the sending window closed wait for it to open.
+    /// Texts held because the sending window was closed, until it opens.
     Paused {
         at: DateTime<Utc>,
         resumes: DateTime<Utc>,
@@ -150,15 +150,20 @@ impl fmt::Display for TimingNote {
                     }
                 })
             }
-            Self::Paused { at, resumes, texts } => write!(
-                f,
-                "{texts} text{} still to go when the sending window closed at {} wait{} for \
-                 it to open again at {}",
-                if *texts == 1 { "" } else { "s" },
-                uk(at),
-                if *texts == 1 { "s" } else { "" },
-                uk(resumes),
-            ),
+            Self::Paused { at, resumes, texts } => {
+                let (were, they) = if *texts == 1 {
+                    ("text was", "it goes")
+                } else {
+                    ("texts were", "they go")
+                };
+                write!(
+                    f,
+                    "{texts} {were} held at {} because the sending window was closed; {they} \
+                     when it opens at {}",
+                    uk(at),
+                    uk(resumes),
+                )
+            }
         }
     }
 }

@@ -97,7 +97,7 @@ fn timing_notes_say_what_happened_in_plain_words() {
     };
     assert_eq!(
         paused.to_string(),
-        "31 texts still to go when the sending window closed at 18:00 on Friday 4 December 2026 \
-         wait for it to open again at 08:00 on Monday 7 December 2026"
+        "31 texts were held at 18:00 on Friday 4 December 2026 because the sending window was \
+         closed; they go when it opens at 08:00 on Monday 7 December 2026"
     );
 }
