@@ -34,7 +34,7 @@ const THROTTLE_BACKOFF: chrono::TimeDelta = chrono::TimeDelta::seconds(1);
 
 /// The longest sleep between looks at the database, so that a cancel from
 /// another process is noticed.
-pub const IDLE_POLL: Duration = Duration::from_millis(250);
+const IDLE_POLL: Duration = Duration::from_millis(250);
 
 /// Jobs a worker takes at once when nothing limits the rate.
 const UNLIMITED_CHUNK: usize = 500;
