@@ -9,14 +9,13 @@ use batchmsg_core::batch::{Batch, BatchId};
 use batchmsg_core::delivery::BatchStatus;
 use batchmsg_core::message::Template;
 use batchmsg_core::ports::BatchRepo;
-use batchmsg_core::sending::RateUnit;
 use batchmsg_local::{DATABASE_FILE, OptedOutFile, batch_folder};
 use batchmsg_synthetic::nhs_check_digit;
 use chrono::{TimeZone, Utc};
 use rusqlite::types::ValueRef;
 
 use crate::import::{ListFile, import};
-use crate::runner::{Local, Rate};
+use crate::runner::Local;
 use crate::send::new_batch_id;
 
 #[test]
@@ -109,11 +108,7 @@ struct Snapshot {
 impl Setup {
     fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let rate = Rate {
-            per_second: None,
-            unit: RateUnit::Texts,
-        };
-        let local = Local::open(dir.path().join("data"), rate).unwrap();
+        let local = Local::open(dir.path().join("data"), None).unwrap();
         Self { dir, local }
     }
 

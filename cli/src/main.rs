@@ -13,6 +13,8 @@ mod purge;
 mod report;
 mod run;
 mod runner;
+#[cfg(test)]
+mod runner_timing_tests;
 mod send;
 mod status;
 mod template;

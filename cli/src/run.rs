@@ -6,19 +6,19 @@ use std::num::NonZeroU32;
 
 use anyhow::Context;
 use batchmsg_core::ports::SystemClock;
-use batchmsg_core::sending::RateUnit;
 use batchmsg_core::sending::cancel_batch;
+use batchmsg_core::waves::LateBecause;
 use batchmsg_local::{
     DATABASE_FILE, Database, LockError, SendingLock, UPLOADED_LIST_FILE, batch_folder,
 };
 
 use crate::data_dir::DataDirArgs;
-use crate::runner::{self, Local, Rate};
+use crate::runner::{self, Local};
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// At most this many texts a second; by default each batch's own rate
-    /// from `send`, the lowest when several are resumed together.
+    /// At most this many texts a second from the whole data folder. Each
+    /// batch also keeps its own rate from `send`.
     #[arg(long, value_name = "PER_SECOND")]
     rate: Option<NonZeroU32>,
     #[command(flatten)]
@@ -40,15 +40,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         println!("Nothing to do: every batch is finished or waiting on nothing");
         return Ok(());
     }
-    let rate = match args.rate {
-        Some(limit) => Rate {
-            per_second: Some(limit),
-            unit: RateUnit::Texts,
-        },
-        None => strictest_rate(&db, &batches)?,
-    };
     drop(db);
-    let local = Local::open(args.data.data_dir.clone(), rate)?;
+    let local = Local::open(args.data.data_dir.clone(), args.rate)?;
     println!(
         "Resuming {} batch{}: {}",
         batches.len(),
@@ -60,7 +53,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             .join(", ")
     );
     let runtime = tokio::runtime::Runtime::new().context("cannot start")?;
-    runtime.block_on(runner::drive(local.clone(), batches.clone(), None))?;
+    runtime.block_on(runner::drive(
+        local.clone(),
+        batches.clone(),
+        None,
+        LateBecause::NotRunning,
+    ))?;
     for batch in &batches {
         let db = &local.db;
         let progress = runtime.block_on(batchmsg_core::sending::progress(db, db, db, batch))?;
@@ -68,30 +66,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             "{}",
             crate::status::render_batch(&progress, &local.data_dir)
         );
+        print!("{}", crate::status::render_timing(&db.timing_notes(batch)?));
     }
     Ok(())
-}
-
-/// The lowest rate any of `batches` was sent with.
-fn strictest_rate(
-    db: &Database,
-    batches: &[batchmsg_core::batch::BatchId],
-) -> anyhow::Result<Rate> {
-    let mut strictest = Rate {
-        per_second: None,
-        unit: RateUnit::Texts,
-    };
-    for batch in batches {
-        if let Some((Some(limit), unit)) = db.send_rate(batch)?
-            && strictest.per_second.is_none_or(|s| limit < s)
-        {
-            strictest = Rate {
-                per_second: Some(limit),
-                unit,
-            };
-        }
-    }
-    Ok(strictest)
 }
 
 /// A `send` stopped while it validated (kill -9, a power cut) leaves its

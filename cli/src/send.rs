@@ -11,7 +11,8 @@ use batchmsg_core::ports::SystemClock;
 use batchmsg_core::report::NOT_ACCEPTED_FILE;
 use batchmsg_core::sending::{RateUnit, cancel_batch, progress, schedule_batch};
 use batchmsg_core::waves::{
-    Schedule, UkTime, WavePlan, parse_interval, parse_uk_time, parse_window, plan_waves,
+    LateBecause, Schedule, UkTime, WavePlan, parse_interval, parse_uk_time, parse_window,
+    plan_waves,
 };
 use batchmsg_local::{LockError, OptedOutFile, SendingLock, batch_folder};
 use chrono::{DateTime, Utc};
@@ -37,7 +38,8 @@ pub struct Args {
     #[arg(long, value_name = "DURATION", requires = "stagger")]
     every: Option<String>,
     /// Only send within these UK hours, e.g. "weekdays 08:00-18:00"; waves
-    /// outside move to the next opening. Add "except bank holidays in
+    /// outside move to the next opening, and texts still to go when it
+    /// closes wait for it to open again. Add "except bank holidays in
     /// England and Wales" (or Scotland, or Northern Ireland) to stay shut on
     /// that nation's bank holidays.
     #[arg(long, value_name = "SPEC")]
@@ -83,7 +85,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             RateIn::Fragments => RateUnit::Fragments,
         },
     };
-    let local = Local::open(args.list.data.data_dir.clone(), rate)?;
+    let local = Local::open(args.list.data.data_dir.clone(), None)?;
     let runtime = tokio::runtime::Runtime::new()?;
 
     let id = new_batch_id(Utc::now())?;
@@ -134,13 +136,23 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     runtime.block_on(async {
         let db = &local.db;
         db.save_send_rate(&id, rate.per_second, rate.unit)?;
+        if let Some(spec) = &args.window {
+            db.save_send_window(&id, spec)?;
+        }
         schedule_batch(db, db, db, &id, &plan).await?;
         tracing::info!(batch = %id, waves = plan.waves.len(), "batch scheduled");
         let bar = progress_bar(imported.summary.accepted);
-        runner::drive(local.clone(), vec![id.clone()], Some(bar.clone())).await?;
+        runner::drive(
+            local.clone(),
+            vec![id.clone()],
+            Some(bar.clone()),
+            LateBecause::WaitedForConfirmation,
+        )
+        .await?;
         bar.finish_and_clear();
         let progress = progress(db, db, db, &id).await?;
         print!("{}", status::render_batch(&progress, &local.data_dir));
+        print!("{}", status::render_timing(&db.timing_notes(&id)?));
         anyhow::Ok(())
     })
 }

@@ -14,7 +14,7 @@ use batchmsg_core::delivery::RecipientStatus;
 use batchmsg_core::ports::{BatchRepo, RecipientRepo};
 use batchmsg_core::report::NOT_ACCEPTED_FILE;
 use batchmsg_core::sending::{BatchProgress, progress};
-use batchmsg_core::waves::{UK, UkTime};
+use batchmsg_core::waves::{TimingNote, UK, UkTime};
 use batchmsg_local::{DATABASE_FILE, Database, batch_folder};
 use chrono::{DateTime, Datelike, MappedLocalTime, TimeZone, Timelike, Utc};
 
@@ -53,6 +53,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         Some(id) => {
             let progress = block_on(progress(&db, &db, &db, &id))??;
             print_batch(&progress, data_dir);
+            print!("{}", render_timing(&db.timing_notes(&id)?));
         }
     }
     Ok(())
@@ -256,6 +257,19 @@ fn reasons(counts: &StatusCounts) -> Vec<(RecipientStatus, String, u64)> {
             these.push((status, "no reason given".to_owned(), unexplained));
         }
         out.extend(these);
+    }
+    out
+}
+
+/// What went differently from the plan: waves that went late and why,
+/// texts the sending window paused. Empty when all went to plan.
+pub fn render_timing(notes: &[TimingNote]) -> String {
+    let mut out = String::new();
+    if !notes.is_empty() {
+        out.push_str("\nTiming (UK time):\n");
+        for note in notes {
+            let _ = writeln!(out, "  {note}.");
+        }
     }
     out
 }

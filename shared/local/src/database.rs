@@ -90,6 +90,24 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX recipients_sending ON recipients (batch) WHERE status = 'sending';
     CREATE INDEX waves_releasing ON waves (batch) WHERE status = 'releasing';
     CREATE INDEX batches_awaiting_upload ON batches (id) WHERE status = 'awaiting-upload';",
+    // Each batch's sending window as the person sending gave it, applied to
+    // every text; and what `status` says about waves that went late and
+    // texts the window paused.
+    "CREATE TABLE send_windows (
+        batch TEXT PRIMARY KEY,
+        spec TEXT NOT NULL
+    ) STRICT;
+    CREATE TABLE timing_notes (
+        batch TEXT NOT NULL,
+        key TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        wave INTEGER,
+        at INTEGER NOT NULL,
+        until INTEGER NOT NULL,
+        texts INTEGER NOT NULL DEFAULT 0,
+        because TEXT,
+        PRIMARY KEY (batch, key)
+    ) STRICT;",
 ];
 
 #[derive(Debug, thiserror::Error)]

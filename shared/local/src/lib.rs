@@ -18,6 +18,7 @@ mod recipients;
 mod send_rates;
 mod templates;
 mod time;
+mod timing;
 mod transition;
 mod waves;
 

@@ -43,7 +43,8 @@ use std::sync::{Mutex, PoisonError};
 
 use batchmsg_core::batch::{BatchId, Recipient, Seq};
 use batchmsg_core::ports::{
-    PortError, PortResult, PublishError, Published, PublishedLookup, ReceiptOutcome, SmsSender,
+    Clock, PortError, PortResult, PublishError, Published, PublishedLookup, ReceiptOutcome,
+    SharedClock, SmsSender,
 };
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
@@ -146,6 +147,8 @@ fn parse_line(bytes: &[u8], offset: u64) -> Option<(OutboxLine<'_>, DateTime<Utc
 pub struct Outbox {
     path: PathBuf,
     file: Mutex<File>,
+    /// What stamps each text's `sent_at`.
+    clock: SharedClock,
 }
 
 impl Outbox {
@@ -177,7 +180,13 @@ impl Outbox {
         Ok(Self {
             path,
             file: Mutex::new(file),
+            clock: SharedClock::default(),
         })
+    }
+
+    /// Stamps texts with `clock`'s time rather than the system's.
+    pub fn with_clock(self, clock: SharedClock) -> Self {
+        Self { clock, ..self }
     }
 
     /// `outbox.jsonl`, for a [`ReceiptFeed`].
@@ -264,8 +273,8 @@ impl Outbox {
 }
 
 /// Now, to the millisecond the outbox records.
-fn now_in_millis() -> DateTime<Utc> {
-    let now = Utc::now();
+fn now_in_millis(clock: &SharedClock) -> DateTime<Utc> {
+    let now = clock.now();
     DateTime::from_timestamp_millis(now.timestamp_millis()).unwrap_or(now)
 }
 
@@ -276,7 +285,7 @@ impl SmsSender for Outbox {
         recipient: &Recipient,
     ) -> Result<Published, PublishError> {
         // Stamped first: the rate limit's grant was a moment ago.
-        let at = now_in_millis();
+        let at = now_in_millis(&self.clock);
         let to = recipient.mobile.e164();
         if refused(to.as_str()) {
             return Err(PublishError::Refused(REFUSED_REASON.to_owned()));

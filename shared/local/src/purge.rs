@@ -17,12 +17,14 @@ pub struct PurgedRows {
 }
 
 /// Every table that holds rows of a batch, by its batch column; `batches` last.
-const TABLES: [(&str, &str); 6] = [
+const TABLES: [(&str, &str); 8] = [
     ("recipients", "batch"),
     ("waves", "batch"),
     ("schedules", "batch"),
     ("queue", "batch"),
     ("send_rates", "batch"),
+    ("send_windows", "batch"),
+    ("timing_notes", "batch"),
     ("batches", "id"),
 ];
 

@@ -189,5 +189,6 @@ pub(crate) const BATCHES_WITH_WORK: &str =
     "SELECT batch FROM schedules UNION SELECT batch FROM queue
      UNION SELECT batch FROM recipients WHERE status = 'sending'
      UNION SELECT batch FROM waves WHERE status = 'releasing'
-     UNION SELECT id FROM batches WHERE open = 1
+     UNION SELECT r.batch FROM batches b JOIN recipients r ON r.batch = b.id
+         WHERE b.open = 1 AND r.status = 'queued'
      ORDER BY 1";

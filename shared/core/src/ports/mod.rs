@@ -19,6 +19,7 @@
 //! `async fn`.
 
 mod sending;
+mod shared_clock;
 mod templates;
 mod uploads;
 
@@ -27,5 +28,6 @@ pub use sending::{
     RateLimiter, Receipt, ReceiptApplied, ReceiptOutcome, RecipientRepo, SendQueue, SmsSender,
     SystemClock, WaveRepo, WaveScheduler,
 };
+pub use shared_clock::SharedClock;
 pub use templates::{StoreError, StoredTemplate, TemplateStore};
 pub use uploads::{ObjectStore, OptedOutNumbers};

@@ -14,7 +14,14 @@
 //! same 1 % margin as the sliding window, for timer wake-ups. A slot is
 //! counted from the previous slot, not from when a waiter woke, so a late
 //! timer wake-up does not cost the rate.
+//!
+//! Texts of several units (fragments) are also kept within a window: even
+//! spacing alone lets a 3-unit text follow a 1-unit one half a second later
+//! at a share of 2, four units in one second. So a text also waits until
+//! the units granted in the [`WINDOW`] before it leave room for its own
+//! (or, if it alone is over the share, until it is alone in its window).
 
+use std::collections::VecDeque;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -30,8 +37,34 @@ pub const MAX_INTERVAL: Duration = Duration::from_secs(3_600);
 pub struct EvenlySpacedLimiter {
     /// Time one unit takes.
     interval: Duration,
-    /// When the next unit may go.
-    next: Mutex<Option<Instant>>,
+    /// The most units in any [`WINDOW`]: the share, rounded down (at least 1).
+    most: u64,
+    /// When the next unit may go, and the grants of the last window.
+    next: Mutex<Paced>,
+}
+
+#[derive(Debug, Default)]
+struct Paced {
+    next: Option<Instant>,
+    /// Grants (possibly still to come) within a window of the latest, oldest
+    /// first.
+    log: VecDeque<(Instant, u32)>,
+}
+
+impl Paced {
+    /// The earliest time from `at` at which `units` fit in the window.
+    fn room_from(&mut self, mut at: Instant, units: u32, most: u64) -> Instant {
+        loop {
+            while self.log.front().is_some_and(|&(t, _)| t + WINDOW <= at) {
+                self.log.pop_front();
+            }
+            let held: u64 = self.log.iter().map(|&(_, u)| u64::from(u)).sum();
+            match self.log.front() {
+                Some(&(oldest, _)) if held + u64::from(units) > most => at = oldest + WINDOW,
+                _ => return at,
+            }
+        }
+    }
 }
 
 impl EvenlySpacedLimiter {
@@ -46,9 +79,11 @@ impl EvenlySpacedLimiter {
             Duration::try_from_secs_f64(WINDOW.as_secs_f64() * f64::from(instances) / rate)
                 .ok()
                 .filter(|i| *i <= MAX_INTERVAL)?;
+        let most = ((rate / f64::from(instances)).floor() as u64).max(1);
         Some(Self {
             interval,
-            next: Mutex::new(None),
+            most,
+            next: Mutex::new(Paced::default()),
         })
     }
 
@@ -64,10 +99,12 @@ impl RateLimiter for EvenlySpacedLimiter {
             return Ok(());
         }
         let at = {
-            let mut next = self.next.lock().unwrap_or_else(|p| p.into_inner());
+            let mut paced = self.next.lock().unwrap_or_else(|p| p.into_inner());
             let now = Instant::now();
-            let at = next.map_or(now, |n| n.max(now));
-            *next = Some(at + self.interval * units);
+            let at = paced.next.map_or(now, |n| n.max(now));
+            let at = paced.room_from(at, units, self.most);
+            paced.next = Some(at + self.interval * units);
+            paced.log.push_back((at, units));
             at
         };
         sleep_until(at).await;
@@ -114,10 +151,15 @@ mod tests {
         }
         let expected: Vec<Duration> = (0..6).map(|i| Duration::from_millis(202 * i)).collect();
         assert_eq!(at, expected);
-        // Three units take three slots.
+        // Three units wait until the window before them holds two at most
+        // (the grants at 404 and 606 ms leave it), then take three slots.
         limiter.acquire(3).await.unwrap();
+        assert_eq!(start.elapsed(), Duration::from_millis(606 + 1_010));
         limiter.acquire(1).await.unwrap();
-        assert_eq!(start.elapsed(), Duration::from_millis(202 * 9));
+        assert_eq!(
+            start.elapsed(),
+            Duration::from_millis(606 + 1_010 + 202 * 3)
+        );
     }
 
     #[tokio::test(start_paused = true)]

@@ -18,11 +18,13 @@
 
 mod evenly_spaced;
 mod sliding_window;
+mod within;
 
 use std::time::Duration;
 
 pub use evenly_spaced::{EvenlySpacedLimiter, MAX_INTERVAL};
 pub use sliding_window::{Limiter, SlidingWindowLimiter, Unlimited};
+pub use within::Within;
 
 /// A second as the limiters count it: 1 % longer than a real one. With
 /// units granted exactly a second apart, a timer wake-up a few milliseconds
@@ -51,5 +53,7 @@ impl RateUnit {
     }
 }
 
+#[cfg(test)]
+mod fragments_tests;
 #[cfg(test)]
 mod tests;

@@ -121,6 +121,51 @@ impl RateLimiter for SlidingWindowLimiter {
     }
 }
 
+impl SlidingWindowLimiter {
+    /// When `units` might fit, if they do not now (`grants` is this
+    /// limiter's, locked).
+    fn wait(&self, grants: &mut Grants, now: Instant, units: u32) -> Option<Instant> {
+        grants.forget_older_than(self.window, now);
+        let fits = grants.units + u64::from(units) <= u64::from(self.limit);
+        if units == 0 || fits || grants.log.is_empty() {
+            return None;
+        }
+        Some(
+            grants
+                .room_at(self.window, self.limit, units)
+                .unwrap_or(now + self.window),
+        )
+    }
+
+    /// Waits until `a` units fit in `first` and `b` in `second` at the same
+    /// moment, and grants both then: a text that waited on one limit must
+    /// not be counted by the other at an earlier time than it went.
+    /// `first` is locked before `second`, so callers must always pass them
+    /// in the same order (a sender's own limiter, then the shared one).
+    pub async fn acquire_both(first: &Self, a: u32, second: &Self, b: u32) -> PortResult<()> {
+        loop {
+            let wake = {
+                let mut one = first.grants.lock().await;
+                let mut two = second.grants.lock().await;
+                let now = Instant::now();
+                match (first.wait(&mut one, now, a), second.wait(&mut two, now, b)) {
+                    (None, None) => {
+                        for (grants, units) in [(&mut one, a), (&mut two, b)] {
+                            if units > 0 {
+                                grants.log.push_back((now, units));
+                                grants.units += u64::from(units);
+                            }
+                        }
+                        return Ok(());
+                    }
+                    (x, y) => x.max(y).unwrap_or(now),
+                }
+            };
+            sleep_until(wake).await;
+        }
+    }
+}
+
 /// No limit: every acquire returns at once.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Unlimited;

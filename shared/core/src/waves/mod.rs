@@ -83,6 +83,9 @@ mod london;
 mod parse;
 #[cfg(test)]
 mod tests;
+mod timing;
+#[cfg(test)]
+mod timing_tests;
 
 use std::fmt;
 use std::num::{NonZeroU32, NonZeroU64};
@@ -98,6 +101,7 @@ use london::{ClockTime, Wall};
 pub use parse::{
     IntervalError, UkTimeError, WindowError, parse_interval, parse_uk_time, parse_window,
 };
+pub use timing::{CaughtUp, LATE_AFTER, LateBecause, TimingNote, catch_up};
 
 /// The time zone of every time in a plan: Europe/London.
 pub const UK: Tz = chrono_tz::Europe::London;
