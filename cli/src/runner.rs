@@ -286,7 +286,7 @@ async fn send_worker(
             &seqs,
             Pacing {
                 unit: local.unit,
-                claim_ahead: seqs.len(),
+                claim_ahead: batchmsg_local::CLAIM_AHEAD,
             },
         )
         .await?;

@@ -4,6 +4,7 @@
 mod batch_folder;
 mod batches;
 mod database;
+mod durable;
 mod feed_offset;
 #[cfg(test)]
 mod finished_batches_unread;
@@ -26,6 +27,7 @@ pub use batch_folder::{
     upload_keys,
 };
 pub use database::{DATABASE_FILE, Database, OpenError};
+pub use durable::CLAIM_AHEAD;
 pub use folder_store::{BadKey, FolderStore};
 pub use opted_out_file::{OptedOutFile, OptedOutFileError};
 pub use purge::PurgedRows;
