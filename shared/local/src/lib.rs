@@ -13,6 +13,10 @@ mod opted_out_file;
 pub mod outbox;
 pub mod owner_only;
 pub mod partial_file;
+#[cfg(test)]
+mod power_cut;
+#[cfg(test)]
+mod power_loss_tests;
 mod purge;
 mod queue;
 mod recipients;
