@@ -22,3 +22,16 @@ pub const CLAIM_AHEAD: usize = 100;
 pub fn sync_dir(dir: &Path) -> io::Result<()> {
     File::open(dir)?.sync_all()
 }
+
+/// Syncs the data of `file`, the file at `path`: everything written to it so
+/// far survives a power loss. (In tests, [`crate::power_cut`] hears of it.)
+pub fn sync_data(file: &File, path: &Path) -> io::Result<()> {
+    #[cfg(test)]
+    let length = file.metadata()?.len();
+    file.sync_data()?;
+    #[cfg(test)]
+    crate::power_cut::synced(path, length);
+    #[cfg(not(test))]
+    let _ = path;
+    Ok(())
+}

@@ -320,6 +320,6 @@ impl SmsSender for Outbox {
 
     /// Syncs the lines appended so far (by any sender sharing the file).
     async fn make_durable(&self) -> PortResult<()> {
-        self.to_sync.sync_data().map_err(PortError::new)
+        crate::durable::sync_data(&self.to_sync, &self.path).map_err(PortError::new)
     }
 }

@@ -8,6 +8,10 @@
 //! nothing it was not told to sync. Files in other folders (other tests')
 //! are passed through untouched.
 //!
+//! Files batchmsg writes itself (the outbox) only grow, and are synced
+//! through [`crate::durable::sync_data`], which reports here: for those,
+//! [`synced_length`] is what a power loss must keep.
+//!
 //! Written here because no well-kept crate wraps the default VFS this way;
 //! it stays small by forwarding every call, unchanged, to that VFS.
 
@@ -34,6 +38,8 @@ struct Unsynced {
 struct State {
     watched: Vec<(PathBuf, Hook)>,
     files: HashMap<PathBuf, Unsynced>,
+    /// Files synced through `durable::sync_data`: their length then.
+    synced_lengths: HashMap<PathBuf, u64>,
 }
 
 static STATE: Mutex<Option<State>> = Mutex::new(None);
@@ -60,14 +66,40 @@ pub fn unwatch(dir: &Path) {
     if let Some(state) = state().as_mut() {
         state.watched.retain(|(d, _)| *d != dir);
         state.files.retain(|path, _| !path.starts_with(&dir));
+        state
+            .synced_lengths
+            .retain(|path, _| !path.starts_with(&dir));
     }
+}
+
+/// Hears that `path` was synced at `length`.
+pub fn synced(path: &Path, length: u64) {
+    let Some(path) = canonical(path) else { return };
+    if let Some(state) = state().as_mut()
+        && state.watched.iter().any(|(dir, _)| path.starts_with(dir))
+    {
+        state.synced_lengths.insert(path, length);
+    }
+}
+
+/// The length of `path` when it was last synced through
+/// `durable::sync_data`; 0 if never, while watched.
+pub fn synced_length(path: &Path) -> u64 {
+    let path = canonical(path);
+    let guard = state();
+    path.and_then(|p| guard.as_ref()?.synced_lengths.get(&p).copied())
+        .unwrap_or(0)
+}
+
+fn canonical(path: &Path) -> Option<PathBuf> {
+    Some(path.parent()?.canonicalize().ok()?.join(path.file_name()?))
 }
 
 /// `path` as a power loss now would leave it: `None` if it does not exist.
 /// Call it between SQLite's calls (from the hook, or with no statement
 /// running), so that no write is half done.
 pub fn after_power_loss(path: &Path) -> Option<Vec<u8>> {
-    let path = path.parent()?.canonicalize().ok()?.join(path.file_name()?);
+    let path = canonical(path)?;
     let guard = state();
     let mut bytes = std::fs::read(&path).ok()?;
     if let Some(unsynced) = guard.as_ref().and_then(|s| s.files.get(&path)) {
@@ -166,7 +198,11 @@ unsafe extern "C" fn open(
     }
 }
 
-unsafe extern "C" fn delete(vfs: *mut ffi::sqlite3_vfs, name: *const c_char, dir_sync: c_int) -> c_int {
+unsafe extern "C" fn delete(
+    vfs: *mut ffi::sqlite3_vfs,
+    name: *const c_char,
+    dir_sync: c_int,
+) -> c_int {
     // SAFETY: forwarded as given.
     unsafe {
         if !name.is_null()
@@ -181,7 +217,9 @@ unsafe extern "C" fn delete(vfs: *mut ffi::sqlite3_vfs, name: *const c_char, dir
 }
 
 /// The platform's file and its methods.
-unsafe fn inner(file: *mut ffi::sqlite3_file) -> (*mut ffi::sqlite3_file, &'static ffi::sqlite3_io_methods) {
+unsafe fn inner(
+    file: *mut ffi::sqlite3_file,
+) -> (*mut ffi::sqlite3_file, &'static ffi::sqlite3_io_methods) {
     // SAFETY: `file` was opened by `open`, which set `inner`.
     unsafe {
         let inner = (*file.cast::<ShimFile>()).inner;
@@ -210,7 +248,12 @@ fn read_at(file: *mut ffi::sqlite3_file, offset: u64, len: usize) -> Vec<u8> {
     // the rest with zeros, which is what the file held there.
     unsafe {
         let (inner, methods) = inner(file);
-        (methods.xRead.expect("xRead"))(inner, bytes.as_mut_ptr().cast(), len as c_int, offset as i64);
+        (methods.xRead.expect("xRead"))(
+            inner,
+            bytes.as_mut_ptr().cast(),
+            len as c_int,
+            offset as i64,
+        );
     }
     bytes
 }
