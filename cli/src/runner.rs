@@ -149,7 +149,9 @@ async fn pump_receipts(local: &Local) -> anyhow::Result<Option<DateTime<Utc>>> {
             early = recorded.early.len(),
             "recorded receipts"
         );
-        let dropped = feed.retry_at(recorded.early, Utc::now() + RECEIPT_RETRY);
+        let dropped = feed.retry_at(recorded.early, Utc::now() + RECEIPT_RETRY, |text| {
+            local.db.may_take_receipt(&text.batch, text.seq)
+        })?;
         if dropped > 0 {
             tracing::warn!(
                 dropped,

@@ -51,7 +51,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 
 pub use purge::blank_batches;
-pub use receipts::ReceiptFeed;
+pub use receipts::{OutboxText, ReceiptFeed};
 
 /// The outbox's file in the data folder.
 pub const OUTBOX_FILE: &str = "outbox.jsonl";
