@@ -14,6 +14,7 @@ mod release;
 mod resume;
 mod schedule;
 mod send;
+mod send_durable;
 mod send_pacing;
 mod sweep;
 mod upload;
