@@ -206,7 +206,9 @@ async fn pump_receipts(local: &Local) -> anyhow::Result<Option<DateTime<Utc>>> {
             early = recorded.early.len(),
             "recorded receipts"
         );
-        let dropped = feed.retry_at(recorded.early, local.clock.now() + RECEIPT_RETRY);
+        let dropped = feed.retry_at(recorded.early, local.clock.now() + RECEIPT_RETRY, |text| {
+            local.db.may_take_receipt(&text.batch, text.seq)
+        })?;
         if dropped > 0 {
             tracing::warn!(
                 dropped,
@@ -426,7 +428,7 @@ async fn send_worker(
             // The limiter is handed fragments; it counts each rate's unit.
             Pacing {
                 unit: RateUnit::Fragments,
-                claim_ahead: seqs.len(),
+                claim_ahead: batchmsg_local::CLAIM_AHEAD,
             },
         )
         .await?;

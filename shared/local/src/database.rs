@@ -184,6 +184,7 @@ impl Database {
             .truncate(false)
             .open(&path)
             .and_then(|_| crate::owner_only::restrict(&path))
+            .and_then(|()| crate::durable::sync_dir(data_dir))
             .map_err(|source| OpenError::File {
                 path: path.clone(),
                 source,
@@ -194,13 +195,16 @@ impl Database {
         };
         let mut connection = Connection::open(&path).map_err(sqlite)?;
         // The timeout first: two processes opening a new folder at once both
-        // switch it to WAL and bring its schema up to date. Patient data is
-        // overwritten where it is deleted or updated (`FAST`: within the page,
-        // at no extra I/O); `batchmsg purge` vacuums away what came before.
+        // switch it to WAL and bring its schema up to date. `FULL` syncs the
+        // WAL at every commit: under `NORMAL` a committed claim can roll back
+        // in a power loss while its text stays in the outbox, and the text is
+        // sent again (see `durable`). Patient data is overwritten where it is
+        // deleted or updated (`FAST`: within the page, at no extra I/O);
+        // `batchmsg purge` vacuums away what came before.
         connection
             .busy_timeout(std::time::Duration::from_secs(5))
             .and_then(|()| switch_to_wal(&connection))
-            .and_then(|()| connection.pragma_update(None, "synchronous", "NORMAL"))
+            .and_then(|()| connection.pragma_update(None, "synchronous", "FULL"))
             .and_then(|()| connection.pragma_update(None, "secure_delete", "FAST"))
             .map_err(sqlite)?;
         // Read and migrate under the write lock, so a second process opening

@@ -1,6 +1,10 @@
-//! How far the receipt feed has read the outbox, so a restart does not
-//! replay every receipt since the first text.
+//! What the receipt feed keeps in the database: how far it has read the
+//! outbox, so a restart does not replay every receipt since the first text;
+//! and whether a text may yet take a receipt that came too early, so that
+//! receipt is kept (see [`crate::outbox::ReceiptFeed::retry_at`]).
 
+use batchmsg_core::batch::Seq;
+use batchmsg_core::delivery::RecipientStatus;
 use batchmsg_core::ports::{PortError, PortResult};
 use rusqlite::OptionalExtension;
 
@@ -28,5 +32,24 @@ impl Database {
             )
             .map(drop)
             .map_err(PortError::new)
+    }
+
+    /// Whether text `seq` of `batch` may yet take a receipt: it is
+    /// `sending` (its sender, or the recovery after that sender stopped,
+    /// will record it `sent`), or `sent` already. Not when it is gone (its
+    /// batch removed), final, or `queued` again.
+    pub fn may_take_receipt(&self, batch: &str, seq: Seq) -> PortResult<bool> {
+        let status: Option<String> = self
+            .connection()
+            .prepare_cached("SELECT status FROM recipients WHERE batch = ?1 AND seq = ?2")
+            .and_then(|mut statement| {
+                statement
+                    .query_row(rusqlite::params![batch, seq], |row| row.get(0))
+                    .optional()
+            })
+            .map_err(PortError::new)?;
+        Ok(status.is_some_and(|status| {
+            status == RecipientStatus::Sending.as_str() || status == RecipientStatus::Sent.as_str()
+        }))
     }
 }

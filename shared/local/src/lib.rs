@@ -4,6 +4,7 @@
 mod batch_folder;
 mod batches;
 mod database;
+mod durable;
 mod feed_offset;
 #[cfg(test)]
 mod finished_batches_unread;
@@ -12,6 +13,10 @@ mod opted_out_file;
 pub mod outbox;
 pub mod owner_only;
 pub mod partial_file;
+#[cfg(test)]
+mod power_cut;
+#[cfg(test)]
+mod power_loss_tests;
 mod purge;
 mod queue;
 mod recipients;
@@ -27,6 +32,7 @@ pub use batch_folder::{
     upload_keys,
 };
 pub use database::{DATABASE_FILE, Database, OpenError};
+pub use durable::CLAIM_AHEAD;
 pub use folder_store::{BadKey, FolderStore};
 pub use opted_out_file::{OptedOutFile, OptedOutFileError};
 pub use purge::PurgedRows;

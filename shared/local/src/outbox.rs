@@ -7,7 +7,9 @@
 //! (`GSM-7` or `UCS-2`), `fragments` and `body`. It is written with one
 //! `write(2)` of the whole line, so a `kill -9` leaves whole lines; a reader
 //! skips a damaged line, and opening the outbox ends a torn last line so that
-//! the next one stands alone.
+//! the next one stands alone. Lines are synced to disk once a group of texts
+//! ([`SmsSender::make_durable`]), before the group is recorded `sent`: after a
+//! power loss, every text recorded `sent` is still in the outbox.
 //!
 //! # Reserved numbers
 //!
@@ -50,7 +52,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 
 pub use purge::blank_batches;
-pub use receipts::ReceiptFeed;
+pub use receipts::{OutboxText, ReceiptFeed};
 
 /// The outbox's file in the data folder.
 pub const OUTBOX_FILE: &str = "outbox.jsonl";
@@ -149,6 +151,8 @@ pub struct Outbox {
     file: Mutex<File>,
     /// What stamps each text's `sent_at`.
     clock: SharedClock,
+    /// The same file, to sync without holding up the writers.
+    to_sync: File,
 }
 
 impl Outbox {
@@ -163,6 +167,8 @@ impl Outbox {
             .open(&path)?;
         // One an earlier version wrote may be readable by others.
         crate::owner_only::restrict(&path)?;
+        // A new file's name is synced once, or a power loss can lose it.
+        crate::durable::sync_dir(data_dir)?;
         let length = file.metadata()?.len();
         if length > 0 {
             let mut last = [0u8];
@@ -179,6 +185,7 @@ impl Outbox {
         }
         Ok(Self {
             path,
+            to_sync: file.try_clone()?,
             file: Mutex::new(file),
             clock: SharedClock::default(),
         })
@@ -318,5 +325,10 @@ impl SmsSender for Outbox {
         let wanted = seqs.iter().copied().collect();
         let found = self.find(batch, &wanted).map_err(PortError::new)?;
         Ok(PublishedLookup::Known(found))
+    }
+
+    /// Syncs the lines appended so far (by any sender sharing the file).
+    async fn make_durable(&self) -> PortResult<()> {
+        crate::durable::sync_data(&self.to_sync, &self.path).map_err(PortError::new)
     }
 }

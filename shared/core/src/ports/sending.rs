@@ -307,6 +307,15 @@ pub trait SmsSender {
         batch: &BatchId,
         seqs: &[Seq],
     ) -> impl Future<Output = PortResult<PublishedLookup>> + Send;
+
+    /// Makes every text published so far survive a power loss, before they
+    /// are recorded `sent`: a `sent` text must be in the record
+    /// [`SmsSender::lookup`] reads, or its receipt never comes. Called once
+    /// a group, so one sync covers many texts. A remote provider's answer to
+    /// `publish` is already its own record: nothing to do.
+    fn make_durable(&self) -> impl Future<Output = PortResult<()>> + Send {
+        async { Ok(()) }
+    }
 }
 
 /// The one sending rate for everything that sends.

@@ -71,7 +71,7 @@ impl Pacing {
 /// each group from `queued` (one that cannot be claimed was handled already
 /// and is skipped), and for each text waits for the rate limit, asks `until`
 /// whether it may start, hands it to the provider and, once the group is
-/// done, records every outcome.
+/// done, has the provider make it durable and records every outcome.
 ///
 /// Nothing is sent for a cancelled batch: a job that comes back after the
 /// cancel (a throttled text, one a crash left unsent) cancels its recipient.
@@ -113,7 +113,16 @@ pub async fn send_texts(
         }
         let claimed = recipients.claim(id, group, clock.now()).await?;
         outcome.skipped += (group.len() - claimed.len()) as u64;
-        let tried = publish_group(sender, limiter, clock, until, id, &claimed, pacing.unit).await;
+        let mut tried =
+            publish_group(sender, limiter, clock, until, id, &claimed, pacing.unit).await;
+        if !tried.published.is_empty()
+            && let Err(error) = sender.make_durable().await
+        {
+            // Maybe not in the provider's record: left `sending`, for
+            // recovery to settle from that record.
+            tried.published.clear();
+            tried.stopped.get_or_insert(error);
+        }
         let recorded = record(recipients, clock, id, &tried).await;
         outcome.sent += tried.published.len() as u64;
         outcome.failed += tried.failed.len() as u64;

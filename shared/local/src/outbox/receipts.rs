@@ -9,6 +9,7 @@ use std::io::{self, Read, Seek, SeekFrom};
 use std::path::PathBuf;
 use std::time::Duration;
 
+use batchmsg_core::batch::Seq;
 use batchmsg_core::ports::Receipt;
 use chrono::{DateTime, TimeDelta, Utc};
 
@@ -40,8 +41,27 @@ pub struct ReceiptFeed {
     due: BinaryHeap<Reverse<DueReceipt>>,
     /// The start of each line read with receipts still to hand out: how many.
     unfinished: BTreeMap<u64, usize>,
-    /// The receipts handed out by the last poll: their line and tries.
-    handed_out: HashMap<String, (u64, u32)>,
+    /// Receipts tried [`MOST_TRIES`] times whose texts may yet be recorded
+    /// sent: tried again now and then, without keeping the process waiting
+    /// for them, and never passed by [`ReceiptFeed::offset`].
+    parked: Vec<DueReceipt>,
+    /// The receipts handed out by the last poll: their line, text and tries.
+    handed_out: HashMap<String, HandedOut>,
+}
+
+/// A receipt the last poll handed out.
+#[derive(Debug)]
+struct HandedOut {
+    line: u64,
+    text: OutboxText,
+    tries: u32,
+}
+
+/// The text a receipt is for: its batch and seq, as its line says.
+#[derive(Clone, Debug)]
+pub struct OutboxText {
+    pub batch: String,
+    pub seq: Seq,
 }
 
 /// A receipt waiting for its time. Ordered by time, then as scheduled.
@@ -54,6 +74,7 @@ struct DueReceipt {
     tries: u32,
     order: u64,
     line: u64,
+    text: OutboxText,
 }
 
 impl DueReceipt {
@@ -63,8 +84,12 @@ impl DueReceipt {
 }
 
 /// How often a receipt for a text not yet recorded as sent is tried again
-/// before it is dropped (its text may never be recorded: a batch removed).
+/// before it is dropped (its text may never be recorded: a batch removed)
+/// or, if its text may yet be recorded, parked.
 const MOST_TRIES: u32 = 20;
+
+/// How long a parked receipt waits between tries.
+const PARKED_RETRY: TimeDelta = TimeDelta::seconds(10);
 
 impl PartialEq for DueReceipt {
     fn eq(&self, other: &Self) -> bool {
@@ -96,6 +121,7 @@ impl ReceiptFeed {
             scheduled: 0,
             due: BinaryHeap::new(),
             unfinished: BTreeMap::new(),
+            parked: Vec::new(),
             handed_out: HashMap::new(),
         }
     }
@@ -107,6 +133,7 @@ impl ReceiptFeed {
         self.seen_to = offset;
         self.due.clear();
         self.unfinished.clear();
+        self.parked.clear();
     }
 
     /// Where to resume after a restart: the start of the first line whose
@@ -126,7 +153,8 @@ impl ReceiptFeed {
 
     /// Whether receipts are waiting, or the outbox has grown since it was
     /// last read. (Part of a line that has not grown since is not waited
-    /// for: a writer killed mid-line never ends it.)
+    /// for: a writer killed mid-line never ends it. Nor are parked receipts:
+    /// their texts wait for another process, or for `batchmsg run`.)
     pub fn pending(&self) -> bool {
         !self.due.is_empty() || std::fs::metadata(&self.path).is_ok_and(|m| m.len() > self.seen_to)
     }
@@ -136,6 +164,11 @@ impl ReceiptFeed {
     pub fn poll(&mut self, now: DateTime<Utc>) -> io::Result<Vec<Receipt>> {
         self.read_new_lines()?;
         self.handed_out.clear();
+        let (again, parked): (Vec<_>, Vec<_>) = std::mem::take(&mut self.parked)
+            .into_iter()
+            .partition(|p| p.due <= now);
+        self.parked = parked;
+        self.due.extend(again.into_iter().map(Reverse));
         let mut receipts = Vec::new();
         while self.due.peek().is_some_and(|Reverse(due)| due.due <= now) {
             let Some(Reverse(due)) = self.due.pop() else {
@@ -147,37 +180,60 @@ impl ReceiptFeed {
                     self.unfinished.remove(&due.line);
                 }
             }
-            self.handed_out
-                .insert(due.receipt.provider_id.clone(), (due.line, due.tries + 1));
+            self.handed_out.insert(
+                due.receipt.provider_id.clone(),
+                HandedOut {
+                    line: due.line,
+                    text: due.text,
+                    tries: due.tries + 1,
+                },
+            );
             receipts.push(due.receipt);
         }
         Ok(receipts)
     }
 
     /// Hands these receipts (from the last poll) out again at `at`: they
-    /// came before their texts were recorded as sent. Each is tried a
-    /// limited number of times; how many were dropped for good.
-    pub fn retry_at(&mut self, receipts: Vec<Receipt>, at: DateTime<Utc>) -> usize {
+    /// came before their texts were recorded as sent. After [`MOST_TRIES`],
+    /// a receipt whose text `may_take_receipt` (it is `sending`: its sender,
+    /// or the recovery after that sender stopped, has yet to record it) is
+    /// parked, never dropped: dropped, it would be lost for good once the
+    /// saved offset passed its line. The others are dropped: how many.
+    pub fn retry_at<E>(
+        &mut self,
+        receipts: Vec<Receipt>,
+        at: DateTime<Utc>,
+        mut may_take_receipt: impl FnMut(&OutboxText) -> Result<bool, E>,
+    ) -> Result<usize, E> {
         let mut dropped = 0;
         for receipt in receipts {
-            let Some(&(line, tries)) = self.handed_out.get(&receipt.provider_id) else {
+            let Some(handed_out) = self.handed_out.get(&receipt.provider_id) else {
                 continue;
             };
-            if tries >= MOST_TRIES {
+            let (line, tries) = (handed_out.line, handed_out.tries);
+            let text = handed_out.text.clone();
+            let parked = tries >= MOST_TRIES;
+            if parked && !may_take_receipt(&text)? {
                 dropped += 1;
                 continue;
             }
             *self.unfinished.entry(line).or_default() += 1;
-            self.due.push(Reverse(DueReceipt {
+            let due = DueReceipt {
                 receipt,
-                due: at,
+                due: if parked { at + PARKED_RETRY } else { at },
                 tries,
                 order: self.scheduled,
                 line,
-            }));
+                text,
+            };
             self.scheduled += 1;
+            if parked {
+                self.parked.push(due);
+            } else {
+                self.due.push(Reverse(due));
+            }
         }
-        dropped
+        Ok(dropped)
     }
 
     /// Schedules the receipts of each whole line after `read_to`.
@@ -240,6 +296,10 @@ impl ReceiptFeed {
                 tries: 0,
                 order: self.scheduled,
                 line: offset,
+                text: OutboxText {
+                    batch: text.batch.clone().into_owned(),
+                    seq: text.seq,
+                },
             }));
             self.scheduled += 1;
         }

@@ -15,6 +15,7 @@ mod release;
 mod resume;
 mod schedule;
 mod send;
+mod send_durable;
 mod send_pacing;
 mod sweep;
 mod upload;
