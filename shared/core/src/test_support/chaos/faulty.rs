@@ -19,10 +19,10 @@ use crate::ports::{
 /// Why a call failed.
 #[derive(Debug, thiserror::Error)]
 pub enum Fault {
-    #[error("the process died before this call")]
-    Dead,
-    #[error("the write happened and its answer was lost")]
-    AnswerLost,
+    #[error("the process died before calling {0}")]
+    Dead(&'static str),
+    #[error("{0} happened and its answer was lost")]
+    AnswerLost(&'static str),
 }
 
 struct Script {
@@ -58,15 +58,15 @@ impl<'a, S> Faulty<'a, S> {
     }
 
     /// Before each call: whether the process is still alive to make it.
-    fn alive(&self) -> PortResult<()> {
+    fn alive(&self, op: &'static str) -> PortResult<()> {
         let mut script = self.script.lock().unwrap();
         if script.dead {
-            return Err(PortError::new(Fault::Dead));
+            return Err(PortError::new(Fault::Dead(op)));
         }
         match &mut script.calls_to_live {
             Some(0) => {
                 script.dead = true;
-                return Err(PortError::new(Fault::Dead));
+                return Err(PortError::new(Fault::Dead(op)));
             }
             Some(left) => *left -= 1,
             None => {}
@@ -75,65 +75,81 @@ impl<'a, S> Faulty<'a, S> {
     }
 
     /// After a write: whether its answer arrives.
-    fn answer<T>(&self, result: PortResult<T>) -> PortResult<T> {
+    fn answer<T>(&self, op: &'static str, result: PortResult<T>) -> PortResult<T> {
         let mut script = self.script.lock().unwrap();
         let p = script.lose_answer;
         if result.is_ok() && p > 0.0 && script.rng.random_bool(p) {
-            return Err(PortError::new(Fault::AnswerLost));
+            return Err(PortError::new(Fault::AnswerLost(op)));
         }
         result
     }
 
-    async fn read<T>(&self, call: impl Future<Output = PortResult<T>>) -> PortResult<T> {
-        self.alive()?;
+    async fn read<T>(
+        &self,
+        op: &'static str,
+        call: impl Future<Output = PortResult<T>>,
+    ) -> PortResult<T> {
+        self.alive(op)?;
         call.await
     }
 
-    async fn write<T>(&self, call: impl Future<Output = PortResult<T>>) -> PortResult<T> {
-        self.alive()?;
+    async fn write<T>(
+        &self,
+        op: &'static str,
+        call: impl Future<Output = PortResult<T>>,
+    ) -> PortResult<T> {
+        self.alive(op)?;
         let result = call.await;
-        self.answer(result)
+        self.answer(op, result)
     }
 }
 
 impl<S: BatchRepo + Sync> BatchRepo for Faulty<'_, S> {
     async fn create_batch(&self, batch: &Batch) -> PortResult<bool> {
-        self.write(self.store.create_batch(batch)).await
+        self.write("create_batch", self.store.create_batch(batch))
+            .await
     }
     async fn batch(&self, id: &BatchId) -> PortResult<Option<Batch>> {
-        self.read(self.store.batch(id)).await
+        self.read("batch", self.store.batch(id)).await
     }
     async fn batches(&self) -> PortResult<Vec<Batch>> {
-        self.read(self.store.batches()).await
+        self.read("batches", self.store.batches()).await
     }
     async fn open_batches(&self) -> PortResult<Vec<Batch>> {
-        self.read(self.store.open_batches()).await
+        self.read("open_batches", self.store.open_batches()).await
     }
     async fn close(&self, id: &BatchId) -> PortResult<bool> {
-        self.write(self.store.close(id)).await
+        self.write("close", self.store.close(id)).await
     }
     async fn batch_event(&self, id: &BatchId, event: BatchEvent) -> PortResult<bool> {
-        self.write(self.store.batch_event(id, event)).await
+        self.write("batch_event", self.store.batch_event(id, event))
+            .await
     }
     async fn claim_upload(&self, id: &BatchId, tag: &str) -> PortResult<bool> {
-        self.write(self.store.claim_upload(id, tag)).await
+        self.write("claim_upload", self.store.claim_upload(id, tag))
+            .await
     }
     async fn mark_validated(&self, id: &BatchId, counts: ListCounts) -> PortResult<bool> {
-        self.write(self.store.mark_validated(id, counts)).await
+        self.write("mark_validated", self.store.mark_validated(id, counts))
+            .await
     }
 }
 
 impl<S: RecipientRepo + Sync> RecipientRepo for Faulty<'_, S> {
     async fn insert_recipients(&self, batch: &BatchId, recipients: &[Recipient]) -> PortResult<()> {
-        self.write(self.store.insert_recipients(batch, recipients))
-            .await
+        self.write(
+            "insert_recipients",
+            self.store.insert_recipients(batch, recipients),
+        )
+        .await
     }
     async fn queued_in(
         &self,
         batch: &BatchId,
         range: std::ops::Range<Seq>,
     ) -> PortResult<Vec<Seq>> {
-        self.read(self.store.queued_in(batch, range)).await
+        self.read("queued_in", self.store.queued_in(batch, range))
+            .await
     }
     async fn claim(
         &self,
@@ -141,13 +157,14 @@ impl<S: RecipientRepo + Sync> RecipientRepo for Faulty<'_, S> {
         seqs: &[Seq],
         at: DateTime<Utc>,
     ) -> PortResult<Vec<Recipient>> {
-        self.write(self.store.claim(batch, seqs, at)).await
+        self.write("claim", self.store.claim(batch, seqs, at)).await
     }
     async fn mark_sent(&self, batch: &BatchId, published: &[Published]) -> PortResult<()> {
-        self.write(self.store.mark_sent(batch, published)).await
+        self.write("mark_sent", self.store.mark_sent(batch, published))
+            .await
     }
     async fn requeue(&self, batch: &BatchId, seqs: &[Seq]) -> PortResult<()> {
-        self.write(self.store.requeue(batch, seqs)).await
+        self.write("requeue", self.store.requeue(batch, seqs)).await
     }
     async fn fail_technical(
         &self,
@@ -155,14 +172,19 @@ impl<S: RecipientRepo + Sync> RecipientRepo for Faulty<'_, S> {
         failed: &[(Seq, String)],
         at: DateTime<Utc>,
     ) -> PortResult<()> {
-        self.write(self.store.fail_technical(batch, failed, at))
-            .await
+        self.write(
+            "fail_technical",
+            self.store.fail_technical(batch, failed, at),
+        )
+        .await
     }
     async fn record_receipt(&self, receipt: &Receipt) -> PortResult<ReceiptApplied> {
-        self.write(self.store.record_receipt(receipt)).await
+        self.write("record_receipt", self.store.record_receipt(receipt))
+            .await
     }
     async fn cancel_queued(&self, batch: &BatchId, at: DateTime<Utc>) -> PortResult<u64> {
-        self.write(self.store.cancel_queued(batch, at)).await
+        self.write("cancel_queued", self.store.cancel_queued(batch, at))
+            .await
     }
     async fn cancel_these(
         &self,
@@ -170,31 +192,34 @@ impl<S: RecipientRepo + Sync> RecipientRepo for Faulty<'_, S> {
         seqs: &[Seq],
         at: DateTime<Utc>,
     ) -> PortResult<u64> {
-        self.write(self.store.cancel_these(batch, seqs, at)).await
+        self.write("cancel_these", self.store.cancel_these(batch, seqs, at))
+            .await
     }
     async fn sending(&self, batch: &BatchId) -> PortResult<Vec<(Seq, DateTime<Utc>)>> {
-        self.read(self.store.sending(batch)).await
+        self.read("sending", self.store.sending(batch)).await
     }
     async fn counts(
         &self,
         batch: &BatchId,
         range: Option<std::ops::Range<Seq>>,
     ) -> PortResult<StatusCounts> {
-        self.read(self.store.counts(batch, range)).await
+        self.read("counts", self.store.counts(batch, range)).await
     }
     async fn records(&self, batch: &BatchId) -> PortResult<Vec<RecipientRecord>> {
-        self.read(self.store.records(batch)).await
+        self.read("records", self.store.records(batch)).await
     }
 }
 
 impl<S: WaveRepo + Sync> WaveRepo for Faulty<'_, S> {
     async fn insert_waves(&self, batch: &BatchId, waves: &[Wave]) -> PortResult<()> {
-        self.write(self.store.insert_waves(batch, waves)).await
+        self.write("insert_waves", self.store.insert_waves(batch, waves))
+            .await
     }
     async fn waves(&self, batch: &BatchId) -> PortResult<Vec<Wave>> {
-        self.read(self.store.waves(batch)).await
+        self.read("waves", self.store.waves(batch)).await
     }
     async fn wave_event(&self, batch: &BatchId, wave: u32, event: WaveEvent) -> PortResult<bool> {
-        self.write(self.store.wave_event(batch, wave, event)).await
+        self.write("wave_event", self.store.wave_event(batch, wave, event))
+            .await
     }
 }

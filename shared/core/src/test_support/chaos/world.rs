@@ -467,8 +467,12 @@ impl<'a, S: ChaosStore> World<'a, S> {
         }
         let counts = self.store.counts(&self.id, None).await.map_err(failed)?;
         let status = self.batch_status().await?;
+        let waves: Vec<String> = (self.store.waves(&self.id).await.map_err(failed)?)
+            .iter()
+            .map(|w| format!("{} {}", w.number, w.status))
+            .collect();
         Err(Violation::NeverSettled(format!(
-            "batch {status}, recipients {:?}, {} job(s) queued",
+            "batch {status}, waves {waves:?}, recipients {:?}, {} job(s) queued",
             counts.by_status,
             self.fake.state().jobs.len()
         )))
@@ -515,6 +519,11 @@ impl<'a, S: ChaosStore> World<'a, S> {
                 .collect()
         };
         let status = self.batch_status().await?;
+        let waves = self.store.waves(&self.id).await.map_err(failed)?;
+        self.trace(format_args!(
+            "settled: batch {status}, waves {:?}",
+            waves.iter().map(|w| w.status).collect::<Vec<_>>()
+        ));
         invariant::check(
             status,
             &records,
