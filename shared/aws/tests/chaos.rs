@@ -23,7 +23,10 @@ async fn chaos_on_dynamodb_under_aws_rules() {
     })
     .await;
     if summaries.len() > 1 {
-        assert!(summaries.iter().any(|s| s.kills > 0), "no process was killed");
+        assert!(
+            summaries.iter().any(|s| s.kills > 0),
+            "no process was killed"
+        );
         assert!(summaries.iter().any(|s| s.texts > 0), "nothing was sent");
     }
 }

@@ -12,15 +12,14 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use batchmsg_core::batch::{Batch, BatchId, Recipient, Seq};
+use batchmsg_core::batch::{BatchId, Recipient, Seq};
 use batchmsg_core::delivery::BatchStatus;
 use batchmsg_core::ports::{
-    BatchRepo, PortResult, PublishError, Published, PublishedLookup, RecipientRepo, SmsSender,
-    SystemClock,
+    PortResult, PublishError, Published, PublishedLookup, SmsSender, SystemClock,
 };
 use batchmsg_core::rate::Limiter;
 use batchmsg_core::sending::{Pacing, RateUnit, Unbounded, recover_sending, send_texts};
-use batchmsg_core::test_support::{batch_id, recipient, t0};
+use batchmsg_core::test_support::{batch_id, store_batch};
 
 use crate::outbox::OUTBOX_FILE;
 use crate::outbox::Outbox;
@@ -120,22 +119,9 @@ async fn send_all(db: &Database, sender: &(impl SmsSender + Sync), id: &BatchId)
 async fn queued_batch(dir: &Path) -> (Database, BatchId) {
     let db = Database::open(dir).expect("opens");
     let id = batch_id();
-    db.create_batch(&Batch {
-        id: id.clone(),
-        status: BatchStatus::Sending,
-        created_at: t0(),
-        list_name: "list.csv".to_owned(),
-        message: "Hello".to_owned(),
-        rows: u64::from(TEXTS),
-        accepted: u64::from(TEXTS),
-        not_accepted: 0,
-    })
-    .await
-    .expect("creates the batch");
-    let recipients: Vec<Recipient> = (0..TEXTS).map(recipient).collect();
-    db.insert_recipients(&id, &recipients)
+    store_batch(&db, &id, BatchStatus::Sending, TEXTS)
         .await
-        .expect("stores the recipients");
+        .expect("stores the batch");
     // Whatever `synchronous` says, a checkpoint syncs: the cuts start here.
     db.connection()
         .execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")

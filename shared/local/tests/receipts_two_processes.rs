@@ -9,11 +9,11 @@
 
 use std::time::Duration;
 
-use batchmsg_core::batch::{Batch, BatchId, Recipient, Seq};
+use batchmsg_core::batch::{BatchId, Recipient, Seq};
 use batchmsg_core::delivery::{BatchStatus, RecipientStatus};
-use batchmsg_core::ports::{BatchRepo, RecipientRepo, SmsSender, SystemClock};
+use batchmsg_core::ports::{RecipientRepo, SmsSender, SystemClock};
 use batchmsg_core::sending::{record_receipts, recover_sending};
-use batchmsg_core::test_support::{recipient, t0};
+use batchmsg_core::test_support::store_batch;
 use batchmsg_local::Database;
 use batchmsg_local::outbox::{Outbox, ReceiptFeed};
 use chrono::{DateTime, TimeDelta, Utc};
@@ -23,22 +23,9 @@ const RECEIPT_RETRY: TimeDelta = TimeDelta::milliseconds(500);
 
 async fn batch_of(db: &Database, id: &str, texts: Seq) -> (BatchId, Vec<Recipient>) {
     let id: BatchId = id.parse().expect("a batch id");
-    db.create_batch(&Batch {
-        id: id.clone(),
-        status: BatchStatus::Sending,
-        created_at: t0(),
-        list_name: "list.csv".to_owned(),
-        message: "Hello".to_owned(),
-        rows: u64::from(texts),
-        accepted: u64::from(texts),
-        not_accepted: 0,
-    })
-    .await
-    .expect("creates the batch");
-    let recipients: Vec<Recipient> = (0..texts).map(recipient).collect();
-    db.insert_recipients(&id, &recipients)
+    let recipients = store_batch(db, &id, BatchStatus::Sending, texts)
         .await
-        .expect("stores the recipients");
+        .expect("stores the batch");
     let seqs: Vec<Seq> = (0..texts).collect();
     let claimed = db.claim(&id, &seqs, Utc::now()).await.expect("claims");
     assert_eq!(claimed.len(), recipients.len());

@@ -184,19 +184,8 @@ impl Fake {
         let id = batch_id();
         {
             let mut st = fake.state();
-            st.batches.insert(
-                id.clone(),
-                Batch {
-                    id: id.clone(),
-                    status,
-                    created_at: t0(),
-                    list_name: "clinic-list.csv".into(),
-                    message: "Hello ((name)), your appointment is tomorrow.".into(),
-                    rows: u64::from(total),
-                    accepted: u64::from(total),
-                    not_accepted: 0,
-                },
-            );
+            st.batches
+                .insert(id.clone(), super::batch(id.clone(), status, total));
             let stored = (0..total)
                 .map(|seq| (seq, Stored::queued(recipient(seq))))
                 .collect();

@@ -12,9 +12,11 @@ pub mod fake;
 
 use chrono::{DateTime, TimeZone, Utc};
 
-use crate::batch::{BatchId, Recipient, Seq};
+use crate::batch::{Batch, BatchId, Recipient, Seq};
+use crate::delivery::BatchStatus;
 use crate::mobile::UkMobile;
 use crate::nhs_number::NhsNumber;
+use crate::ports::{BatchRepo, PortResult, RecipientRepo};
 use crate::sms::Encoding;
 
 /// 09:00 UTC on 25 November 2026, when the test batches are made.
@@ -25,6 +27,36 @@ pub fn t0() -> DateTime<Utc> {
 /// The test batch's id.
 pub fn batch_id() -> BatchId {
     "20261125-090000-0001".parse().unwrap()
+}
+
+/// A test batch of `accepted` recipients, none declined, made at [`t0`].
+pub fn batch(id: BatchId, status: BatchStatus, accepted: u32) -> Batch {
+    Batch {
+        id,
+        status,
+        created_at: t0(),
+        list_name: "clinic-list.csv".into(),
+        message: "Hello ((name)), your appointment is tomorrow.".into(),
+        rows: u64::from(accepted),
+        accepted: u64::from(accepted),
+        not_accepted: 0,
+    }
+}
+
+/// Stores [`batch`] and its `accepted` recipients ([`recipient`] 0, 1, …)
+/// in `repos`; the recipients.
+pub async fn store_batch(
+    repos: &(impl BatchRepo + RecipientRepo + Sync),
+    id: &BatchId,
+    status: BatchStatus,
+    accepted: u32,
+) -> PortResult<Vec<Recipient>> {
+    repos
+        .create_batch(&batch(id.clone(), status, accepted))
+        .await?;
+    let recipients: Vec<Recipient> = (0..accepted).map(recipient).collect();
+    repos.insert_recipients(id, &recipients).await?;
+    Ok(recipients)
 }
 
 /// Recipient `seq` of a test batch: one fragment, mobile `+447700900{seq:03}`.

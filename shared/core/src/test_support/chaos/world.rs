@@ -10,7 +10,7 @@ use rand::{RngExt, SeedableRng};
 use super::ChaosStore;
 use super::faulty::Faulty;
 use super::invariant::{self, Violation};
-use crate::batch::{Batch, BatchId, Seq};
+use crate::batch::{BatchId, Seq};
 use crate::delivery::{BatchStatus, RecipientStatus, WaveStatus};
 use crate::ports::{PortResult, Receipt, ReceiptOutcome, RecipientRepo, WaveRepo};
 use crate::sending::{
@@ -18,7 +18,7 @@ use crate::sending::{
     record_receipts, release_wave, resume_batch, schedule_batch, send_texts, sweep,
 };
 use crate::test_support::fake::{Fake, Lookup};
-use crate::test_support::{batch_id, recipient, t0};
+use crate::test_support::{batch_id, store_batch, t0};
 use crate::waves::{PlannedWave, WavePlan};
 
 /// Which deployment's rules a run follows.
@@ -149,20 +149,7 @@ impl<'a, S: ChaosStore> World<'a, S> {
     }
 
     async fn set_up(&mut self) -> Result<(), Violation> {
-        let batch = Batch {
-            id: self.id.clone(),
-            status: BatchStatus::Validated,
-            created_at: t0(),
-            list_name: "chaos.csv".into(),
-            message: "Hello ((name)), your appointment is tomorrow.".into(),
-            rows: u64::from(self.patients),
-            accepted: u64::from(self.patients),
-            not_accepted: 0,
-        };
-        self.store.create_batch(&batch).await.map_err(failed)?;
-        let recipients: Vec<_> = (0..self.patients).map(recipient).collect();
-        self.store
-            .insert_recipients(&self.id, &recipients)
+        store_batch(self.store, &self.id, BatchStatus::Validated, self.patients)
             .await
             .map_err(failed)?;
         if self.rng.random_bool(0.3) {
