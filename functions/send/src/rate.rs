@@ -5,6 +5,9 @@
 use batchmsg_aws::config::{self, ConfigError};
 use batchmsg_core::rate::EvenlySpacedLimiter;
 
+use crate::Timing;
+use crate::timing::{MAX_TIMEOUT, TYPICAL_TEXT};
+
 /// Texts a second for the whole stack.
 pub const RATE_VAR: &str = "BATCHMSG_SMS_RATE";
 
@@ -29,4 +32,23 @@ pub fn limiter_from_env() -> Result<EvenlySpacedLimiter, ConfigError> {
              each of the {instances} instances ({CONCURRENCY_VAR})"
         ),
     })
+}
+
+/// Refuses a share so slow that one text and its margin do not fit in
+/// Lambda's longest timeout: every invocation would hand everything back.
+pub fn check_fits(timing: &Timing) -> Result<(), ConfigError> {
+    let margin = timing.calls.margin(timing.interval, 1);
+    if margin + timing.interval + TYPICAL_TEXT > MAX_TIMEOUT {
+        return Err(ConfigError::Unusable {
+            name: RATE_VAR,
+            why: format!(
+                "each instance's share ({CONCURRENCY_VAR}) is one text every {:.0} s, too slow \
+                 for one text and the {:.0} s deadline margin to fit in Lambda's {} s",
+                timing.interval.as_secs_f64(),
+                margin.as_secs_f64(),
+                MAX_TIMEOUT.as_secs()
+            ),
+        });
+    }
+    Ok(())
 }

@@ -1,6 +1,9 @@
 //! Configuration from the environment, read once when a function starts.
 //! A missing or unusable variable is an error that names it.
 
+use std::time::Duration;
+
+use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
 
 #[derive(Debug, thiserror::Error)]
@@ -55,6 +58,20 @@ pub async fn sdk_config() -> SdkConfig {
     aws_config::load_defaults(BehaviorVersion::latest()).await
 }
 
+/// `sdk`'s timeouts, with an operation timeout (the whole call, the SDK's
+/// retries included) and an attempt timeout where it sets none: without
+/// them a call can hang until Lambda kills the function, and how long a
+/// call can take is what the send function's deadline margin is built from.
+pub fn with_timeouts(sdk: &SdkConfig, operation: Duration, attempt: Duration) -> TimeoutConfig {
+    let own = TimeoutConfig::builder()
+        .operation_timeout(operation)
+        .operation_attempt_timeout(attempt);
+    match sdk.timeout_config() {
+        Some(set) => set.to_builder().take_unset_from(own).build(),
+        None => own.build(),
+    }
+}
+
 /// An S3 client; path-style addressing when an endpoint is configured
 /// (`AWS_ENDPOINT_URL`, a local server: virtual-host style needs DNS for
 /// every bucket).
@@ -69,6 +86,27 @@ pub fn s3_client(sdk: &SdkConfig) -> aws_sdk_s3::Client {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn timeouts_are_filled_in_only_where_none_is_set() {
+        let (op, attempt) = (Duration::from_secs(5), Duration::from_secs(2));
+        let bare = SdkConfig::builder().build();
+        let filled = with_timeouts(&bare, op, attempt);
+        assert_eq!(filled.operation_timeout(), Some(op));
+        assert_eq!(filled.operation_attempt_timeout(), Some(attempt));
+        let set = SdkConfig::builder()
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .operation_timeout(Duration::from_secs(9))
+                    .connect_timeout(Duration::from_secs(1))
+                    .build(),
+            )
+            .build();
+        let kept = with_timeouts(&set, op, attempt);
+        assert_eq!(kept.operation_timeout(), Some(Duration::from_secs(9)));
+        assert_eq!(kept.operation_attempt_timeout(), Some(attempt));
+        assert_eq!(kept.connect_timeout(), Some(Duration::from_secs(1)));
+    }
 
     #[test]
     fn a_missing_variable_is_named() {

@@ -75,6 +75,16 @@ const THROTTLE_PAUSE: Duration = Duration::from_millis(200);
 /// counts as perhaps sent).
 pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// The longest one text's `publish` can take: [`THROTTLE_ATTEMPTS`]
+/// Publish calls of at most [`ATTEMPT_TIMEOUT`] each (the SDK does not
+/// retry them) and the pauses between.
+pub fn publish_bound() -> Duration {
+    let pauses = (0..THROTTLE_ATTEMPTS - 1)
+        .map(|i| THROTTLE_PAUSE * 3u32.pow(i))
+        .sum::<Duration>();
+    ATTEMPT_TIMEOUT * THROTTLE_ATTEMPTS + pauses
+}
+
 /// How long connecting may take (the SDK's default).
 const CONNECT_TIMEOUT: Duration = Duration::from_millis(3_100);
 

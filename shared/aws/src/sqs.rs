@@ -55,6 +55,23 @@ pub const SEND_ATTEMPTS: u32 = 5;
 /// The pause before the first resend of failed entries; it doubles.
 const FIRST_BACKOFF: Duration = Duration::from_millis(100);
 
+/// The longest one SQS request may take, the SDK's retries included,
+/// unless the SDK's configuration sets its own.
+pub const OPERATION_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The longest one attempt of a request may take.
+pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// The longest an enqueue of one job (one request's worth of messages) can
+/// take when each request takes `operation`: [`SEND_ATTEMPTS`] requests and
+/// the pauses between them.
+pub fn enqueue_bound(operation: Duration) -> Duration {
+    let pauses = (0..SEND_ATTEMPTS - 1)
+        .map(|i| FIRST_BACKOFF * 2u32.pow(i))
+        .sum::<Duration>();
+    operation * SEND_ATTEMPTS + pauses
+}
+
 /// The send queue on SQS.
 #[derive(Clone, Debug)]
 pub struct SqsSendQueue {
@@ -70,10 +87,29 @@ impl SqsSendQueue {
         }
     }
 
-    /// The queue named by `BATCHMSG_SEND_QUEUE_URL`.
+    /// The queue named by `BATCHMSG_SEND_QUEUE_URL`, through a client with
+    /// [`OPERATION_TIMEOUT`] and [`ATTEMPT_TIMEOUT`] where `sdk` sets none.
     pub fn from_env(sdk: &SdkConfig) -> Result<Self, ConfigError> {
         let url = config::require(QUEUE_URL_VAR)?;
-        Ok(Self::new(aws_sdk_sqs::Client::new(sdk), url.trim()))
+        let client = aws_sdk_sqs::config::Builder::from(sdk)
+            .timeout_config(config::with_timeouts(
+                sdk,
+                OPERATION_TIMEOUT,
+                ATTEMPT_TIMEOUT,
+            ))
+            .build();
+        Ok(Self::new(
+            aws_sdk_sqs::Client::from_conf(client),
+            url.trim(),
+        ))
+    }
+
+    /// The client's operation timeout (retries included); `None` if unbounded.
+    pub fn operation_timeout(&self) -> Option<Duration> {
+        self.client
+            .config()
+            .timeout_config()
+            .and_then(|t| t.operation_timeout())
     }
 
     pub fn queue_url(&self) -> &str {
@@ -82,9 +118,9 @@ impl SqsSendQueue {
 
     /// Sends one request's messages, sending again those SQS reports as
     /// failed.
-    async fn send_group(&self, batch: &BatchId, bodies: &[String]) -> PortResult<()> {
+    async fn send_group(&self, batch: &BatchId, bodies: &[String], delay: i32) -> PortResult<()> {
         let outcome = send_with_retries(bodies.len(), FIRST_BACKOFF, |pending| {
-            self.send_entries(bodies, pending)
+            self.send_entries(bodies, pending, delay)
         })
         .await?;
         outcome.map_err(|failure| {
@@ -105,6 +141,7 @@ impl SqsSendQueue {
         &self,
         bodies: &[String],
         pending: Vec<usize>,
+        delay: i32,
     ) -> PortResult<Vec<EntryFailure>> {
         let entries = pending
             .iter()
@@ -112,6 +149,7 @@ impl SqsSendQueue {
                 SendMessageBatchRequestEntry::builder()
                     .id(i.to_string())
                     .message_body(&bodies[i])
+                    .set_delay_seconds((delay > 0).then_some(delay))
                     .build()
                     .map_err(PortError::new)
             })
@@ -137,25 +175,45 @@ impl SqsSendQueue {
 }
 
 impl SendQueue for SqsSendQueue {
-    async fn enqueue(&self, batch: &BatchId, seqs: &[Seq]) -> PortResult<()> {
+    /// A delay is each message's `DelaySeconds`: whole seconds, rounded up,
+    /// at most [`MAX_DELAY`] (SQS's limit).
+    async fn enqueue_after(
+        &self,
+        batch: &BatchId,
+        seqs: &[Seq],
+        delay: Duration,
+    ) -> PortResult<()> {
         if seqs.is_empty() {
             return Ok(());
         }
+        let delay = delay_seconds(delay);
         let bodies = job_bodies(batch, seqs);
         let groups = request_groups(&bodies, BATCH_ENTRIES, BATCH_BYTES)
             .map_err(|size| PortError::new(SqsError::TooBig(size)))?;
         for group in &groups {
-            self.send_group(batch, &bodies[group.clone()]).await?;
+            self.send_group(batch, &bodies[group.clone()], delay)
+                .await?;
         }
         tracing::debug!(
             batch = %batch,
             recipients = seqs.len(),
+            delay_seconds = delay,
             messages = bodies.len(),
             requests = groups.len(),
             "queued send jobs"
         );
         Ok(())
     }
+}
+
+/// The longest delay SQS takes on a message (`DelaySeconds`).
+pub const MAX_DELAY: Duration = Duration::from_secs(900);
+
+/// `delay` as `DelaySeconds`: whole seconds, rounded up, at most [`MAX_DELAY`].
+fn delay_seconds(delay: Duration) -> i32 {
+    let capped = delay.min(MAX_DELAY);
+    let seconds = capped.as_secs() + u64::from(capped.subsec_nanos() > 0);
+    seconds as i32
 }
 
 /// Why jobs could not be queued.
@@ -430,6 +488,21 @@ mod tests {
             request_groups(&["x".repeat(100), "y".into()], 3, 100),
             Ok(vec![0..1, 1..2])
         );
+    }
+
+    #[test]
+    fn delays_are_whole_seconds_rounded_up_and_capped() {
+        for (delay, seconds) in [
+            (Duration::ZERO, 0),
+            (Duration::from_millis(1), 1),
+            (Duration::from_secs(30), 30),
+            (Duration::from_millis(30_001), 31),
+            (Duration::from_secs(900), 900),
+            (Duration::from_secs(901), 900),
+            (Duration::MAX, 900),
+        ] {
+            assert_eq!(delay_seconds(delay), seconds, "{delay:?}");
+        }
     }
 
     #[test]

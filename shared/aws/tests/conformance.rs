@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU32, Ordering};
 
+use aws_sdk_sqs::types::QueueAttributeName;
 use batchmsg_aws::dynamo::{DynamoRepos, create_table};
 use batchmsg_aws::s3::S3ObjectStore;
 use batchmsg_aws::scheduler::{EventBridgeScheduler, schedule_name};
@@ -93,21 +94,45 @@ struct Received<'a> {
     others: Mutex<HashMap<(String, BatchId), Vec<Seq>>>,
 }
 
-impl QueueProbe<SqsSendQueue> for Received<'_> {
-    async fn take_jobs(&self, queue: &SqsSendQueue, batch: &BatchId) -> Vec<Seq> {
+impl Received<'_> {
+    /// Messages on the queue still within their delay.
+    async fn delayed(&self, url: &str) -> u64 {
+        let attributes = self
+            .sqs
+            .get_queue_attributes()
+            .queue_url(url)
+            .attribute_names(QueueAttributeName::ApproximateNumberOfMessagesDelayed)
+            .send()
+            .await
+            .expect("reads the queue's attributes");
+        attributes
+            .attributes()
+            .and_then(|a| a.get(&QueueAttributeName::ApproximateNumberOfMessagesDelayed))
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0)
+    }
+
+    /// Receives and deletes what is ready; with `wait`, waits (long
+    /// polling) for delayed messages too.
+    async fn take(&self, queue: &SqsSendQueue, batch: &BatchId, wait: bool) -> Vec<Seq> {
         let url = queue.queue_url().to_owned();
         loop {
+            let delayed = wait && self.delayed(&url).await > 0;
             let received = self
                 .sqs
                 .receive_message()
                 .queue_url(&url)
                 .max_number_of_messages(10)
                 .visibility_timeout(300)
+                .wait_time_seconds(if delayed { 5 } else { 0 })
                 .send()
                 .await
                 .expect("receives");
             let messages = received.messages();
             if messages.is_empty() {
+                if delayed {
+                    continue;
+                }
                 break;
             }
             for message in messages {
@@ -129,6 +154,16 @@ impl QueueProbe<SqsSendQueue> for Received<'_> {
         }
         let taken = self.others.lock().unwrap().remove(&(url, batch.clone()));
         taken.unwrap_or_default()
+    }
+}
+
+impl QueueProbe<SqsSendQueue> for Received<'_> {
+    async fn take_jobs(&self, queue: &SqsSendQueue, batch: &BatchId) -> Vec<Seq> {
+        self.take(queue, batch, true).await
+    }
+
+    async fn take_ready_jobs(&self, queue: &SqsSendQueue, batch: &BatchId) -> Vec<Seq> {
+        self.take(queue, batch, false).await
     }
 }
 

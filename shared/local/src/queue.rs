@@ -123,7 +123,19 @@ impl Database {
 }
 
 impl SendQueue for Database {
-    async fn enqueue(&self, batch: &BatchId, seqs: &[Seq]) -> PortResult<()> {
-        self.enqueue_at(batch, seqs, 0)
+    async fn enqueue_after(
+        &self,
+        batch: &BatchId,
+        seqs: &[Seq],
+        delay: std::time::Duration,
+    ) -> PortResult<()> {
+        if delay.is_zero() {
+            return self.enqueue_at(batch, seqs, 0);
+        }
+        let delay = chrono::TimeDelta::from_std(delay).unwrap_or(chrono::TimeDelta::MAX);
+        let at = Utc::now()
+            .checked_add_signed(delay)
+            .unwrap_or(DateTime::<Utc>::MAX_UTC);
+        self.enqueue_later(batch, seqs, at)
     }
 }

@@ -46,6 +46,12 @@ impl QueueProbe<Database> for Tables {
         queue.acknowledge(&jobs).unwrap();
         jobs.into_iter().map(|j| j.seq).collect()
     }
+
+    async fn take_ready_jobs(&self, queue: &Database, batch: &BatchId) -> Vec<Seq> {
+        let jobs = queue.take_jobs(batch, usize::MAX, Utc::now()).unwrap();
+        queue.acknowledge(&jobs).unwrap();
+        jobs.into_iter().map(|j| j.seq).collect()
+    }
 }
 
 impl SchedulerProbe<Database> for Tables {

@@ -32,6 +32,7 @@ use base64::Engine;
 use batchmsg_aws::dynamo::DynamoRepos;
 use batchmsg_aws::scheduler::schedule_name;
 use batchmsg_aws::sns::SnsSmsSender;
+use batchmsg_aws::sqs::SqsSendQueue;
 use batchmsg_core::batch::{Batch, BatchId, RecipientRecord, Wave};
 use batchmsg_core::delivery::BatchStatus;
 use batchmsg_core::ports::{BatchRepo, RecipientRepo, SystemClock};
@@ -39,8 +40,9 @@ use batchmsg_core::rate::EvenlySpacedLimiter;
 use batchmsg_core::sending::schedule_batch;
 use batchmsg_core::waves::{Schedule, plan_waves};
 use batchmsg_moto::{BUCKET, Moto, RequestCount, SCHEDULE_GROUP, Stack};
-use batchmsg_send::Sending;
-use chrono::Utc;
+use batchmsg_send::timing::CallTimes;
+use batchmsg_send::{Sending, Timing};
+use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::{Value, json};
 
 pub const BATCH: &str = "20261125-090000-0001";
@@ -103,7 +105,23 @@ pub fn logs() -> &'static CapturedLogs {
     })
 }
 
-pub type SendWith = Sending<DynamoRepos, SnsSmsSender, EvenlySpacedLimiter, SystemClock>;
+pub type SendWith =
+    Sending<DynamoRepos, SnsSmsSender, EvenlySpacedLimiter, SystemClock, SqsSendQueue>;
+
+/// How the tests' send function times itself: the adapters' bounds, at
+/// `limiter`'s pace; throttled texts come back at once.
+pub fn send_timing(limiter: &EvenlySpacedLimiter) -> Timing {
+    Timing {
+        interval: limiter.interval(),
+        calls: CallTimes::aws(),
+        throttle_delay: std::time::Duration::ZERO,
+    }
+}
+
+/// A Lambda deadline no test comes near (the 900 s maximum).
+pub fn send_deadline() -> DateTime<Utc> {
+    Utc::now() + TimeDelta::seconds(900)
+}
 
 /// A reset moto holding the stack, and the one batch of the test.
 pub struct Pipeline {
@@ -141,14 +159,17 @@ impl Pipeline {
                 .build(),
         );
         let inspect_scheduler = aws_sdk_scheduler::Client::new(&moto.sdk);
+        // 500 texts a second for each of 4 instances: the pace is not
+        // what this measures (the limiter's unit tests and
+        // bench/rate-accuracy.sh do), but the limiter is on the path.
+        let limiter = EvenlySpacedLimiter::new(2_000.0, 4).expect("a rate");
         let sending = Sending {
             repos: stack.repos.clone(),
             sender: stack.sender.clone(),
-            // 500 texts a second for each of 4 instances: the pace is not
-            // what this measures (the limiter's unit tests and
-            // bench/rate-accuracy.sh do), but the limiter is on the path.
-            limiter: EvenlySpacedLimiter::new(2_000.0, 4).expect("a rate"),
+            timing: send_timing(&limiter),
+            limiter,
             clock: SystemClock,
+            queue: stack.queue.clone(),
         };
         logs().clear();
         Self {
@@ -377,7 +398,7 @@ impl Pipeline {
     /// [`Pipeline::drain`], sending through `sending`.
     pub async fn drain_with<S>(
         &self,
-        sending: &Sending<DynamoRepos, S, EvenlySpacedLimiter, SystemClock>,
+        sending: &Sending<DynamoRepos, S, EvenlySpacedLimiter, SystemClock, SqsSendQueue>,
         instances: usize,
     ) -> Polled
     where
@@ -398,7 +419,7 @@ impl Pipeline {
             let responses = futures::future::join_all(
                 events
                     .iter()
-                    .map(|event| batchmsg_send::handle(sending, event.clone())),
+                    .map(|event| batchmsg_send::handle(sending, event.clone(), send_deadline())),
             )
             .await;
             for (event, response) in events.iter().zip(responses) {

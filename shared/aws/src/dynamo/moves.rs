@@ -85,6 +85,11 @@ impl Move {
 #[derive(Clone, Debug)]
 pub(crate) struct Change {
     pub(crate) key: Item,
+    /// The status the move leads to.
+    to: &'static str,
+    /// An attribute and a value only this change writes: an item found in
+    /// `to` with it was moved by this change (see [`Change::mark`]).
+    mark: Option<(&'static str, AttributeValue)>,
     sets: Vec<String>,
     removes: Vec<String>,
     conditions: Vec<String>,
@@ -96,6 +101,8 @@ impl Change {
     pub(crate) fn new(key: Item, m: &Move) -> Self {
         let mut change = Self {
             key,
+            to: m.to,
+            mark: None,
             sets: Vec::new(),
             removes: Vec::new(),
             conditions: Vec::new(),
@@ -149,6 +156,28 @@ impl Change {
             Some(value) => self.set(attribute, value),
             None => self.remove(attribute),
         }
+    }
+
+    /// Sets the attribute to `value`, a value no other change writes (a
+    /// random token): an item whose condition fails but which is already in
+    /// the new status with that value was moved by this very change, by a
+    /// request whose answer was lost and which the SDK then sent again.
+    pub(crate) fn mark(mut self, attribute: &'static str, value: AttributeValue) -> Self {
+        self.mark = Some((attribute, value.clone()));
+        self.set(attribute, value)
+    }
+
+    /// Whether `item`, found when this change's condition failed, holds
+    /// what this change wrote: `false` for a change with no mark.
+    pub(crate) fn made(&self, item: &Item) -> bool {
+        let Some((attribute, value)) = &self.mark else {
+            return false;
+        };
+        item.get(attr::STATUS) == Some(&s(self.to)) && item.get(*attribute) == Some(value)
+    }
+
+    pub(crate) fn is_marked(&self) -> bool {
+        self.mark.is_some()
     }
 
     /// Also requires the attribute to hold `value`.
@@ -266,6 +295,29 @@ mod tests {
         assert_eq!(values[":s1"], s("temporary-failure"));
         assert_eq!(values[":status"], s("delivered"));
         assert_eq!(change.names()["#status"], "status");
+    }
+
+    #[test]
+    fn a_marked_change_knows_its_own_write() {
+        let m = Move::recipient(RecipientEvent::Claim).unwrap().unwrap();
+        let change =
+            Change::new(key("BATCH#b".into(), "R#0000001"), &m).mark(attr::CLAIM_TOKEN, s("t-1"));
+        assert!(
+            change
+                .update_expression()
+                .contains("#claim_token = :claim_token")
+        );
+        let mut item = key("BATCH#b".into(), "R#0000001");
+        item.insert(attr::STATUS.into(), s("sending"));
+        item.insert(attr::CLAIM_TOKEN.into(), s("t-1"));
+        assert!(change.made(&item));
+        item.insert(attr::CLAIM_TOKEN.into(), s("t-2"));
+        assert!(!change.made(&item), "another claim");
+        item.insert(attr::CLAIM_TOKEN.into(), s("t-1"));
+        item.insert(attr::STATUS.into(), s("sent"));
+        assert!(!change.made(&item), "moved on since");
+        let plain = Change::new(key("BATCH#b".into(), "R#0000001"), &m);
+        assert!(!plain.made(&item) && !plain.is_marked());
     }
 
     #[test]

@@ -294,7 +294,7 @@ impl DynamoRepos {
     async fn unclaim(&self, batch: &BatchId, seqs: &[Seq]) {
         if let Ok(Some(m)) = Move::recipient(RecipientEvent::Throttled) {
             let (_, units) = Self::recipient_units(batch, seqs.iter().copied(), &m, |c| {
-                c.remove(attr::CLAIMED_AT)
+                c.remove(attr::CLAIMED_AT).remove(attr::CLAIM_TOKEN)
             });
             if let Err(error) = self.apply(&units, false).await {
                 tracing::warn!(%batch, %error, "could not queue again recipients claimed but not read");
@@ -357,8 +357,10 @@ impl RecipientRepo for DynamoRepos {
         let Some(m) = Move::recipient(RecipientEvent::Claim)? else {
             return Ok(Vec::new());
         };
+        let token = s(format!("{:016x}", fastrand::u64(..)));
         let (seqs, units) = Self::recipient_units(batch, seqs.iter().copied(), &m, |c| {
             c.set(attr::CLAIMED_AT, millis(at))
+                .mark(attr::CLAIM_TOKEN, token.clone())
         });
         let mut claimed = Vec::with_capacity(seqs.len());
         for range in transaction_chunks(&units) {
@@ -416,7 +418,7 @@ impl RecipientRepo for DynamoRepos {
             return Ok(());
         };
         let (_, units) = Self::recipient_units(batch, seqs.iter().copied(), &m, |c| {
-            c.remove(attr::CLAIMED_AT)
+            c.remove(attr::CLAIMED_AT).remove(attr::CLAIM_TOKEN)
         });
         self.apply(&units, false).await?;
         Ok(())

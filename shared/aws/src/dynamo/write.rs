@@ -10,7 +10,8 @@ use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{
-    KeysAndAttributes, Put, PutRequest, ReturnValue, TransactWriteItem, WriteRequest,
+    KeysAndAttributes, Put, PutRequest, ReturnValue, ReturnValuesOnConditionCheckFailure,
+    TransactWriteItem, WriteRequest,
 };
 
 use super::item::Item;
@@ -54,19 +55,44 @@ impl Backoff {
         attempts: 8,
     };
 
+    /// The longest wait before retry `retry`.
+    pub(crate) fn full(&self, retry: u32) -> Duration {
+        self.first
+            .saturating_mul(1u32 << retry.min(16))
+            .min(self.max)
+    }
+
     /// The wait before retry `retry` (0 for the first retry): half the
     /// exponential delay, plus up to half again at random.
     pub(crate) fn delay(&self, retry: u32) -> Duration {
-        let full = self
-            .first
-            .saturating_mul(1u32 << retry.min(16))
-            .min(self.max);
+        let full = self.full(retry);
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.subsec_nanos());
         let half = full / 2;
         half + half.mul_f64(f64::from(nanos % 1_000) / 1_000.0)
     }
+}
+
+/// The longest an adapter write of `units` changes (each with a put beside
+/// it when `with_put`, as `mark_sent` has) can take when every request takes
+/// `operation` (the client's timeout) and every wait is its longest: the
+/// transaction rounds, then each unit on its own (a change with a put goes
+/// as a transaction, retried up to [`Backoff::STANDARD`]'s attempts). What
+/// the send function's deadline margin counts a write as.
+pub fn write_bound(operation: Duration, units: usize, with_put: bool) -> Duration {
+    let waits = |n: u32| (0..n).map(|r| Backoff::STANDARD.full(r)).sum::<Duration>();
+    let rounds = if units >= 2 {
+        operation * TRANSACTION_ROUNDS + waits(TRANSACTION_ROUNDS)
+    } else {
+        Duration::ZERO
+    };
+    let alone = if with_put {
+        operation * Backoff::STANDARD.attempts + waits(Backoff::STANDARD.attempts - 1)
+    } else {
+        operation
+    };
+    rounds + alone * units as u32
 }
 
 /// Splits `items` into requests of at most `max`.
@@ -445,6 +471,11 @@ impl DynamoRepos {
     }
 
     /// One conditional UpdateItem; `Moved::No` if its condition failed.
+    ///
+    /// A [marked](Change::mark) change asks for the item as it is when the
+    /// condition fails (`ReturnValuesOnConditionCheckFailure: ALL_OLD`, no
+    /// extra request): if it holds the mark, the SDK retried a request that
+    /// had succeeded and whose answer was lost, and the change is ours.
     pub(crate) async fn update(
         &self,
         change: &Change,
@@ -462,10 +493,20 @@ impl DynamoRepos {
         if read_back {
             request = request.return_values(ReturnValue::AllNew);
         }
+        if change.is_marked() {
+            request = request.return_values_on_condition_check_failure(
+                ReturnValuesOnConditionCheckFailure::AllOld,
+            );
+        }
         match request.send().await {
             Ok(out) => Ok(Moved::Yes(out.attributes)),
             Err(error) => match error.as_service_error() {
-                Some(UpdateItemError::ConditionalCheckFailedException(_)) => Ok(Moved::No),
+                Some(UpdateItemError::ConditionalCheckFailedException(failed)) => Ok(match failed
+                    .item()
+                {
+                    Some(item) if change.made(item) => Moved::Yes(read_back.then(|| item.clone())),
+                    _ => Moved::No,
+                }),
                 _ => Err(self.request_error("UpdateItem", error)),
             },
         }
@@ -574,6 +615,24 @@ mod tests {
             error.to_string(),
             "DynamoDB left 1 BatchWriteItem item(s) unprocessed after 4 attempts \
              (the table's throughput was exceeded); try again later"
+        );
+    }
+
+    #[test]
+    fn a_write_bound_counts_every_request_and_wait() {
+        let op = Duration::from_secs(5);
+        // One update alone: one request.
+        assert_eq!(write_bound(op, 1, false), op);
+        // One text's `sent` and its put: 8 transactions and 7 waits
+        // (50 ms doubling to 3.2 s).
+        assert_eq!(
+            write_bound(op, 1, true),
+            op * 8 + Duration::from_millis(50 + 100 + 200 + 400 + 800 + 1_600 + 3_200)
+        );
+        // 25 cancels: 3 rounds and their waits, then each on its own.
+        assert_eq!(
+            write_bound(op, 25, false),
+            op * 3 + Duration::from_millis(350) + op * 25
         );
     }
 

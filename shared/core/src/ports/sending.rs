@@ -249,8 +249,24 @@ pub trait WaveRepo {
 /// Hands (batch, recipient) jobs to the senders. At least once: a job may
 /// arrive twice, which the conditional claim makes harmless.
 pub trait SendQueue {
-    fn enqueue(&self, batch: &BatchId, seqs: &[Seq])
-    -> impl Future<Output = PortResult<()>> + Send;
+    /// Jobs a sender may take now.
+    fn enqueue(
+        &self,
+        batch: &BatchId,
+        seqs: &[Seq],
+    ) -> impl Future<Output = PortResult<()>> + Send {
+        self.enqueue_after(batch, seqs, std::time::Duration::ZERO)
+    }
+
+    /// Jobs no sender takes before `delay` has passed (throttled texts).
+    /// A queue may round the delay up to its own granularity, and cap it
+    /// (SQS: whole seconds, at most 15 minutes).
+    fn enqueue_after(
+        &self,
+        batch: &BatchId,
+        seqs: &[Seq],
+        delay: std::time::Duration,
+    ) -> impl Future<Output = PortResult<()>> + Send;
 }
 
 /// Fires the release of each wave at its time. A schedule may fire more than

@@ -75,6 +75,8 @@ pub struct State {
     pub schedules: BTreeSet<(BatchId, u32)>,
     /// Jobs in the send queue, oldest first.
     pub jobs: VecDeque<(BatchId, Seq)>,
+    /// Jobs queued with a delay: not in `jobs`, each with when it may be taken.
+    pub delayed_jobs: Vec<(BatchId, Seq, DateTime<Utc>)>,
     pub now: DateTime<Utc>,
 
     /// Every call of `publish`, in order: the seq asked for.
@@ -717,9 +719,24 @@ impl WaveRepo for Fake {
 }
 
 impl SendQueue for Fake {
-    async fn enqueue(&self, batch: &BatchId, seqs: &[Seq]) -> PortResult<()> {
+    async fn enqueue_after(
+        &self,
+        batch: &BatchId,
+        seqs: &[Seq],
+        delay: std::time::Duration,
+    ) -> PortResult<()> {
         let mut st = self.state();
-        st.jobs.extend(seqs.iter().map(|&seq| (batch.clone(), seq)));
+        if delay.is_zero() {
+            st.jobs.extend(seqs.iter().map(|&seq| (batch.clone(), seq)));
+        } else {
+            let delay = TimeDelta::from_std(delay).unwrap_or(TimeDelta::MAX);
+            let at = st
+                .now
+                .checked_add_signed(delay)
+                .unwrap_or(DateTime::<Utc>::MAX_UTC);
+            let delayed = seqs.iter().map(|&seq| (batch.clone(), seq, at));
+            st.delayed_jobs.extend(delayed);
+        }
         Ok(())
     }
 }
@@ -906,13 +923,33 @@ impl TemplateStore for Fake {
 /// conformance suites.
 pub struct FakeProbe;
 
-impl QueueProbe<Fake> for FakeProbe {
-    async fn take_jobs(&self, queue: &Fake, batch: &BatchId) -> Vec<Seq> {
+impl FakeProbe {
+    /// Takes `batch`'s jobs, and its delayed jobs due by `until`.
+    fn take(queue: &Fake, batch: &BatchId, until: Option<DateTime<Utc>>) -> Vec<Seq> {
         let mut st = queue.state();
         let (theirs, others): (VecDeque<_>, VecDeque<_>) =
             st.jobs.drain(..).partition(|(b, _)| b == batch);
         st.jobs = others;
-        theirs.into_iter().map(|(_, seq)| seq).collect()
+        let (due, later): (Vec<_>, Vec<_>) = st
+            .delayed_jobs
+            .drain(..)
+            .partition(|(b, _, at)| b == batch && until.is_none_or(|until| *at <= until));
+        st.delayed_jobs = later;
+        let theirs = theirs.into_iter().map(|(_, seq)| seq);
+        theirs
+            .chain(due.into_iter().map(|(_, seq, _)| seq))
+            .collect()
+    }
+}
+
+impl QueueProbe<Fake> for FakeProbe {
+    async fn take_jobs(&self, queue: &Fake, batch: &BatchId) -> Vec<Seq> {
+        Self::take(queue, batch, None)
+    }
+
+    async fn take_ready_jobs(&self, queue: &Fake, batch: &BatchId) -> Vec<Seq> {
+        let now = queue.now();
+        Self::take(queue, batch, Some(now))
     }
 }
 

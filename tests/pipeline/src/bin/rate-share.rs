@@ -15,7 +15,7 @@ use std::time::Instant;
 use batchmsg_core::ports::{PortResult, RateLimiter, SystemClock};
 use batchmsg_core::rate::EvenlySpacedLimiter;
 use batchmsg_core::waves::Schedule;
-use batchmsg_pipeline_tests::Pipeline;
+use batchmsg_pipeline_tests::{Pipeline, send_deadline, send_timing};
 use batchmsg_send::Sending;
 use batchmsg_synthetic::{ListOptions, write_patient_list};
 
@@ -62,19 +62,26 @@ async fn main() {
         let started = Instant::now();
         let let_go = Arc::new(Mutex::new(Vec::new()));
         let instances: Vec<_> = (0..busy)
-            .map(|_| Sending {
-                repos: pipeline.stack.repos.clone(),
-                sender: pipeline.stack.sender.clone(),
-                limiter: Noted {
-                    limiter: EvenlySpacedLimiter::new(RATE, CONCURRENCY).unwrap(),
-                    at: let_go.clone(),
-                },
-                clock: SystemClock,
+            .map(|_| {
+                let limiter = EvenlySpacedLimiter::new(RATE, CONCURRENCY).unwrap();
+                Sending {
+                    repos: pipeline.stack.repos.clone(),
+                    sender: pipeline.stack.sender.clone(),
+                    timing: send_timing(&limiter),
+                    limiter: Noted {
+                        limiter,
+                        at: let_go.clone(),
+                    },
+                    clock: SystemClock,
+                    queue: pipeline.stack.queue.clone(),
+                }
             })
             .collect();
         futures::future::join_all(instances.iter().map(|sending| async {
             while let Some(event) = pipeline.receive().await {
-                let response = batchmsg_send::handle(sending, event.clone()).await.unwrap();
+                let response = batchmsg_send::handle(sending, event.clone(), send_deadline())
+                    .await
+                    .unwrap();
                 pipeline.settle(&event, &response).await;
             }
         }))

@@ -40,6 +40,10 @@ pub trait QueueProbe<Q> {
     /// Takes every job of `batch` from `queue`: the recipients, in any
     /// order, once per time they were queued.
     fn take_jobs(&self, queue: &Q, batch: &BatchId) -> impl Future<Output = Vec<Seq>>;
+
+    /// Takes the jobs of `batch` a sender could take now, leaving those
+    /// queued with a delay that has not passed.
+    fn take_ready_jobs(&self, queue: &Q, batch: &BatchId) -> impl Future<Output = Vec<Seq>>;
 }
 
 /// Which schedules a scheduler has standing.

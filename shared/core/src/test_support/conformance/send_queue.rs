@@ -1,6 +1,7 @@
 //! The `SendQueue` contract, watched through a [`QueueProbe`].
 
 use std::future::Future;
+use std::time::Duration;
 
 use super::{QueueProbe, case_id};
 use crate::batch::Seq;
@@ -16,6 +17,7 @@ where
 {
     every_job_queued_is_handed_out(&fresh().await, probe).await;
     batches_are_kept_apart(&fresh().await, probe).await;
+    a_delayed_job_waits_for_its_delay(&fresh().await, probe).await;
 }
 
 fn sorted(mut seqs: Vec<Seq>) -> Vec<Seq> {
@@ -52,4 +54,24 @@ async fn batches_are_kept_apart<Q: SendQueue, P: QueueProbe<Q>>(queue: &Q, probe
     queue.enqueue(&b, &[3]).await.unwrap();
     assert_eq!(sorted(probe.take_jobs(queue, &a).await), [1, 2]);
     assert_eq!(probe.take_jobs(queue, &b).await, [3]);
+}
+
+async fn a_delayed_job_waits_for_its_delay<Q: SendQueue, P: QueueProbe<Q>>(queue: &Q, probe: &P) {
+    let id = case_id(4);
+    // Long enough that a slow machine still asks before it has passed.
+    queue
+        .enqueue_after(&id, &[5, 6], Duration::from_secs(3))
+        .await
+        .unwrap();
+    queue.enqueue(&id, &[7]).await.unwrap();
+    assert_eq!(
+        probe.take_ready_jobs(queue, &id).await,
+        [7],
+        "only the one not delayed"
+    );
+    assert_eq!(
+        sorted(probe.take_jobs(queue, &id).await),
+        [5, 6],
+        "the delayed ones, once their delay has passed"
+    );
 }
