@@ -192,6 +192,44 @@ pub trait RecipientRepo {
         }
     }
 
+    /// Those of `range` still `queued` that were given no job at or after
+    /// `before`: not queued again from `sending` (a throttled text) nor
+    /// through [`gave_jobs`](Self::gave_jobs) since then. Their wave's
+    /// release, the first job, is the caller's to check (the wave's `due`).
+    /// The sweep asks this of released waves: a recipient queued for longer
+    /// than any live job can take to come round has lost its job.
+    ///
+    /// The default keeps no times and returns every `queued` one in
+    /// `range`: enough for an adapter that never runs the sweep.
+    fn queued_without_job_since(
+        &self,
+        batch: &BatchId,
+        range: std::ops::Range<Seq>,
+        before: DateTime<Utc>,
+    ) -> impl Future<Output = PortResult<Vec<Seq>>> + Send
+    where
+        Self: Sync,
+    {
+        let _ = before;
+        self.queued_in(batch, range)
+    }
+
+    /// Records that those of `seqs` still `queued` were given a new job at
+    /// `at` (see [`queued_without_job_since`](Self::queued_without_job_since)).
+    /// The default records nothing.
+    fn gave_jobs(
+        &self,
+        batch: &BatchId,
+        seqs: &[Seq],
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = PortResult<()>> + Send
+    where
+        Self: Sync,
+    {
+        let _ = (batch, seqs, at);
+        async { Ok(()) }
+    }
+
     /// `queued → cancelled` for every recipient of the batch still queued;
     /// how many.
     fn cancel_queued(
@@ -236,6 +274,24 @@ pub trait WaveRepo {
     ) -> impl Future<Output = PortResult<()>> + Send;
 
     fn waves(&self, batch: &BatchId) -> impl Future<Output = PortResult<Vec<Wave>>> + Send;
+
+    /// The waves of every batch still `pending` or `releasing` that were
+    /// due before `before`, oldest first: the sweep releases a wave whose
+    /// schedule never released it. Kept apart from the rest (a sparse index
+    /// on DynamoDB), so released waves cost the sweep nothing.
+    ///
+    /// The default finds none: enough for an adapter whose waves are
+    /// released by its own runner and never by the sweep.
+    fn unreleased_due_before(
+        &self,
+        before: DateTime<Utc>,
+    ) -> impl Future<Output = PortResult<Vec<(BatchId, Wave)>>> + Send
+    where
+        Self: Sync,
+    {
+        let _ = before;
+        async { Ok(Vec::new()) }
+    }
 
     /// Moves the wave on if it is in a state `event` applies to; whether it did.
     fn wave_event(

@@ -16,6 +16,7 @@ mod schedule;
 mod send;
 mod send_pacing;
 mod sweep;
+mod sweep_lost;
 mod upload;
 
 use fake::{Fake, batch_id};
