@@ -85,7 +85,7 @@ async fn a_throttled_recipient_counts_from_when_it_was_queued_again() {
 }
 
 #[tokio::test]
-async fn a_wave_not_yet_released_has_no_lost_jobs() {
+async fn only_released_waves_are_looked_at_for_lost_jobs() {
     let times = SweepTimes::default();
     // Wave 2 is due an hour after wave 1; both are old by the rule, but
     // only wave 1 was released (wave 2's release is the release rule's).
@@ -171,7 +171,8 @@ async fn a_wave_left_releasing_in_a_cancelled_batch_is_closed_without_sending() 
     assert_eq!(fake.wave_status(1), WaveStatus::Released);
     assert!(fake.take_jobs().is_empty());
     assert_eq!(fake.texts(), 0);
-    let overdue = crate::ports::WaveRepo::unreleased_due_before(&fake, fake.state().now)
+    let now = fake.state().now;
+    let overdue = crate::ports::WaveRepo::unreleased_due_before(&fake, now)
         .await
         .unwrap();
     assert!(overdue.is_empty(), "nothing left for the next sweep");
