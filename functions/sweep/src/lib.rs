@@ -1,17 +1,24 @@
 //! The sweep function: an EventBridge Scheduler rate schedule calls it every
-//! five minutes, whatever its input. It calls [`sweep`]: texts left `sending`
-//! for longer than [`batchmsg_core::sending::STUCK_AFTER`] (a send function
-//! that timed out or died between Publish and recording the text) become
-//! `technical-failure`, since SNS cannot say whether it took them, batches
-//! with nothing left to send become `completed`, and cancelled batches with
-//! nothing left to settle are closed. It reads only the open batches.
+//! five minutes, whatever its input. It calls [`sweep`]: waves their schedule
+//! never released are released; texts left `sending` for longer than the
+//! send function's timeout and a margin (a send function that timed out or
+//! died between Publish and recording the text) become `technical-failure`,
+//! since SNS cannot say whether it took them; `queued` recipients no job can
+//! still hold get a new one; batches with nothing left to send become
+//! `completed`, and cancelled batches with nothing left to settle are
+//! closed. It reads only the open batches and the unreleased waves.
+//!
+//! Its times come from the environment ([`times_from`]):
+//! `BATCHMSG_SEND_TIMEOUT_SECONDS` (the send function's timeout, set by the
+//! template from the same parameter) and `BATCHMSG_REQUEUE_AFTER_SECONDS`.
 //!
 //! A failure is an error, and the next run tries again; a sweep repeated or
 //! run twice at once changes nothing more, because every move is conditional.
 //! Logs carry counts only.
 
 use batchmsg_core::ports::{BatchRepo, Clock, RecipientRepo, SendQueue, SmsSender, WaveRepo};
-use batchmsg_core::sending::{SendingError, sweep};
+use batchmsg_core::sending::{SendingError, SweepTimes, sweep};
+use chrono::TimeDelta;
 use lambda_runtime::Diagnostic;
 use serde::Serialize;
 
@@ -23,6 +30,66 @@ pub struct SweepSummary {
     pub completed: u64,
     /// Cancelled batches closed.
     pub closed: u64,
+    /// Overdue waves released.
+    pub waves_released: u64,
+    /// Queued recipients whose job was lost, given a new one.
+    pub requeued: u64,
+}
+
+/// The send function's timeout, in seconds: a text `sending` longer than it
+/// and [`SweepTimes::STUCK_MARGIN`] is stuck. Default 900 (Lambda's most).
+pub const SEND_TIMEOUT_VARIABLE: &str = "BATCHMSG_SEND_TIMEOUT_SECONDS";
+/// How long, in seconds, a `queued` recipient of a released wave goes
+/// without a job before the sweep gives it a new one: at least the send
+/// queue's visibility timeout × its maxReceiveCount + 900 (SQS's longest
+/// delay). Default 10,800 ([`SweepTimes::DEFAULT_REQUEUE_AFTER`]).
+pub const REQUEUE_AFTER_VARIABLE: &str = "BATCHMSG_REQUEUE_AFTER_SECONDS";
+
+/// A setting the sweep cannot use. Names the variable, quotes its value
+/// (a number of seconds, never patient data).
+#[derive(Debug, thiserror::Error)]
+#[error("{variable} is {value:?}: {expected}")]
+pub struct TimesError {
+    pub variable: &'static str,
+    pub value: String,
+    pub expected: &'static str,
+}
+
+/// The sweep's times from the environment as `lookup` reads it (unset:
+/// the defaults of [`SweepTimes`]).
+pub fn times_from(lookup: impl Fn(&str) -> Option<String>) -> Result<SweepTimes, TimesError> {
+    let seconds = |variable: &'static str, max: i64, expected: &'static str| {
+        lookup(variable)
+            .map(|value| match value.trim().parse::<i64>() {
+                Ok(n) if (1..=max).contains(&n) => Ok(TimeDelta::seconds(n)),
+                _ => Err(TimesError {
+                    variable,
+                    value,
+                    expected,
+                }),
+            })
+            .transpose()
+    };
+    let send_timeout = seconds(
+        SEND_TIMEOUT_VARIABLE,
+        900,
+        "a whole number of seconds from 1 to 900 (Lambda's longest timeout)",
+    )?
+    .unwrap_or(SweepTimes::DEFAULT_SEND_TIMEOUT);
+    let requeue_after = seconds(
+        REQUEUE_AFTER_VARIABLE,
+        i64::from(u32::MAX),
+        "a whole number of seconds, at least the send timeout",
+    )?
+    .unwrap_or(SweepTimes::DEFAULT_REQUEUE_AFTER);
+    if requeue_after < send_timeout {
+        return Err(TimesError {
+            variable: REQUEUE_AFTER_VARIABLE,
+            value: requeue_after.num_seconds().to_string(),
+            expected: "at least the send timeout: a live job holds its recipients that long",
+        });
+    }
+    Ok(SweepTimes::new(send_timeout, requeue_after))
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -43,6 +110,7 @@ pub async fn handle<R, S, Q, C>(
     sender: &S,
     queue: &Q,
     clock: &C,
+    times: &SweepTimes,
 ) -> Result<SweepSummary, SweepError>
 where
     R: BatchRepo + RecipientRepo + WaveRepo + Sync,
@@ -50,13 +118,15 @@ where
     Q: SendQueue + Sync,
     C: Clock + Sync,
 {
-    match sweep(repos, repos, repos, sender, queue, clock).await {
+    match sweep(repos, repos, repos, sender, queue, clock, times).await {
         Ok(swept) => {
             let summary = SweepSummary {
                 batches_sending: swept.batches,
                 failed_as_maybe_sent: swept.recovered.failed,
                 completed: swept.completed,
                 closed: swept.closed,
+                waves_released: swept.released,
+                requeued: swept.requeued,
             };
             if summary.failed_as_maybe_sent > 0 {
                 tracing::warn!(
@@ -71,6 +141,13 @@ where
                     completed = summary.completed,
                     closed = summary.closed,
                     "swept"
+                );
+            }
+            if summary.waves_released > 0 || summary.requeued > 0 {
+                tracing::warn!(
+                    waves_released = summary.waves_released,
+                    requeued = summary.requeued,
+                    "waves their schedule never released, or recipients whose job was lost, sent on"
                 );
             }
             Ok(summary)

@@ -19,9 +19,10 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let repos = DynamoRepos::from_env(&sdk)?;
     let sender = SnsSmsSender::from_env(&sdk)?;
     let queue = SqsSendQueue::from_env(&sdk)?;
-    let (repos, sender, queue) = (&repos, &sender, &queue);
+    let times = batchmsg_sweep::times_from(|name| std::env::var(name).ok())?;
+    let (repos, sender, queue, times) = (&repos, &sender, &queue, &times);
     lambda_runtime::run(service_fn(move |_: LambdaEvent<Value>| async move {
-        batchmsg_sweep::handle(repos, sender, queue, &SystemClock).await
+        batchmsg_sweep::handle(repos, sender, queue, &SystemClock, times).await
     }))
     .await
 }

@@ -1126,7 +1126,12 @@ async fn the_core_use_cases_run_on_dynamodb() {
     .unwrap();
     let waves = schedule_batch(r, r, &fake, &id, &plan).await.unwrap();
     assert_eq!(waves.len(), 3);
-    assert!(schedule_batch(r, r, &fake, &id, &plan).await.is_err());
+    // A repeat finds the batch scheduled and its waves stored: it makes
+    // any schedule still missing and returns the waves (issue 12, case 8).
+    assert_eq!(
+        schedule_batch(r, r, &fake, &id, &plan).await.unwrap(),
+        waves
+    );
     assert_eq!(
         r.batch(&id).await.unwrap().unwrap().status,
         BatchStatus::Scheduled

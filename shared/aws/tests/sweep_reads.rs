@@ -7,8 +7,9 @@
 
 use batchmsg_core::batch::{Batch, BatchId, Recipient};
 use batchmsg_core::delivery::{BatchEvent, BatchStatus};
-use batchmsg_core::ports::{BatchRepo, RecipientRepo, SystemClock, WaveRepo};
-use batchmsg_core::sending::sweep;
+use batchmsg_core::ports::{BatchRepo, RecipientRepo, WaveRepo};
+use batchmsg_core::sending::{SweepTimes, sweep};
+use batchmsg_core::test_support::fake::Fake;
 use batchmsg_moto::{Moto, Stack, recipient, ten_in_three_waves};
 use chrono::Utc;
 
@@ -76,7 +77,9 @@ async fn sweep_requests(stack: &Stack) -> u64 {
         &stack.repos,
         &stack.sender,
         &stack.queue,
-        &SystemClock,
+        // At 09:00 on the day of the open batch's first wave: nothing overdue.
+        &Fake::new(),
+        &SweepTimes::default(),
     )
     .await
     .unwrap();

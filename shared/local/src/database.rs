@@ -108,6 +108,13 @@ const MIGRATIONS: &[&str] = &[
         because TEXT,
         PRIMARY KEY (batch, key)
     ) STRICT;",
+    // When a queued recipient was last given a job (released, queued again,
+    // or by the sweep's rule for lost jobs), and the waves not yet released,
+    // apart from the rest: what `queued_without_job_since` and
+    // `unreleased_due_before` read.
+    "ALTER TABLE recipients ADD COLUMN job_at INTEGER;
+    CREATE INDEX waves_unreleased ON waves (due, batch, number)
+        WHERE status IN ('pending', 'releasing');",
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -88,6 +88,40 @@ impl RecipientRepo for Database {
         seqs.collect::<Result<_, _>>().map_err(PortError::new)
     }
 
+    async fn queued_without_job_since(
+        &self,
+        batch: &BatchId,
+        range: Range<Seq>,
+        before: DateTime<Utc>,
+    ) -> PortResult<Vec<Seq>> {
+        let connection = self.connection();
+        let mut statement = connection
+            .prepare_cached(
+                "SELECT seq FROM recipients
+                 WHERE batch = ?1 AND seq >= ?2 AND seq < ?3 AND status = 'queued'
+                     AND (job_at IS NULL OR job_at < ?4)
+                 ORDER BY seq",
+            )
+            .map_err(PortError::new)?;
+        let seqs = statement
+            .query_map(
+                params![batch.as_str(), range.start, range.end, to_millis(before)],
+                |row| row.get(0),
+            )
+            .map_err(PortError::new)?;
+        seqs.collect::<Result<_, _>>().map_err(PortError::new)
+    }
+
+    async fn gave_jobs(&self, batch: &BatchId, seqs: &[Seq], at: DateTime<Utc>) -> PortResult<()> {
+        self.each_in_transaction(
+            "UPDATE recipients SET job_at = ?3
+             WHERE batch = ?1 AND seq = ?2 AND status = 'queued'",
+            seqs,
+            |statement, seq| statement.execute(params![batch.as_str(), seq, to_millis(at)]),
+        )?;
+        Ok(())
+    }
+
     async fn claim(
         &self,
         batch: &BatchId,
@@ -137,7 +171,7 @@ impl RecipientRepo for Database {
     async fn requeue(&self, batch: &BatchId, seqs: &[Seq]) -> PortResult<()> {
         let m = moves_for!(RecipientStatus, RecipientEvent::Throttled);
         let sql = format!(
-            "UPDATE recipients SET status = {}, claimed_at = NULL
+            "UPDATE recipients SET status = {}, job_at = claimed_at, claimed_at = NULL
              WHERE batch = ?1 AND seq = ?2 AND status IN {}",
             m.new_status, m.sources
         );

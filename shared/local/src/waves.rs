@@ -49,24 +49,35 @@ impl WaveRepo for Database {
             )
             .map_err(PortError::new)?;
         let rows = statement
-            .query_map([batch.as_str()], |row| {
-                let status: String = row.get(4)?;
-                Ok(Wave {
-                    number: row.get(0)?,
-                    first: row.get(1)?,
-                    size: row.get(2)?,
-                    due: from_millis(row.get(3)?),
-                    status: status.parse::<WaveStatus>().map_err(|e| {
-                        rusqlite::Error::FromSqlConversionFailure(
-                            4,
-                            rusqlite::types::Type::Text,
-                            Box::new(e),
-                        )
-                    })?,
-                })
-            })
+            .query_map([batch.as_str()], wave_from_row)
             .map_err(PortError::new)?;
         rows.collect::<Result<_, _>>().map_err(PortError::new)
+    }
+
+    async fn unreleased_due_before(
+        &self,
+        before: DateTime<Utc>,
+    ) -> PortResult<Vec<(BatchId, Wave)>> {
+        let connection = self.connection();
+        let mut statement = connection
+            .prepare_cached(
+                "SELECT number, first, size, due, status, batch FROM waves
+                 WHERE status IN ('pending', 'releasing') AND due < ?1
+                 ORDER BY due, batch, number",
+            )
+            .map_err(PortError::new)?;
+        let rows = statement
+            .query_map([to_millis(before)], |row| {
+                let batch: String = row.get(5)?;
+                Ok((batch, wave_from_row(row)?))
+            })
+            .map_err(PortError::new)?;
+        let mut overdue = Vec::new();
+        for row in rows {
+            let (batch, wave) = row.map_err(PortError::new)?;
+            overdue.push((batch.parse().map_err(PortError::new)?, wave));
+        }
+        Ok(overdue)
     }
 
     async fn wave_event(&self, batch: &BatchId, wave: u32, event: WaveEvent) -> PortResult<bool> {
@@ -192,3 +203,18 @@ pub(crate) const BATCHES_WITH_WORK: &str =
      UNION SELECT r.batch FROM batches b JOIN recipients r ON r.batch = b.id
          WHERE b.open = 1 AND r.status = 'queued'
      ORDER BY 1";
+
+/// A wave from a row whose first five columns are number, first, size, due
+/// and status.
+fn wave_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Wave> {
+    let status: String = row.get(4)?;
+    Ok(Wave {
+        number: row.get(0)?,
+        first: row.get(1)?,
+        size: row.get(2)?,
+        due: from_millis(row.get(3)?),
+        status: status.parse::<WaveStatus>().map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(4, rusqlite::types::Type::Text, Box::new(e))
+        })?,
+    })
+}

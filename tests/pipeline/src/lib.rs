@@ -502,6 +502,7 @@ impl Pipeline {
             &self.stack.sender,
             &self.stack.queue,
             &SystemClock,
+            &batchmsg_core::sending::SweepTimes::default(),
         )
         .await
         .expect("sweeps")

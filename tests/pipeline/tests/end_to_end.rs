@@ -71,8 +71,7 @@ fn patient_data(list: &[u8]) -> HashSet<String> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn ten_thousand_rows_from_upload_to_delivery_statuses_at_under_3_2_requests_each()
-{
+async fn ten_thousand_rows_from_upload_to_delivery_statuses_at_under_3_2_requests_each() {
     let rows = rows();
     let started = std::time::Instant::now();
     let pipeline = Pipeline::new().await;

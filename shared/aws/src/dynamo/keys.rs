@@ -21,6 +21,9 @@ pub(crate) const GSI2SK: &str = "GSI2SK";
 pub(crate) const BATCHES: &str = "BATCHES";
 /// `GSI2PK` of an open batch item.
 pub(crate) const OPEN_BATCHES: &str = "OPEN";
+/// `GSI2PK` of a wave item not yet released nor cancelled: the sweep finds
+/// the overdue ones by their `GSI2SK`, which starts with the due time.
+pub(crate) const UNRELEASED_WAVES: &str = "WAVES";
 pub(crate) const BATCH_SK: &str = "BATCH";
 pub(crate) const MSG_SK: &str = "MSG";
 pub(crate) const RECIPIENT_PREFIX: &str = "R#";
@@ -58,6 +61,8 @@ pub(crate) mod attr {
     /// A random token each `claim` call writes with its claims, to know its
     /// own write when a retried request finds the item already moved.
     pub(crate) const CLAIM_TOKEN: &str = "claim_token";
+    /// When the sweep last gave a still-queued recipient a job.
+    pub(crate) const JOB_AT: &str = "job_at";
     pub(crate) const SENT_AT: &str = "sent_at";
     pub(crate) const RECEIPT_AT: &str = "receipt_at";
     // Wave.
@@ -104,6 +109,17 @@ pub(crate) fn provider_id_of(pk: &str) -> Option<&str> {
 /// 1970), `#`, its id.
 pub(crate) fn batches_sk(created_ms: i64, id: &BatchId) -> String {
     format!("{:013}#{id}", created_ms.max(0))
+}
+
+/// `GSI2SK` of an unreleased wave: its due time in milliseconds, 13
+/// digits (as [`batches_sk`]), `#`, its item's keys. `due_before` gives
+/// the bound below every wave due before that time.
+pub(crate) fn unreleased_wave_sk(due_ms: i64, batch_pk: &str, number: u32) -> String {
+    format!("{:013}#{batch_pk}#{}", due_ms.max(0), wave_sk(number))
+}
+
+pub(crate) fn due_before(ms: i64) -> String {
+    format!("{:013}", ms.max(0))
 }
 
 pub(crate) fn key(pk: String, sk: impl Into<String>) -> Item {
@@ -166,5 +182,9 @@ mod tests {
         assert!(check_seq(MAX_SEQ).is_ok());
         assert!(check_seq(MAX_SEQ + 1).is_err());
         assert!(check_wave(MAX_WAVE + 1).is_err());
+        let due = unreleased_wave_sk(1_764_061_200_000, "BATCH#b", 2);
+        assert_eq!(due, "1764061200000#BATCH#b#W#00002");
+        assert!(due.as_str() < due_before(1_764_061_200_001).as_str());
+        assert!(due.as_str() >= due_before(1_764_061_200_000).as_str());
     }
 }

@@ -12,8 +12,8 @@
 //! | item | PK | SK | attributes |
 //! |---|---|---|---|
 //! | batch | `BATCH#{id}` | `BATCH` | status, created_at, list_name, message, rows, accepted, not_accepted; `GSI1PK` = `BATCHES`, `GSI1SK` = created_at (13 digits) `#` id |
-//! | recipient | `BATCH#{id}` | `R#{seq:07}` | seq, row, nhs_number, mobile, body, encoding, fragments, status, reason, provider_id, claimed_at, claim_token, sent_at, receipt_at |
-//! | wave | `BATCH#{id}` | `W#{number:05}` | first, size, due, status |
+//! | recipient | `BATCH#{id}` | `R#{seq:07}` | seq, row, nhs_number, mobile, body, encoding, fragments, status, reason, provider_id, claimed_at (kept when queued again), claim_token, job_at (the sweep's last new job), sent_at, receipt_at |
+//! | wave | `BATCH#{id}` | `W#{number:05}` | first, size, due, status; until released or cancelled `GSI2PK` = `WAVES`, `GSI2SK` = due (13 digits) `#` its keys |
 //! | message id | `MSG#{provider_id}` | `MSG` | batch, seq |
 //!
 //! Times are Numbers, milliseconds since 1970 (UTC). Keys are zero-padded so

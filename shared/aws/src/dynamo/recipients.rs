@@ -412,13 +412,17 @@ impl RecipientRepo for DynamoRepos {
         Ok(())
     }
 
-    /// Conditional `sending → queued` updates, 100 a transaction.
+    /// Conditional `sending → queued` updates, 100 a transaction. The claim's
+    /// time stays: a text is queued again by the job that claimed it, within
+    /// one send invocation, so it is when the text was last given a job
+    /// (see `queued_without_job_since`).
     async fn requeue(&self, batch: &BatchId, seqs: &[Seq]) -> PortResult<()> {
         let Some(m) = Move::recipient(RecipientEvent::Throttled)? else {
             return Ok(());
         };
+        // `claimed_at` stays: the sweep counts a lost job from it.
         let (_, units) = Self::recipient_units(batch, seqs.iter().copied(), &m, |c| {
-            c.remove(attr::CLAIMED_AT).remove(attr::CLAIM_TOKEN)
+            c.remove(attr::CLAIM_TOKEN)
         });
         self.apply(&units, false).await?;
         Ok(())
@@ -484,6 +488,59 @@ impl RecipientRepo for DynamoRepos {
         } else {
             ReceiptApplied::Ignored
         })
+    }
+
+    /// A Query of the range filtered on `queued` with neither `job_at` nor
+    /// `claimed_at` (a text queued again keeps its claim's time) at or
+    /// after `before`, projecting `seq`, page by page.
+    async fn queued_without_job_since(
+        &self,
+        batch: &BatchId,
+        range: Range<Seq>,
+        before: DateTime<Utc>,
+    ) -> PortResult<Vec<Seq>> {
+        let Some((condition, bounds)) = recipients_in(Some(range)) else {
+            return Ok(Vec::new());
+        };
+        let mut seqs = Vec::new();
+        self.query_pages(
+            || {
+                self.recipient_query(batch, &condition, &bounds, None, &[attr::SEQ])
+                    .filter_expression(
+                        "#status = :queued \
+                         AND (attribute_not_exists(#job_at) OR #job_at < :before) \
+                         AND (attribute_not_exists(#claimed_at) OR #claimed_at < :before)",
+                    )
+                    .expression_attribute_names("#status", attr::STATUS)
+                    .expression_attribute_names("#job_at", attr::JOB_AT)
+                    .expression_attribute_names("#claimed_at", attr::CLAIMED_AT)
+                    .expression_attribute_values(":queued", s(RecipientStatus::Queued.as_str()))
+                    .expression_attribute_values(":before", millis(before))
+            },
+            |page| {
+                for item in &page {
+                    seqs.push(Read::new(item, "recipient").n(attr::SEQ)?);
+                }
+                Ok(())
+            },
+        )
+        .await?;
+        Ok(seqs)
+    }
+
+    /// Sets `job_at` on those still `queued`: conditional updates, 100 a
+    /// transaction.
+    async fn gave_jobs(&self, batch: &BatchId, seqs: &[Seq], at: DateTime<Utc>) -> PortResult<()> {
+        let queued = RecipientStatus::Queued.as_str();
+        let m = Move {
+            sources: vec![queued],
+            to: queued,
+        };
+        let (_, units) = Self::recipient_units(batch, seqs.iter().copied(), &m, |c| {
+            c.set(attr::JOB_AT, millis(at))
+        });
+        self.apply(&units, false).await?;
+        Ok(())
     }
 
     /// A Query of the batch's recipients filtered on `queued` (projecting

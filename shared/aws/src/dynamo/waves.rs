@@ -5,10 +5,12 @@ use std::collections::HashSet;
 use batchmsg_core::batch::{BatchId, Wave};
 use batchmsg_core::delivery::{WaveEvent, WaveStatus};
 use batchmsg_core::ports::{PortResult, WaveRepo};
+use chrono::{DateTime, Utc};
 
 use super::item::{Item, Read, millis, n, s};
 use super::keys::{
-    PK, SK, WAVE_PREFIX, attr, batch_pk, check_wave, key, sk_of, wave_number_of, wave_sk,
+    GSI2, GSI2PK, GSI2SK, PK, SK, UNRELEASED_WAVES, WAVE_PREFIX, attr, batch_id_of, batch_pk,
+    check_wave, due_before, key, sk_of, unreleased_wave_sk, wave_number_of, wave_sk,
 };
 use super::moves::{Change, Move};
 use super::recipients::first_of_each;
@@ -22,6 +24,15 @@ fn wave_item(batch_pk: &str, wave: &Wave) -> Item {
         (attr::SIZE.to_owned(), n(wave.size)),
         (attr::DUE.to_owned(), millis(wave.due)),
         (attr::STATUS.to_owned(), s(WaveStatus::Pending.as_str())),
+        (GSI2PK.to_owned(), s(UNRELEASED_WAVES)),
+        (
+            GSI2SK.to_owned(),
+            s(unreleased_wave_sk(
+                wave.due.timestamp_millis(),
+                batch_pk,
+                wave.number,
+            )),
+        ),
     ]);
     item
 }
@@ -95,7 +106,47 @@ impl WaveRepo for DynamoRepos {
         Ok(items.iter().map(wave_from).collect::<Result<_, _>>()?)
     }
 
-    /// One conditional UpdateItem.
+    /// A Query of GSI2's unreleased waves due before `before`, page by
+    /// page: one request a sweep when none is overdue, however many waves
+    /// the table holds.
+    async fn unreleased_due_before(
+        &self,
+        before: DateTime<Utc>,
+    ) -> PortResult<Vec<(BatchId, Wave)>> {
+        let items = self
+            .query_all(|| {
+                self.client
+                    .query()
+                    .table_name(&self.table)
+                    .index_name(GSI2)
+                    .key_condition_expression("#gsi2pk = :waves AND #gsi2sk < :before")
+                    .expression_attribute_names("#gsi2pk", GSI2PK)
+                    .expression_attribute_names("#gsi2sk", GSI2SK)
+                    .expression_attribute_values(":waves", s(UNRELEASED_WAVES))
+                    .expression_attribute_values(
+                        ":before",
+                        s(due_before(before.timestamp_millis())),
+                    )
+            })
+            .await?;
+        let mut overdue = Vec::with_capacity(items.len());
+        for item in &items {
+            let read = Read::new(item, "wave");
+            let batch = batch_id_of(read.s(PK)?).ok_or(DynamoError::BadItem {
+                kind: "wave",
+                attribute: PK,
+            })?;
+            let wave = wave_from(item)?;
+            // The index is eventually consistent: a wave may have moved on.
+            if !wave.status.is_final() {
+                overdue.push((batch, wave));
+            }
+        }
+        Ok(overdue)
+    }
+
+    /// One conditional UpdateItem; a wave released or cancelled leaves the
+    /// unreleased waves (GSI2).
     async fn wave_event(&self, batch: &BatchId, wave: u32, event: WaveEvent) -> PortResult<bool> {
         let Some(m) = Move::wave(event)? else {
             return Ok(false);
@@ -103,7 +154,14 @@ impl WaveRepo for DynamoRepos {
         if wave > super::MAX_WAVE {
             return Ok(false);
         }
-        let change = Change::new(key(batch_pk(batch), wave_sk(wave)), &m);
+        let to: WaveStatus = m.to.parse().map_err(|_| DynamoError::BadItem {
+            kind: "wave",
+            attribute: attr::STATUS,
+        })?;
+        let mut change = Change::new(key(batch_pk(batch), wave_sk(wave)), &m);
+        if to.is_final() {
+            change = change.remove(GSI2PK);
+        }
         Ok(self.update(&change, false).await?.happened())
     }
 }

@@ -192,6 +192,28 @@ pub trait RecipientRepo {
         }
     }
 
+    /// Those of `range` still `queued` that were given no job at or after
+    /// `before`: not queued again from `sending` (a throttled text) nor
+    /// through [`gave_jobs`](Self::gave_jobs) since then. Their wave's
+    /// release, the first job, is the caller's to check (the wave's `due`).
+    /// The sweep asks this of released waves: a recipient queued for longer
+    /// than any live job can take to come round has lost its job.
+    fn queued_without_job_since(
+        &self,
+        batch: &BatchId,
+        range: std::ops::Range<Seq>,
+        before: DateTime<Utc>,
+    ) -> impl Future<Output = PortResult<Vec<Seq>>> + Send;
+
+    /// Records that those of `seqs` still `queued` were given a new job at
+    /// `at` (see [`queued_without_job_since`](Self::queued_without_job_since)).
+    fn gave_jobs(
+        &self,
+        batch: &BatchId,
+        seqs: &[Seq],
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = PortResult<()>> + Send;
+
     /// `queued → cancelled` for every recipient of the batch still queued;
     /// how many.
     fn cancel_queued(
@@ -236,6 +258,16 @@ pub trait WaveRepo {
     ) -> impl Future<Output = PortResult<()>> + Send;
 
     fn waves(&self, batch: &BatchId) -> impl Future<Output = PortResult<Vec<Wave>>> + Send;
+
+    /// The waves of every batch still `pending` or `releasing` that were
+    /// due before `before`, oldest first: the sweep releases a wave whose
+    /// schedule never released it. Kept apart from the rest (a sparse index
+    /// on DynamoDB, a partial index in SQLite), so released waves cost the
+    /// sweep nothing.
+    fn unreleased_due_before(
+        &self,
+        before: DateTime<Utc>,
+    ) -> impl Future<Output = PortResult<Vec<(BatchId, Wave)>>> + Send;
 
     /// Moves the wave on if it is in a state `event` applies to; whether it did.
     fn wave_event(

@@ -21,12 +21,12 @@ pub use cancel::{Cancelled, cancel_batch};
 pub use import::{IMPORT_CHUNK, RecipientRows};
 pub use progress::{BatchProgress, WaveProgress, finish_if_done, progress};
 pub use receipts::{ReceiptsRecorded, record_receipts};
-pub use recover::{MAYBE_SENT, Recovered, STUCK_AFTER, recover_sending};
+pub use recover::{MAYBE_SENT, Recovered, STUCK_AFTER, recover_sending, recover_sending_after};
 pub use release::{Release, release_wave};
 pub use resume::{Resumed, resume_batch};
 pub use schedule::schedule_batch;
 pub use send::{Pacing, SendOutcome, SendUntil, Unbounded, send_texts};
-pub use sweep::{Swept, sweep};
+pub use sweep::{SweepTimes, Swept, sweep};
 pub use upload::{UploadError, UploadKeys, UploadOutcome, validate_upload};
 
 use crate::batch::BatchId;

@@ -37,6 +37,20 @@ pub async fn recover_sending(
     clock: &(impl Clock + Sync),
     id: &BatchId,
 ) -> Result<Recovered, SendingError> {
+    recover_sending_after(recipients, sender, queue, clock, id, STUCK_AFTER).await
+}
+
+/// [`recover_sending`], with texts stuck once `sending` longer than
+/// `stuck_after` (the sweep's, from the send function's timeout: see
+/// [`super::SweepTimes`]).
+pub async fn recover_sending_after(
+    recipients: &(impl RecipientRepo + Sync),
+    sender: &(impl SmsSender + Sync),
+    queue: &(impl SendQueue + Sync),
+    clock: &(impl Clock + Sync),
+    id: &BatchId,
+    stuck_after: TimeDelta,
+) -> Result<Recovered, SendingError> {
     let sending = recipients.sending(id).await?;
     if sending.is_empty() {
         return Ok(Recovered::default());
@@ -62,7 +76,7 @@ pub async fn recover_sending(
         PublishedLookup::Unknowable => {
             let stuck: Vec<(Seq, String)> = sending
                 .iter()
-                .filter(|(_, since)| now - *since > STUCK_AFTER)
+                .filter(|(_, since)| now - *since > stuck_after)
                 .map(|(seq, _)| (*seq, MAYBE_SENT.to_owned()))
                 .collect();
             recipients.fail_technical(id, &stuck, now).await?;

@@ -14,7 +14,7 @@ pub enum Release {
 }
 
 /// Jobs go to the queue in requests this size.
-const ENQUEUE_CHUNK: usize = 1_000;
+pub(super) const ENQUEUE_CHUNK: usize = 1_000;
 
 /// The wave's time has come: queue a job for each of its recipients still
 /// `queued`. Only one release moves a wave from `pending`; a release that

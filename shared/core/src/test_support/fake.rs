@@ -125,6 +125,9 @@ pub struct State {
     /// Batches that moved to a status the sweep looks at and are not yet
     /// completed or closed.
     pub open: BTreeSet<BatchId>,
+    /// When each recipient was last given a job other than its wave's
+    /// release: queued again from `sending`, or `gave_jobs`.
+    pub jobs_given: BTreeMap<(BatchId, Seq), DateTime<Utc>>,
 }
 
 pub struct Fake {
@@ -529,9 +532,11 @@ impl RecipientRepo for Fake {
     async fn requeue(&self, batch: &BatchId, seqs: &[Seq]) -> PortResult<()> {
         let mut st = self.state();
         st.refuse_record_if_stopped()?;
+        let now = st.now;
         for &seq in seqs {
             if let Some(stored) = st.recipient_event(batch, seq, RecipientEvent::Throttled) {
                 stored.claimed_at = None;
+                st.jobs_given.insert((batch.clone(), seq), now);
             }
         }
         Ok(())
@@ -576,6 +581,43 @@ impl RecipientRepo for Fake {
         stored.record.reason.clone_from(&receipt.reason);
         stored.record.receipt_at = Some(receipt.at);
         Ok(ReceiptApplied::Applied)
+    }
+
+    async fn queued_without_job_since(
+        &self,
+        batch: &BatchId,
+        range: std::ops::Range<Seq>,
+        before: DateTime<Utc>,
+    ) -> PortResult<Vec<Seq>> {
+        let st = self.state();
+        Ok(st
+            .recipients
+            .get(batch)
+            .into_iter()
+            .flat_map(|stored| stored.range(range.clone()))
+            .filter(|(_, s)| s.record.status == RecipientStatus::Queued)
+            .map(|(seq, _)| *seq)
+            .filter(|seq| {
+                st.jobs_given
+                    .get(&(batch.clone(), *seq))
+                    .is_none_or(|given| *given < before)
+            })
+            .collect())
+    }
+
+    async fn gave_jobs(&self, batch: &BatchId, seqs: &[Seq], at: DateTime<Utc>) -> PortResult<()> {
+        let mut st = self.state();
+        for &seq in seqs {
+            let queued = st
+                .recipients
+                .get(batch)
+                .and_then(|stored| stored.get(&seq))
+                .is_some_and(|s| s.record.status == RecipientStatus::Queued);
+            if queued {
+                st.jobs_given.insert((batch.clone(), seq), at);
+            }
+        }
+        Ok(())
     }
 
     async fn cancel_queued(&self, batch: &BatchId, at: DateTime<Utc>) -> PortResult<u64> {
@@ -702,6 +744,21 @@ impl WaveRepo for Fake {
             .into_iter()
             .flat_map(|w| w.values().cloned())
             .collect())
+    }
+
+    async fn unreleased_due_before(
+        &self,
+        before: DateTime<Utc>,
+    ) -> PortResult<Vec<(BatchId, Wave)>> {
+        let st = self.state();
+        let mut overdue: Vec<(BatchId, Wave)> = st
+            .waves
+            .iter()
+            .flat_map(|(id, waves)| waves.values().map(move |w| (id.clone(), w.clone())))
+            .filter(|(_, w)| !w.status.is_final() && w.due < before)
+            .collect();
+        overdue.sort_by_key(|(id, w)| (w.due, id.clone(), w.number));
+        Ok(overdue)
     }
 
     async fn wave_event(&self, batch: &BatchId, wave: u32, event: WaveEvent) -> PortResult<bool> {

@@ -18,6 +18,7 @@ mod send;
 mod send_durable;
 mod send_pacing;
 mod sweep;
+mod sweep_lost;
 mod upload;
 
 use fake::{Fake, batch_id};

@@ -4,11 +4,13 @@ use super::batch_id;
 use super::fake::{Fake, Lookup};
 use crate::delivery::{BatchStatus, RecipientStatus};
 use crate::ports::{BatchRepo, RecipientRepo};
-use crate::sending::{MAYBE_SENT, RateUnit, Recovered, SendingError, Swept, sweep};
+use crate::sending::{MAYBE_SENT, RateUnit, Recovered, SendingError, SweepTimes, Swept, sweep};
 
 impl Fake {
     async fn sweep(&self) -> Swept {
-        sweep(self, self, self, self, self, self).await.unwrap()
+        sweep(self, self, self, self, self, self, &SweepTimes::default())
+            .await
+            .unwrap()
     }
 }
 
@@ -32,7 +34,7 @@ async fn a_sweep_fails_texts_stuck_sending_and_completes_the_batch() {
         (1, Recovered::default(), 0)
     );
 
-    fake.advance(TimeDelta::minutes(15));
+    fake.advance(SweepTimes::default().stuck_after);
     let late = fake.sweep().await;
     assert_eq!(late.recovered.failed, 3);
     assert_eq!(late.completed, 1);
@@ -87,7 +89,7 @@ async fn a_text_left_sending_in_a_cancelled_batch_is_settled_too() {
         "a text may still move: the batch stays open"
     );
 
-    fake.advance(TimeDelta::minutes(15));
+    fake.advance(SweepTimes::default().stuck_after);
     let swept = fake.sweep().await;
     assert_eq!(
         (swept.batches, swept.recovered.failed, swept.closed),

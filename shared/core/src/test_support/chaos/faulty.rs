@@ -182,6 +182,22 @@ impl<S: RecipientRepo + Sync> RecipientRepo for Faulty<'_, S> {
         self.write("record_receipt", self.store.record_receipt(receipt))
             .await
     }
+    async fn queued_without_job_since(
+        &self,
+        batch: &BatchId,
+        range: std::ops::Range<Seq>,
+        before: DateTime<Utc>,
+    ) -> PortResult<Vec<Seq>> {
+        self.read(
+            "queued_without_job_since",
+            self.store.queued_without_job_since(batch, range, before),
+        )
+        .await
+    }
+    async fn gave_jobs(&self, batch: &BatchId, seqs: &[Seq], at: DateTime<Utc>) -> PortResult<()> {
+        self.write("gave_jobs", self.store.gave_jobs(batch, seqs, at))
+            .await
+    }
     async fn cancel_queued(&self, batch: &BatchId, at: DateTime<Utc>) -> PortResult<u64> {
         self.write("cancel_queued", self.store.cancel_queued(batch, at))
             .await
@@ -214,6 +230,16 @@ impl<S: WaveRepo + Sync> WaveRepo for Faulty<'_, S> {
     async fn insert_waves(&self, batch: &BatchId, waves: &[Wave]) -> PortResult<()> {
         self.write("insert_waves", self.store.insert_waves(batch, waves))
             .await
+    }
+    async fn unreleased_due_before(
+        &self,
+        before: DateTime<Utc>,
+    ) -> PortResult<Vec<(BatchId, Wave)>> {
+        self.read(
+            "unreleased_due_before",
+            self.store.unreleased_due_before(before),
+        )
+        .await
     }
     async fn waves(&self, batch: &BatchId) -> PortResult<Vec<Wave>> {
         self.read("waves", self.store.waves(batch)).await

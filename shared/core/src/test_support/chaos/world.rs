@@ -14,7 +14,7 @@ use crate::batch::{BatchId, Seq};
 use crate::delivery::{BatchStatus, RecipientStatus, WaveStatus};
 use crate::ports::{PortResult, Receipt, ReceiptOutcome, RecipientRepo, WaveRepo};
 use crate::sending::{
-    Pacing, RateUnit, STUCK_AFTER, SendUntil, Unbounded, cancel_batch, finish_if_done,
+    Pacing, RateUnit, STUCK_AFTER, SendUntil, SweepTimes, Unbounded, cancel_batch, finish_if_done,
     record_receipts, release_wave, resume_batch, schedule_batch, send_texts, sweep,
 };
 use crate::test_support::fake::{Fake, Lookup};
@@ -383,10 +383,16 @@ impl<'a, S: ChaosStore> World<'a, S> {
     /// What settles a batch a stopped process left: the sweep on AWS,
     /// `run` resuming it on one machine.
     async fn recover(&mut self, process: &Faulty<'a, S>) -> Result<(), String> {
-        self.fake.advance(STUCK_AFTER + TimeDelta::minutes(1));
+        let times = SweepTimes::default();
+        self.fake.advance(
+            match self.mode {
+                Mode::Aws => times.stuck_after,
+                Mode::Local => STUCK_AFTER,
+            } + TimeDelta::minutes(1),
+        );
         match self.mode {
             Mode::Aws => sweep(
-                process, process, process, &self.fake, &self.fake, &self.fake,
+                process, process, process, &self.fake, &self.fake, &self.fake, &times,
             )
             .await
             .map(|_| ())
