@@ -201,40 +201,21 @@ impl RecipientRepo for Database {
     }
 
     async fn record_receipt(&self, receipt: &Receipt) -> PortResult<ReceiptApplied> {
-        let event = match receipt.outcome {
-            ReceiptOutcome::Delivered => RecipientEvent::Delivered,
-            ReceiptOutcome::TemporaryFailure => RecipientEvent::TemporaryFailure,
-            ReceiptOutcome::PermanentFailure => RecipientEvent::PermanentFailure,
-        };
-        let m = moves_for!(RecipientStatus, event);
-        let sql = format!(
-            "UPDATE recipients SET status = {}, reason = ?2, receipt_at = ?3
-             WHERE provider_id = ?1 AND status IN {}",
-            m.new_status, m.sources
-        );
-        let connection = self.connection();
-        let changed = connection
-            .prepare_cached(&sql)
-            .and_then(|mut statement| {
-                statement.execute(params![
-                    receipt.provider_id,
-                    receipt.reason,
-                    to_millis(receipt.at)
-                ])
-            })
+        apply_receipt(&self.connection(), receipt).map_err(PortError::new)
+    }
+
+    /// In one transaction: with every commit synced to disk, one each would
+    /// cost a sync a receipt.
+    async fn record_receipts(&self, receipts: &[Receipt]) -> PortResult<Vec<ReceiptApplied>> {
+        let mut connection = self.connection();
+        let transaction = connection.transaction().map_err(PortError::new)?;
+        let applied = receipts
+            .iter()
+            .map(|receipt| apply_receipt(&transaction, receipt))
+            .collect::<rusqlite::Result<Vec<_>>>()
             .map_err(PortError::new)?;
-        if changed == 1 {
-            return Ok(ReceiptApplied::Applied);
-        }
-        let known = connection
-            .prepare_cached("SELECT 1 FROM recipients WHERE provider_id = ?1")
-            .and_then(|mut statement| statement.exists([&receipt.provider_id]))
-            .map_err(PortError::new)?;
-        Ok(if known {
-            ReceiptApplied::Ignored
-        } else {
-            ReceiptApplied::NotYetKnown
-        })
+        transaction.commit().map_err(PortError::new)?;
+        Ok(applied)
     }
 
     async fn cancel_queued(&self, batch: &BatchId, at: DateTime<Utc>) -> PortResult<u64> {
@@ -384,4 +365,39 @@ impl Database {
         transaction.commit().map_err(PortError::new)?;
         Ok(removed == 1)
     }
+}
+
+/// Moves the recipient whose text has the receipt's provider id, if the
+/// receipt applies to its status.
+fn apply_receipt(
+    connection: &rusqlite::Connection,
+    receipt: &Receipt,
+) -> rusqlite::Result<ReceiptApplied> {
+    let event = match receipt.outcome {
+        ReceiptOutcome::Delivered => RecipientEvent::Delivered,
+        ReceiptOutcome::TemporaryFailure => RecipientEvent::TemporaryFailure,
+        ReceiptOutcome::PermanentFailure => RecipientEvent::PermanentFailure,
+    };
+    let m = moves_for!(RecipientStatus, event);
+    let sql = format!(
+        "UPDATE recipients SET status = {}, reason = ?2, receipt_at = ?3
+         WHERE provider_id = ?1 AND status IN {}",
+        m.new_status, m.sources
+    );
+    let changed = connection.prepare_cached(&sql)?.execute(params![
+        receipt.provider_id,
+        receipt.reason,
+        to_millis(receipt.at)
+    ])?;
+    if changed == 1 {
+        return Ok(ReceiptApplied::Applied);
+    }
+    let known = connection
+        .prepare_cached("SELECT 1 FROM recipients WHERE provider_id = ?1")?
+        .exists([&receipt.provider_id])?;
+    Ok(if known {
+        ReceiptApplied::Ignored
+    } else {
+        ReceiptApplied::NotYetKnown
+    })
 }
