@@ -9,23 +9,27 @@ use chrono::{TimeDelta, TimeZone, Utc};
 
 use crate::Database;
 use crate::batches::open_batches_query;
-use crate::waves::{AWAITING_UPLOAD, BATCHES_WITH_WORK};
+use crate::waves::{AWAITING_UPLOAD, BATCHES_WITH_WORK, UNRELEASED_DUE_BEFORE};
 
-/// The tables that grow with every batch ever sent, and the one partial
-/// index each may be read through.
-const GROWING: [(&str, &str); 3] = [
-    ("batches", "batches_"),
-    ("recipients", "recipients_sending"),
-    ("waves", "waves_releasing"),
+/// The tables that grow with every batch ever sent, and the partial
+/// indexes each may be read through.
+const GROWING: [(&str, &[&str]); 3] = [
+    ("batches", &["batches_open", "batches_awaiting_upload"]),
+    ("recipients", &["recipients_sending"]),
+    ("waves", &["waves_releasing", "waves_unreleased"]),
 ];
 
+/// The plan's steps, for `sql` with each parameter bound to NULL.
 fn plan(db: &Database, sql: &str) -> Vec<String> {
     let connection = db.connection();
     let mut statement = connection
         .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
         .unwrap();
+    let nulls = std::iter::repeat_n(rusqlite::types::Null, statement.parameter_count());
     statement
-        .query_map([], |row| row.get::<_, String>(3))
+        .query_map(rusqlite::params_from_iter(nulls), |row| {
+            row.get::<_, String>(3)
+        })
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap()
@@ -34,12 +38,15 @@ fn plan(db: &Database, sql: &str) -> Vec<String> {
 fn assert_reads_only_work_left(db: &Database, sql: &str) {
     let plan = plan(db, sql);
     for step in &plan {
-        for (table, index) in GROWING {
+        for (table, indexes) in GROWING {
             let reads_table = step.starts_with(&format!("SCAN {table}"))
                 || step.starts_with(&format!("SEARCH {table}"));
+            // The index's own word: not the primary key's autoindex, whose
+            // name holds the table's.
+            let through_one = step.split_whitespace().any(|w| indexes.contains(&w));
             assert!(
-                !reads_table || step.contains(index),
-                "{sql}\nreads {table} other than through {index}: {plan:#?}"
+                !reads_table || through_one,
+                "{sql}\nreads {table} other than through {indexes:?}: {plan:#?}"
             );
         }
     }
@@ -53,6 +60,7 @@ fn the_sweep_and_run_read_only_partial_indexes_of_work_left() {
     assert_reads_only_work_left(&db, &open_batches_query());
     assert_reads_only_work_left(&db, BATCHES_WITH_WORK);
     assert_reads_only_work_left(&db, AWAITING_UPLOAD);
+    assert_reads_only_work_left(&db, UNRELEASED_DUE_BEFORE);
 }
 
 fn batch(n: i64, status: BatchStatus) -> Batch {

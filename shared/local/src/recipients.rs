@@ -114,7 +114,7 @@ impl RecipientRepo for Database {
 
     async fn gave_jobs(&self, batch: &BatchId, seqs: &[Seq], at: DateTime<Utc>) -> PortResult<()> {
         self.each_in_transaction(
-            "UPDATE recipients SET job_at = ?3
+            "UPDATE recipients SET job_at = MAX(COALESCE(job_at, ?3), ?3)
              WHERE batch = ?1 AND seq = ?2 AND status = 'queued'",
             seqs,
             |statement, seq| statement.execute(params![batch.as_str(), seq, to_millis(at)]),
@@ -170,8 +170,12 @@ impl RecipientRepo for Database {
 
     async fn requeue(&self, batch: &BatchId, seqs: &[Seq]) -> PortResult<()> {
         let m = moves_for!(RecipientStatus, RecipientEvent::Throttled);
+        // The job it goes back to counts from its claim, unless a later one
+        // was recorded (see `queued_without_job_since`).
         let sql = format!(
-            "UPDATE recipients SET status = {}, job_at = claimed_at, claimed_at = NULL
+            "UPDATE recipients SET status = {},
+                 job_at = MAX(COALESCE(job_at, claimed_at), COALESCE(claimed_at, job_at)),
+                 claimed_at = NULL
              WHERE batch = ?1 AND seq = ?2 AND status IN {}",
             m.new_status, m.sources
         );

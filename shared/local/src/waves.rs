@@ -60,11 +60,7 @@ impl WaveRepo for Database {
     ) -> PortResult<Vec<(BatchId, Wave)>> {
         let connection = self.connection();
         let mut statement = connection
-            .prepare_cached(
-                "SELECT number, first, size, due, status, batch FROM waves
-                 WHERE status IN ('pending', 'releasing') AND due < ?1
-                 ORDER BY due, batch, number",
-            )
+            .prepare_cached(UNRELEASED_DUE_BEFORE)
             .map_err(PortError::new)?;
         let rows = statement
             .query_map([to_millis(before)], |row| {
@@ -195,6 +191,12 @@ impl Database {
 
 pub(crate) const AWAITING_UPLOAD: &str =
     "SELECT id FROM batches WHERE status = 'awaiting-upload' ORDER BY id";
+
+/// Read through the partial index `waves_unreleased` only.
+pub(crate) const UNRELEASED_DUE_BEFORE: &str =
+    "SELECT number, first, size, due, status, batch FROM waves
+     WHERE status IN ('pending', 'releasing') AND due < ?1
+     ORDER BY due, batch, number";
 
 pub(crate) const BATCHES_WITH_WORK: &str =
     "SELECT batch FROM schedules UNION SELECT batch FROM queue

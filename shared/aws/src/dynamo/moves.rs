@@ -158,6 +158,16 @@ impl Change {
         }
     }
 
+    /// Sets the attribute to `value` unless it holds a later one (a time):
+    /// an item holding one fails the condition and keeps it.
+    pub(crate) fn raise(mut self, attribute: &'static str, value: AttributeValue) -> Self {
+        self.name(attribute);
+        self.conditions.push(format!(
+            "(attribute_not_exists(#{attribute}) OR #{attribute} < :{attribute})"
+        ));
+        self.set(attribute, value)
+    }
+
     /// Sets the attribute to `value`, a value no other change writes (a
     /// random token): an item whose condition fails but which is already in
     /// the new status with that value was moved by this very change, by a

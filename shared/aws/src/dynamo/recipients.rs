@@ -528,8 +528,8 @@ impl RecipientRepo for DynamoRepos {
         Ok(seqs)
     }
 
-    /// Sets `job_at` on those still `queued`: conditional updates, 100 a
-    /// transaction.
+    /// Sets `job_at` on those still `queued` that hold no later one:
+    /// conditional updates, 100 a transaction.
     async fn gave_jobs(&self, batch: &BatchId, seqs: &[Seq], at: DateTime<Utc>) -> PortResult<()> {
         let queued = RecipientStatus::Queued.as_str();
         let m = Move {
@@ -537,7 +537,7 @@ impl RecipientRepo for DynamoRepos {
             to: queued,
         };
         let (_, units) = Self::recipient_units(batch, seqs.iter().copied(), &m, |c| {
-            c.set(attr::JOB_AT, millis(at))
+            c.raise(attr::JOB_AT, millis(at))
         });
         self.apply(&units, false).await?;
         Ok(())

@@ -192,12 +192,15 @@ pub trait RecipientRepo {
         }
     }
 
-    /// Those of `range` still `queued` that were given no job at or after
-    /// `before`: not queued again from `sending` (a throttled text) nor
-    /// through [`gave_jobs`](Self::gave_jobs) since then. Their wave's
-    /// release, the first job, is the caller's to check (the wave's `due`).
-    /// The sweep asks this of released waves: a recipient queued for longer
-    /// than any live job can take to come round has lost its job.
+    /// Those of `range` still `queued`, in order, that were given no job at
+    /// or after `before`: not queued again from `sending` (a throttled text,
+    /// given a job when it was claimed: the one time a store knows) nor
+    /// through [`gave_jobs`](Self::gave_jobs) since then. Jobs come from
+    /// senders and sweeps on their own clocks: one recorded with an earlier
+    /// time never hides a later one. Their wave's release, the first job, is
+    /// the caller's to check (the wave's `due`). The sweep asks this of
+    /// released waves: a recipient queued for longer than any live job can
+    /// take to come round has lost its job.
     fn queued_without_job_since(
         &self,
         batch: &BatchId,

@@ -125,8 +125,8 @@ pub struct State {
     /// Batches that moved to a status the sweep looks at and are not yet
     /// completed or closed.
     pub open: BTreeSet<BatchId>,
-    /// When each recipient was last given a job other than its wave's
-    /// release: queued again from `sending`, or `gave_jobs`.
+    /// The latest job each recipient was given other than its wave's
+    /// release: queued again from `sending` (at its claim), or `gave_jobs`.
     pub jobs_given: BTreeMap<(BatchId, Seq), DateTime<Utc>>,
 }
 
@@ -333,6 +333,12 @@ impl Stored {
 }
 
 impl State {
+    /// Records a job given at `at`, unless a later one was.
+    fn gave_job(&mut self, batch: &BatchId, seq: Seq, at: DateTime<Utc>) {
+        let given = self.jobs_given.entry((batch.clone(), seq)).or_insert(at);
+        *given = (*given).max(at);
+    }
+
     fn refuse_record_if_stopped(&self) -> PortResult<()> {
         if self.stopped_before_recording {
             return Err(port_error(
@@ -532,11 +538,13 @@ impl RecipientRepo for Fake {
     async fn requeue(&self, batch: &BatchId, seqs: &[Seq]) -> PortResult<()> {
         let mut st = self.state();
         st.refuse_record_if_stopped()?;
-        let now = st.now;
         for &seq in seqs {
             if let Some(stored) = st.recipient_event(batch, seq, RecipientEvent::Throttled) {
-                stored.claimed_at = None;
-                st.jobs_given.insert((batch.clone(), seq), now);
+                // The job it goes back to counts from its claim.
+                let claimed_at = stored.claimed_at.take();
+                if let Some(at) = claimed_at {
+                    st.gave_job(batch, seq, at);
+                }
             }
         }
         Ok(())
@@ -614,7 +622,7 @@ impl RecipientRepo for Fake {
                 .and_then(|stored| stored.get(&seq))
                 .is_some_and(|s| s.record.status == RecipientStatus::Queued);
             if queued {
-                st.jobs_given.insert((batch.clone(), seq), at);
+                st.gave_job(batch, seq, at);
             }
         }
         Ok(())

@@ -16,7 +16,9 @@
 //! harness implements ([`QueueProbe`], [`SchedulerProbe`], [`ObjectProbe`]).
 
 mod batch_repo;
+mod lost_jobs;
 mod object_store;
+mod overdue_waves;
 mod recipient_repo;
 mod send_queue;
 mod template_store;

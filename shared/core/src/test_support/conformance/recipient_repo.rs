@@ -40,6 +40,7 @@ where
     counts_by_status_name_then_most_first(&fresh().await).await;
     many_at_once(&fresh().await).await;
     a_big_batch_is_read_whole(&fresh().await).await;
+    super::lost_jobs::lost_jobs(&fresh).await;
 }
 
 fn recipients(seqs: std::ops::Range<Seq>) -> Vec<Recipient> {
@@ -678,4 +679,10 @@ async fn a_big_batch_is_read_whole(repo: &(impl RecipientRepo + Sync)) {
         [(S::Queued, 99), (S::Sending, 1)]
     );
     assert_eq!(repo.queued_in(&id, 1_000..n).await.unwrap().len(), 99);
+    assert_eq!(
+        repo.queued_without_job_since(&id, 0..n, at(1))
+            .await
+            .unwrap(),
+        queued
+    );
 }

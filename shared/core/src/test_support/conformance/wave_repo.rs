@@ -36,6 +36,7 @@ where
     stored_once_as_pending_in_number_order(&fresh().await).await;
     a_batch_or_wave_that_does_not_exist(&fresh().await).await;
     each_event_moves_only_from_its_sources(&fresh().await).await;
+    super::overdue_waves::overdue_waves(&fresh).await;
 }
 
 async fn stored_once_as_pending_in_number_order(repo: &impl WaveRepo) {
