@@ -17,8 +17,10 @@ use crate::runner::{self, Local};
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// At most this many texts a second from the whole data folder. Each
-    /// batch also keeps its own rate from `send`.
+    /// At most this many texts a second from all the batches this `run`
+    /// sends, together (not from another process sending in the same
+    /// folder at the same time). Each batch also keeps its own rate from
+    /// `send`.
     #[arg(long, value_name = "PER_SECOND")]
     rate: Option<NonZeroU32>,
     #[command(flatten)]
@@ -36,22 +38,29 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let db = Database::open(&args.data.data_dir)?;
     cancel_cut_off_validations(&db, &args.data.data_dir)?;
     let batches = db.batches_with_work()?;
-    if batches.is_empty() {
+    // A process stopped just after its last texts leaves their receipts
+    // unread, with no batch left to drive.
+    let receipts_unread = db.receipts_unread(&args.data.data_dir)?;
+    if batches.is_empty() && !receipts_unread {
         println!("Nothing to do: every batch is finished or waiting on nothing");
         return Ok(());
     }
     drop(db);
     let local = Local::open(args.data.data_dir.clone(), args.rate)?;
-    println!(
-        "Resuming {} batch{}: {}",
-        batches.len(),
-        if batches.len() == 1 { "" } else { "es" },
-        batches
-            .iter()
-            .map(|b| b.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
+    if batches.is_empty() {
+        println!("Recording the receipts of texts sent before batchmsg was stopped");
+    } else {
+        println!(
+            "Resuming {} batch{}: {}",
+            batches.len(),
+            if batches.len() == 1 { "" } else { "es" },
+            batches
+                .iter()
+                .map(|b| b.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
     let runtime = tokio::runtime::Runtime::new().context("cannot start")?;
     runtime.block_on(runner::drive(
         local.clone(),

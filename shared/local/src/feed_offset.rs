@@ -23,6 +23,18 @@ impl Database {
             .map_err(PortError::new)
     }
 
+    /// Whether the outbox in `data_dir` holds lines the receipt feed has not
+    /// read: texts a process sent and stopped before their receipts came.
+    pub fn receipts_unread(&self, data_dir: &std::path::Path) -> PortResult<bool> {
+        let outbox = data_dir.join(crate::outbox::OUTBOX_FILE);
+        let length = match std::fs::metadata(&outbox) {
+            Ok(metadata) => metadata.len(),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => 0,
+            Err(error) => return Err(PortError::new(error)),
+        };
+        Ok(length > self.receipt_feed_offset()?)
+    }
+
     pub fn save_receipt_feed_offset(&self, offset: u64) -> PortResult<()> {
         self.connection()
             .execute(

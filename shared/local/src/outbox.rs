@@ -322,6 +322,10 @@ impl SmsSender for Outbox {
 
     /// Reads the whole outbox: the texts of `batch` among `seqs` it holds.
     async fn lookup(&self, batch: &BatchId, seqs: &[Seq]) -> PortResult<PublishedLookup> {
+        // Recovery records as `sent` what it finds here: a stopped process's
+        // lines must be on disk first, or a power cut could leave a text
+        // recorded sent that the provider never kept.
+        crate::durable::sync_data(&self.to_sync, &self.path).map_err(PortError::new)?;
         let wanted = seqs.iter().copied().collect();
         let found = self.find(batch, &wanted).map_err(PortError::new)?;
         Ok(PublishedLookup::Known(found))

@@ -202,8 +202,7 @@ pub(crate) const BATCHES_WITH_WORK: &str =
     "SELECT batch FROM schedules UNION SELECT batch FROM queue
      UNION SELECT batch FROM recipients WHERE status = 'sending'
      UNION SELECT batch FROM waves WHERE status = 'releasing'
-     UNION SELECT r.batch FROM batches b JOIN recipients r ON r.batch = b.id
-         WHERE b.open = 1 AND r.status = 'queued'
+     UNION SELECT id FROM batches INDEXED BY batches_open WHERE open = 1
      ORDER BY 1";
 
 /// A wave from a row whose first five columns are number, first, size, due

@@ -54,6 +54,10 @@ pub async fn cancel_batch(
         }
     }
     scheduler.unschedule(id, &cancelled_waves).await?;
+    // Nothing left to settle: no sweep or `run` need look at it again.
+    if recipients.counts(id, None).await?.waiting() == 0 {
+        batches.close(id).await?;
+    }
     Ok(Cancelled {
         waves: cancelled_waves.len() as u32,
         texts,

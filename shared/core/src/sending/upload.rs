@@ -182,6 +182,7 @@ pub async fn validate_upload<O: ObjectStore + Sync>(
     if status == BatchStatus::Cancelled {
         // Cancelled while this ran: the rows it stored are never sent.
         recipients.cancel_queued(id, clock.now()).await?;
+        batches.close(id).await?;
     }
     Ok(UploadOutcome::AlreadyDone(status))
 }
@@ -206,6 +207,8 @@ async fn abandon(
 ) -> Result<(), UploadError> {
     batches.batch_event(id, BatchEvent::Cancel).await?;
     recipients.cancel_queued(id, clock.now()).await?;
+    // None of its texts was ever queued for sending: nothing to settle.
+    batches.close(id).await?;
     Ok(())
 }
 

@@ -143,9 +143,15 @@ async fn closing_applies_only_to_a_cancelled_batch() {
     let fake = Fake::with_batch(BatchStatus::Sending, &[1]);
     assert!(!fake.close(&batch_id()).await.unwrap());
     assert!(fake.state().open.contains(&batch_id()));
+    let cancelled = Fake::with_batch(BatchStatus::Cancelled, &[1]);
+    assert!(cancelled.close(&batch_id()).await.unwrap());
+    assert!(
+        !cancelled.close(&batch_id()).await.unwrap(),
+        "already closed"
+    );
+    // A cancel that leaves nothing waiting closes the batch itself.
     fake.cancel().await.unwrap();
-    assert!(fake.close(&batch_id()).await.unwrap());
-    assert!(!fake.close(&batch_id()).await.unwrap(), "already closed");
+    assert!(fake.state().open.is_empty());
     let nobody = "20261125-090000-ffff".parse().unwrap();
     assert!(!fake.close(&nobody).await.unwrap());
 }
