@@ -4,6 +4,8 @@
 # SQLite, waves, queue, claims, outbox, statuses).
 #
 #   bash bench/send-throughput.sh [ROWS]        (default 100000)
+#   BATCHMSG_BIN=path/to/batchmsg bash bench/send-throughput.sh [ROWS]
+#                                               (another build, to compare)
 #
 # Prints the wall time of the whole command (it also waits ~2.4 s for the
 # simulated receipts), and texts/s from the command's start to the last
@@ -11,14 +13,18 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rows=${1:-100000}
-cargo build --release --locked -q -p batchmsg-cli
+bin=${BATCHMSG_BIN:-}
+if [ -z "$bin" ]; then
+  cargo build --release --locked -q -p batchmsg-cli
+  bin=target/release/batchmsg
+fi
 mkdir -p bench-data
 list=bench-data/patients-$rows.csv
-[ -f "$list" ] || target/release/batchmsg generate "$rows" --seed 42 --out "$list"
+[ -f "$list" ] || "$bin" generate "$rows" --seed 42 --out "$list"
 data=bench-data/send-$rows
 rm -rf "$data"
 start_ms=$(date +%s%3N)
-/usr/bin/time -f "wall %e s, peak RSS %M KB" target/release/batchmsg send "$list" \
+/usr/bin/time -f "wall %e s, peak RSS %M KB" "$bin" send "$list" \
   --message "Dear ((name|patient)), you are due your flu vaccination. Book at your GP practice or call 0113 496 0000." \
   --yes --data-dir "$data" | grep -E "^Batch .*rows|^Total"
 python3 - "$data/outbox.jsonl" "$start_ms" <<'PY'
