@@ -23,10 +23,10 @@
 //! margin before the Lambda deadline, the margin being the longest what it
 //! already started can take, every call at its timeout. A text claimed when
 //! Lambda stops a function could only be called "may or may not have been
-//! sent". An invocation whose deadline allows nothing at all (a function
-//! timeout shorter than the margin) reports its messages as failed rather
-//! than handing them back, so that a misconfigured stack ends in the
-//! dead-letter queue instead of looping.
+//! sent". An invocation in which no text came to an end (a function
+//! timeout too short for the margin, or for the margin and one rate wait)
+//! reports its messages as failed rather than handing them back, so that a
+//! misconfigured stack ends in the dead-letter queue instead of looping.
 //!
 //! *Why a malformed job is dropped rather than left to the DLQ*: it can never
 //! succeed, and the queue's `maxReceiveCount` is generous: a bad message would
@@ -147,18 +147,20 @@ where
     let mut outcomes = Vec::with_capacity(jobs.len());
     // Texts not started, by batch, with the messages they came from.
     let mut back: Vec<(BatchId, Vec<Seq>, Vec<usize>)> = Vec::new();
-    let mut started_any = false;
+    // Whether any text of any job came to an end here (sent, skipped,
+    // refused, throttled): an invocation where none did only hands work on.
+    let mut progressed = false;
     for (i, (message, job)) in event.records.iter().zip(&jobs).enumerate() {
         let Some(job) = job else {
             outcomes.push(MessageOutcome::Dropped);
             continue;
         };
         let (outcome, not_started) = if until.may_start(sending.clock.now()) {
-            started_any = true;
             handle_job(sending, &until, message, job).await
         } else {
             (MessageOutcome::Done, job.seqs.clone())
         };
+        progressed |= not_started.len() < job.seqs.len();
         outcomes.push(outcome);
         if !not_started.is_empty() {
             match back.iter_mut().find(|(b, _, _)| *b == job.batch) {
@@ -170,12 +172,15 @@ where
             }
         }
     }
-    if !started_any && !back.is_empty() {
-        // Handing back would loop for ever: let SQS count the attempts.
+    if !progressed && !back.is_empty() {
+        // Handing back would loop for ever, each new message's receive
+        // count starting again at 1: let SQS count the attempts instead, so
+        // that the dead-letter queue gets them.
         tracing::error!(
             messages = event.records.len(),
-            "the deadline left no time to start any text: the function's timeout is shorter \
-             than the margin one text needs; every message is reported for delivery again"
+            "the deadline left no time to send any text: the function's timeout is too short \
+             for the margin one text needs at this rate; every message is reported for \
+             delivery again"
         );
         for (_, _, from) in back.drain(..) {
             for i in from {

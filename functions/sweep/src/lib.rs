@@ -45,6 +45,10 @@ pub const SEND_TIMEOUT_VARIABLE: &str = "BATCHMSG_SEND_TIMEOUT_SECONDS";
 /// delay). Default 10,800 ([`SweepTimes::DEFAULT_REQUEUE_AFTER`]).
 pub const REQUEUE_AFTER_VARIABLE: &str = "BATCHMSG_REQUEUE_AFTER_SECONDS";
 
+/// Longer than this, a recipient whose job was lost would wait days to be
+/// sent: a mistake in the setting, refused.
+pub const REQUEUE_AFTER_MAX: TimeDelta = TimeDelta::days(7);
+
 /// A setting the sweep cannot use. Names the variable, quotes its value
 /// (a number of seconds, never patient data).
 #[derive(Debug, thiserror::Error)]
@@ -78,15 +82,19 @@ pub fn times_from(lookup: impl Fn(&str) -> Option<String>) -> Result<SweepTimes,
     .unwrap_or(SweepTimes::DEFAULT_SEND_TIMEOUT);
     let requeue_after = seconds(
         REQUEUE_AFTER_VARIABLE,
-        i64::from(u32::MAX),
-        "a whole number of seconds, at least the send timeout",
+        REQUEUE_AFTER_MAX.num_seconds(),
+        "a whole number of seconds, from six send timeouts to 7 days",
     )?
     .unwrap_or(SweepTimes::DEFAULT_REQUEUE_AFTER);
-    if requeue_after < send_timeout {
+    // A live job can be out of sight in the queue for its visibility
+    // timeout, six send timeouts (docs/aws.md): shorter, and every live job
+    // gets a duplicate each sweep.
+    if requeue_after < send_timeout * 6 {
         return Err(TimesError {
             variable: REQUEUE_AFTER_VARIABLE,
             value: requeue_after.num_seconds().to_string(),
-            expected: "at least the send timeout: a live job holds its recipients that long",
+            expected: "at least six send timeouts (the queue's visibility timeout): a live \
+                       job can be out of sight that long",
         });
     }
     Ok(SweepTimes::new(send_timeout, requeue_after))

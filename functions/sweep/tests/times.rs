@@ -50,6 +50,19 @@ fn settings_that_cannot_hold_are_refused_by_name() {
             ],
             REQUEUE_AFTER_VARIABLE,
         ),
+        // Found by the review: one visibility timeout is the least, and
+        // 136 years is a typo that would leave lost jobs for ever.
+        (
+            vec![
+                (SEND_TIMEOUT_VARIABLE, "900"),
+                (REQUEUE_AFTER_VARIABLE, "900"),
+            ],
+            REQUEUE_AFTER_VARIABLE,
+        ),
+        (
+            vec![(REQUEUE_AFTER_VARIABLE, "4294967295")],
+            REQUEUE_AFTER_VARIABLE,
+        ),
     ] {
         let error = times(&vars).unwrap_err();
         assert!(error.starts_with(variable), "{error}");

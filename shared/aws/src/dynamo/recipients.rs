@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ops::Range;
 
 use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
+use aws_sdk_dynamodb::types::AttributeValue;
 use batchmsg_core::batch::{BatchId, Recipient, RecipientRecord, Seq, StatusCounts};
 use batchmsg_core::delivery::{RecipientEvent, RecipientStatus};
 use batchmsg_core::ports::{
@@ -289,12 +290,16 @@ impl DynamoRepos {
         Ok(claimed.into_iter().flatten().collect())
     }
 
-    /// Puts back to `queued` recipients this call claimed and could not
-    /// read: best effort, on the way to an error.
-    async fn unclaim(&self, batch: &BatchId, seqs: &[Seq]) {
+    /// Puts back to `queued` the recipients of `seqs` this call claimed (its
+    /// `token` is on them), on the way to an error: those it knows it moved
+    /// and could not read, and those whose claim may have been applied with
+    /// its answer lost. Best effort: what stays `sending` the sweep settles.
+    async fn unclaim(&self, batch: &BatchId, seqs: &[Seq], token: &AttributeValue) {
         if let Ok(Some(m)) = Move::recipient(RecipientEvent::Throttled) {
             let (_, units) = Self::recipient_units(batch, seqs.iter().copied(), &m, |c| {
-                c.remove(attr::CLAIMED_AT).remove(attr::CLAIM_TOKEN)
+                c.require(attr::CLAIM_TOKEN, token.clone())
+                    .remove(attr::CLAIMED_AT)
+                    .remove(attr::CLAIM_TOKEN)
             });
             if let Err(error) = self.apply(&units, false).await {
                 tracing::warn!(%batch, %error, "could not queue again recipients claimed but not read");
@@ -365,16 +370,22 @@ impl RecipientRepo for DynamoRepos {
         let mut claimed = Vec::with_capacity(seqs.len());
         for range in transaction_chunks(&units) {
             match self
-                .claim_chunk(batch, &seqs[range.clone()], &units[range])
+                .claim_chunk(batch, &seqs[range.clone()], &units[range.clone()])
                 .await
             {
                 Ok(some) => claimed.extend(some),
-                Err((error, moved)) => {
+                Err((error, _)) => {
                     // What this call claimed and will not return must not
                     // stay `sending`, never sent: it goes back to `queued`
-                    // for the job's retry to claim again.
-                    let ours: Vec<Seq> = claimed.iter().map(|r| r.seq).chain(moved).collect();
-                    self.unclaim(batch, &ours).await;
+                    // for the job's retry to claim again. That includes the
+                    // failed chunk whole: a write whose answer was lost may
+                    // have been applied; the token tells ours from another's.
+                    let ours: Vec<Seq> = claimed
+                        .iter()
+                        .map(|r| r.seq)
+                        .chain(seqs[range].iter().copied())
+                        .collect();
+                    self.unclaim(batch, &ours, &token).await;
                     return Err(error.into());
                 }
             }
