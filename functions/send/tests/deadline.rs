@@ -10,35 +10,11 @@ use std::time::Duration;
 
 use batchmsg_aws::sqs::SendJob;
 use batchmsg_core::delivery::RecipientStatus;
-use batchmsg_core::ports::{Clock, PortResult, RateLimiter};
+use batchmsg_core::ports::Clock;
 use batchmsg_send::timing::CallTimes;
 use batchmsg_send::{Sending, Timing, handle};
-use chrono::{DateTime, TimeDelta, TimeZone, Utc};
-use common::{failures, job, setup, sqs_event};
-
-/// A clock the test moves.
-#[derive(Clone)]
-struct TestClock(Arc<Mutex<DateTime<Utc>>>);
-
-impl Clock for TestClock {
-    fn now(&self) -> DateTime<Utc> {
-        *self.0.lock().unwrap()
-    }
-}
-
-/// One text every `interval`, waited for on the test clock.
-struct Paced {
-    clock: TestClock,
-    interval: Duration,
-}
-
-impl RateLimiter for Paced {
-    async fn acquire(&self, units: u32) -> PortResult<()> {
-        let wait = TimeDelta::from_std(self.interval * units).unwrap();
-        *self.clock.0.lock().unwrap() += wait;
-        Ok(())
-    }
-}
+use chrono::{TimeDelta, TimeZone, Utc};
+use common::{Paced, TestClock, failures, job, setup, sqs_event};
 
 #[tokio::test]
 async fn a_send_hands_back_what_it_cannot_finish_before_its_deadline() {

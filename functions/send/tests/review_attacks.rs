@@ -22,44 +22,14 @@ use batchmsg_aws::sqs::SendJob;
 use batchmsg_core::batch::{BatchId, Recipient, Seq};
 use batchmsg_core::delivery::RecipientStatus;
 use batchmsg_core::ports::{
-    Clock, PortResult, PublishError, Published, PublishedLookup, RateLimiter, RecipientRepo,
-    SmsSender,
+    Clock, PortResult, PublishError, Published, PublishedLookup, RecipientRepo, SmsSender,
 };
 use batchmsg_core::sending::{SweepTimes, sweep};
 use batchmsg_moto::TABLE;
 use batchmsg_send::timing::CallTimes;
 use batchmsg_send::{Sending, Timing, handle};
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
-use common::{failures, job, setup, sqs_event};
-
-#[derive(Clone)]
-struct TestClock(Arc<Mutex<DateTime<Utc>>>);
-
-impl Clock for TestClock {
-    fn now(&self) -> DateTime<Utc> {
-        *self.0.lock().unwrap()
-    }
-}
-
-impl TestClock {
-    fn advance(&self, d: TimeDelta) {
-        *self.0.lock().unwrap() += d;
-    }
-}
-
-/// One text every `interval`, waited for on the test clock.
-struct Paced {
-    clock: TestClock,
-    interval: Duration,
-}
-
-impl RateLimiter for Paced {
-    async fn acquire(&self, units: u32) -> PortResult<()> {
-        let wait = TimeDelta::from_std(self.interval * units).unwrap();
-        self.clock.advance(wait);
-        Ok(())
-    }
-}
+use common::{Paced, TestClock, failures, job, setup, sqs_event};
 
 fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 12, 6, 9, 0, 0).unwrap()

@@ -32,44 +32,16 @@ use batchmsg_aws::sqs::SendJob;
 use batchmsg_core::batch::{BatchId, Recipient, Seq};
 use batchmsg_core::delivery::{BatchStatus, RecipientStatus};
 use batchmsg_core::ports::{
-    BatchRepo, Clock, PortResult, PublishError, Published, PublishedLookup, RateLimiter,
-    RecipientRepo, SmsSender,
+    BatchRepo, Clock, PortResult, PublishError, Published, PublishedLookup, RecipientRepo,
+    SmsSender,
 };
 use batchmsg_core::sending::{MAYBE_SENT, SweepTimes, cancel_batch, release_wave, sweep};
 use batchmsg_core::test_support::fake::Fake;
 use batchmsg_moto::TABLE;
 use batchmsg_send::timing::CallTimes;
 use batchmsg_send::{Sending, Timing, handle};
-use chrono::{DateTime, TimeDelta, TimeZone, Utc};
-use common::{failures, setup, sqs_event};
-
-#[derive(Clone)]
-struct TestClock(Arc<Mutex<DateTime<Utc>>>);
-
-impl Clock for TestClock {
-    fn now(&self) -> DateTime<Utc> {
-        *self.0.lock().unwrap()
-    }
-}
-
-impl TestClock {
-    fn advance(&self, d: TimeDelta) {
-        *self.0.lock().unwrap() += d;
-    }
-}
-
-struct Paced {
-    clock: TestClock,
-    interval: Duration,
-}
-
-impl RateLimiter for Paced {
-    async fn acquire(&self, units: u32) -> PortResult<()> {
-        self.clock
-            .advance(TimeDelta::from_std(self.interval * units).unwrap());
-        Ok(())
-    }
-}
+use chrono::{TimeDelta, TimeZone, Utc};
+use common::{Paced, TestClock, failures, setup, sqs_event};
 
 /// DynamoDB writes (UpdateItem, TransactWriteItems) whose answers are lost
 /// or which are refused, at random, while `on`.

@@ -14,6 +14,45 @@ use batchmsg_core::sending::{Release, release_wave};
 use batchmsg_core::test_support::fake::Fake;
 use batchmsg_moto::{BATCH, Moto, ten_in_three_waves};
 use serde_json::{Value, json};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use batchmsg_core::ports::{Clock, PortResult, RateLimiter};
+use chrono::{DateTime, TimeDelta, Utc};
+
+/// A clock the test moves.
+#[derive(Clone)]
+pub struct TestClock(pub Arc<Mutex<DateTime<Utc>>>);
+
+impl TestClock {
+    pub fn at(t: DateTime<Utc>) -> Self {
+        Self(Arc::new(Mutex::new(t)))
+    }
+
+    pub fn advance(&self, by: TimeDelta) {
+        *self.0.lock().unwrap() += by;
+    }
+}
+
+impl Clock for TestClock {
+    fn now(&self) -> DateTime<Utc> {
+        *self.0.lock().unwrap()
+    }
+}
+
+/// One text every `interval`, waited for on the test clock.
+pub struct Paced {
+    pub clock: TestClock,
+    pub interval: Duration,
+}
+
+impl RateLimiter for Paced {
+    async fn acquire(&self, units: u32) -> PortResult<()> {
+        self.clock
+            .advance(TimeDelta::from_std(self.interval * units).unwrap());
+        Ok(())
+    }
+}
 
 pub struct Setup {
     pub moto: Moto,
