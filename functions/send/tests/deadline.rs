@@ -11,10 +11,9 @@ use std::time::Duration;
 use batchmsg_aws::sqs::SendJob;
 use batchmsg_core::delivery::RecipientStatus;
 use batchmsg_core::ports::Clock;
-use batchmsg_send::timing::CallTimes;
-use batchmsg_send::{Sending, Timing, handle};
+use batchmsg_send::handle;
 use chrono::{TimeDelta, TimeZone, Utc};
-use common::{Paced, TestClock, failures, job, setup, sqs_event};
+use common::{TestClock, failures, job, setup, sqs_event, timing};
 
 #[tokio::test]
 async fn a_send_hands_back_what_it_cannot_finish_before_its_deadline() {
@@ -23,22 +22,8 @@ async fn a_send_hands_back_what_it_cannot_finish_before_its_deadline() {
     let clock = TestClock(Arc::new(Mutex::new(t0)));
     // A text every 10 s: a stack rate of 0.4 shared by 4 instances.
     let interval = Duration::from_secs(10);
-    let timing = Timing {
-        interval,
-        calls: CallTimes::aws(),
-        throttle_delay: Duration::ZERO,
-    };
-    let sending = Sending {
-        repos: setup.repos.clone(),
-        sender: setup.sns(),
-        limiter: Paced {
-            clock: clock.clone(),
-            interval,
-        },
-        clock: clock.clone(),
-        queue: setup.queue.clone(),
-        timing,
-    };
+    let timing = timing(interval);
+    let sending = setup.paced(setup.repos.clone(), &clock, timing);
     // Room for 2.5 texts' waits before the margin.
     let margin = timing.calls.margin(interval, 1);
     let deadline = t0 + TimeDelta::from_std(margin + Duration::from_secs(25)).unwrap();
@@ -76,22 +61,8 @@ async fn a_deadline_that_allows_nothing_returns_the_messages_to_sqs() {
     let t0 = Utc.with_ymd_and_hms(2026, 12, 6, 9, 0, 0).unwrap();
     let clock = TestClock(Arc::new(Mutex::new(t0)));
     let interval = Duration::from_secs(10);
-    let timing = Timing {
-        interval,
-        calls: CallTimes::aws(),
-        throttle_delay: Duration::ZERO,
-    };
-    let sending = Sending {
-        repos: setup.repos.clone(),
-        sender: setup.sns(),
-        limiter: Paced {
-            clock: clock.clone(),
-            interval,
-        },
-        clock,
-        queue: setup.queue.clone(),
-        timing,
-    };
+    let timing = timing(interval);
+    let sending = setup.paced(setup.repos.clone(), &clock, timing);
     // A timeout shorter than the margin: handing back would loop for ever.
     let deadline = t0 + TimeDelta::seconds(60);
     let response = handle(&sending, sqs_event(&[("m-1", &job(0..4))]), deadline)

@@ -26,21 +26,12 @@ use batchmsg_core::ports::{
 };
 use batchmsg_core::sending::{SweepTimes, sweep};
 use batchmsg_moto::TABLE;
-use batchmsg_send::timing::CallTimes;
-use batchmsg_send::{Sending, Timing, handle};
+use batchmsg_send::{Sending, handle};
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
-use common::{Paced, TestClock, failures, job, setup, sqs_event};
+use common::{Paced, TestClock, failures, job, setup, sqs_event, timing};
 
 fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 12, 6, 9, 0, 0).unwrap()
-}
-
-fn timing(interval: Duration) -> Timing {
-    Timing {
-        interval,
-        calls: CallTimes::aws(),
-        throttle_delay: Duration::ZERO,
-    }
 }
 
 /// ATTACK 1 (fixed). A function timeout a little above the margin
@@ -63,17 +54,7 @@ async fn attack_timeout_just_above_margin_loops_for_ever_without_dlq() {
     let clock = TestClock(Arc::new(Mutex::new(t0())));
     let interval = Duration::from_secs(10);
     let timing = timing(interval);
-    let sending = Sending {
-        repos: setup.repos.clone(),
-        sender: setup.sns(),
-        limiter: Paced {
-            clock: clock.clone(),
-            interval,
-        },
-        clock: clock.clone(),
-        queue: setup.queue.clone(),
-        timing,
-    };
+    let sending = setup.paced(setup.repos.clone(), &clock, timing);
     let margin = timing.calls.margin(interval, 1);
     let mut body = job(0..4);
     let mut reported_failed = 0;
@@ -218,17 +199,7 @@ async fn attack_claim_applied_but_every_answer_lost_strands_a_text_never_sent() 
     let clock = TestClock(Arc::new(Mutex::new(t0())));
     let interval = Duration::from_millis(10);
     let deadline = t0() + TimeDelta::seconds(900);
-    let make = |repos: DynamoRepos| Sending {
-        repos,
-        sender: setup.sns(),
-        limiter: Paced {
-            clock: clock.clone(),
-            interval,
-        },
-        clock: clock.clone(),
-        queue: setup.queue.clone(),
-        timing: timing(interval),
-    };
+    let make = |repos: DynamoRepos| setup.paced(repos, &clock, timing(interval));
     lose.on.store(true, Ordering::SeqCst);
     let direct = lossy.claim(&setup.batch, &[9], t0()).await;
     eprintln!(
@@ -296,17 +267,7 @@ async fn attack_two_instances_racing_on_duplicate_deliveries_send_each_text_once
     let clock = TestClock(Arc::new(Mutex::new(t0())));
     let interval = Duration::from_millis(1);
     let deadline = t0() + TimeDelta::seconds(900);
-    let make = || Sending {
-        repos: setup.repos.clone(),
-        sender: setup.sns(),
-        limiter: Paced {
-            clock: clock.clone(),
-            interval,
-        },
-        clock: clock.clone(),
-        queue: setup.queue.clone(),
-        timing: timing(interval),
-    };
+    let make = || setup.paced(setup.repos.clone(), &clock, timing(interval));
     let (a, b, c) = (make(), make(), make());
     let event = || sqs_event(&[("m-1", &job(0..4)), ("m-2", &job(4..8))]);
     let (ra, rb, rc) = tokio::join!(
@@ -415,17 +376,7 @@ async fn attack_throttled_job_duplicate_and_sweep_requeue_send_each_once() {
         .iter()
         .map(|(a, b)| (a.as_str(), b.as_str()))
         .collect();
-    let healthy = Sending {
-        repos: setup.repos.clone(),
-        sender: setup.sns(),
-        limiter: Paced {
-            clock: clock.clone(),
-            interval,
-        },
-        clock: clock.clone(),
-        queue: setup.queue.clone(),
-        timing: timing(interval),
-    };
+    let healthy = setup.paced(setup.repos.clone(), &clock, timing(interval));
     let (x, y) = tokio::join!(
         handle(&healthy, sqs_event(&refs), deadline),
         handle(&healthy, sqs_event(&refs), deadline)
@@ -515,17 +466,7 @@ async fn race(cancel: bool) {
         .collect();
     let interval = Duration::from_millis(1);
     let deadline = t0() + TimeDelta::days(1);
-    let make = || Sending {
-        repos: setup.repos.clone(),
-        sender: setup.sns(),
-        limiter: Paced {
-            clock: clock.clone(),
-            interval,
-        },
-        clock: clock.clone(),
-        queue: setup.queue.clone(),
-        timing: timing(interval),
-    };
+    let make = || setup.paced(setup.repos.clone(), &clock, timing(interval));
     let (a, b) = (make(), make());
     let canceller = async {
         if cancel {
@@ -707,17 +648,7 @@ async fn attack_slow_dynamodb_claim_strands_a_text_never_sent() {
     let clock = TestClock(Arc::new(Mutex::new(t0())));
     let interval = Duration::from_millis(10);
     let deadline = t0() + TimeDelta::seconds(900);
-    let make = |repos: DynamoRepos| Sending {
-        repos,
-        sender: setup.sns(),
-        limiter: Paced {
-            clock: clock.clone(),
-            interval,
-        },
-        clock: clock.clone(),
-        queue: setup.queue.clone(),
-        timing: timing(interval),
-    };
+    let make = |repos: DynamoRepos| setup.paced(repos, &clock, timing(interval));
     let outage = make(slowed);
     slow.store(true, Ordering::SeqCst);
     let started = std::time::Instant::now();

@@ -38,10 +38,9 @@ use batchmsg_core::ports::{
 use batchmsg_core::sending::{MAYBE_SENT, SweepTimes, cancel_batch, release_wave, sweep};
 use batchmsg_core::test_support::fake::Fake;
 use batchmsg_moto::TABLE;
-use batchmsg_send::timing::CallTimes;
-use batchmsg_send::{Sending, Timing, handle};
+use batchmsg_send::{Sending, handle};
 use chrono::{TimeDelta, TimeZone, Utc};
-use common::{Paced, TestClock, failures, setup, sqs_event};
+use common::{Paced, TestClock, failures, setup, sqs_event, timing};
 
 /// DynamoDB writes (UpdateItem, TransactWriteItems) whose answers are lost
 /// or which are refused, at random, while `on`.
@@ -161,11 +160,7 @@ async fn run(seed: u64) -> Outcome {
         TABLE,
     );
     let interval = Duration::from_secs(1);
-    let timing = Timing {
-        interval,
-        calls: CallTimes::aws(),
-        throttle_delay: Duration::ZERO,
-    };
+    let timing = timing(interval);
     let sending = Sending {
         repos: lossy.clone(),
         sender: MaybeThrottle {

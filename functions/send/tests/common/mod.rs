@@ -10,15 +10,30 @@ use batchmsg_aws::sqs::{SendJob, SqsSendQueue};
 use batchmsg_core::batch::{BatchId, Seq};
 use batchmsg_core::delivery::RecipientStatus;
 use batchmsg_core::ports::RecipientRepo;
+use batchmsg_core::ports::{Clock, PortResult, RateLimiter};
 use batchmsg_core::sending::{Release, release_wave};
 use batchmsg_core::test_support::fake::Fake;
 use batchmsg_moto::{BATCH, Moto, ten_in_three_waves};
+use batchmsg_send::timing::CallTimes;
+use batchmsg_send::{Sending, Timing};
+use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use batchmsg_core::ports::{Clock, PortResult, RateLimiter};
-use chrono::{DateTime, TimeDelta, Utc};
+/// AWS's call bounds at this instance's `interval` between texts, with no
+/// delay before a throttled job comes back.
+pub fn timing(interval: Duration) -> Timing {
+    Timing {
+        interval,
+        calls: CallTimes::aws(),
+        throttle_delay: Duration::ZERO,
+    }
+}
+
+/// The send function as a test drives it: `repos`, this stack's SNS and
+/// queue, one text every `timing.interval` on `clock`.
+pub type PacedSending<R> = Sending<R, SnsSmsSender, Paced, TestClock, SqsSendQueue>;
 
 /// A clock the test moves.
 #[derive(Clone)]
@@ -84,6 +99,21 @@ pub async fn setup(released: u32) -> Setup {
 }
 
 impl Setup {
+    /// The send function with `repos`, paced on `clock` (see [`PacedSending`]).
+    pub fn paced<R>(&self, repos: R, clock: &TestClock, timing: Timing) -> PacedSending<R> {
+        Sending {
+            repos,
+            sender: self.sns(),
+            limiter: Paced {
+                clock: clock.clone(),
+                interval: timing.interval,
+            },
+            clock: clock.clone(),
+            queue: self.queue.clone(),
+            timing,
+        }
+    }
+
     pub fn sns(&self) -> SnsSmsSender {
         SnsSmsSender::new(
             aws_sdk_sns::Client::from_conf(client_config(&self.moto.sdk)),
