@@ -3,28 +3,26 @@
 //! (`tests/fixtures/sqs-event.json`, the body replaced per test). Every test
 //! counts the texts SNS took.
 
+mod common;
+
 use std::collections::HashSet;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use aws_lambda_events::event::sqs::SqsEvent;
 use batchmsg_aws::dynamo::DynamoRepos;
-use batchmsg_aws::sns::{SnsSmsSender, client_config};
+use batchmsg_aws::sns::SnsSmsSender;
 use batchmsg_aws::sqs::{SendJob, SqsSendQueue};
 use batchmsg_core::batch::{BatchId, Recipient, Seq};
 use batchmsg_core::delivery::{BatchEvent, RecipientStatus};
 use batchmsg_core::ports::{
-    BatchRepo, PortResult, PublishError, Published, PublishedLookup, RecipientRepo, SmsSender,
-    SystemClock,
+    BatchRepo, PortResult, PublishError, Published, PublishedLookup, SmsSender, SystemClock,
 };
 use batchmsg_core::rate::EvenlySpacedLimiter;
-use batchmsg_core::sending::{Release, release_wave};
-use batchmsg_core::test_support::fake::Fake;
-use batchmsg_moto::{BATCH, Moto, ten_in_three_waves};
 use batchmsg_send::timing::CallTimes;
 use batchmsg_send::{SendError, Sending, Timing, handle};
 use chrono::{DateTime, TimeDelta, Utc};
-use serde_json::{Value, json};
+use common::{Setup, failures, job, setup, sqs_event};
+use serde_json::json;
 
 /// SNS, except that each of `throttle` is throttled once.
 struct ThrottleOnce {
@@ -43,13 +41,6 @@ impl SmsSender for ThrottleOnce {
     async fn lookup(&self, batch: &BatchId, seqs: &[Seq]) -> PortResult<PublishedLookup> {
         self.inner.lookup(batch, seqs).await
     }
-}
-
-fn sns(moto: &Moto) -> SnsSmsSender {
-    SnsSmsSender::new(
-        aws_sdk_sns::Client::from_conf(client_config(&moto.sdk)),
-        Some("NHSClinic".parse().unwrap()),
-    )
 }
 
 /// Fast enough not to slow the tests; the pacing is unit-tested.
@@ -72,123 +63,19 @@ fn far() -> DateTime<Utc> {
     Utc::now() + TimeDelta::minutes(15)
 }
 
-struct Setup {
-    moto: Moto,
-    repos: DynamoRepos,
-    queue: SqsSendQueue,
-    batch: BatchId,
-}
-
 type Real = Sending<DynamoRepos, SnsSmsSender, EvenlySpacedLimiter, SystemClock, SqsSendQueue>;
 
 impl Setup {
     fn sending(&self) -> Real {
         Sending {
             repos: self.repos.clone(),
-            sender: sns(&self.moto),
+            sender: self.sns(),
             limiter: limiter(),
             clock: SystemClock,
             queue: self.queue.clone(),
             timing: timing(),
         }
     }
-
-    /// The jobs on the send queue (received and deleted).
-    async fn queued_jobs(&self) -> Vec<SendJob> {
-        let sqs = aws_sdk_sqs::Client::new(&self.moto.sdk);
-        let mut jobs = Vec::new();
-        loop {
-            let received = sqs
-                .receive_message()
-                .queue_url(self.queue.queue_url())
-                .max_number_of_messages(10)
-                .send()
-                .await
-                .expect("receives");
-            if received.messages().is_empty() {
-                return jobs;
-            }
-            for message in received.messages() {
-                jobs.push(SendJob::parse(message.body().unwrap()).unwrap());
-                sqs.delete_message()
-                    .queue_url(self.queue.queue_url())
-                    .receipt_handle(message.receipt_handle().unwrap())
-                    .send()
-                    .await
-                    .expect("deletes");
-            }
-        }
-    }
-
-    fn texts(&self) -> usize {
-        self.moto.sms_sent().len()
-    }
-
-    async fn statuses(&self) -> Vec<RecipientStatus> {
-        self.repos
-            .records(&self.batch)
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|r| r.status)
-            .collect()
-    }
-}
-
-/// A reset moto with the table, and a batch of 10 recipients in waves of 4,
-/// 4 and 2 whose first `released` waves have been released.
-async fn setup(released: u32) -> Setup {
-    let moto = Moto::connect().await;
-    let stack = moto.stack().await;
-    let (repos, queue) = (stack.repos, stack.queue);
-    let (batch, _) = ten_in_three_waves(&repos).await;
-    // What the releases queue is not needed: each test hands on its own jobs.
-    let jobs = Fake::new();
-    for wave in 1..=released {
-        let release = release_wave(&repos, &repos, &repos, &jobs, &batch, wave)
-            .await
-            .unwrap();
-        assert!(matches!(release, Release::Queued(_)), "{release:?}");
-    }
-    Setup {
-        moto,
-        repos,
-        queue,
-        batch,
-    }
-}
-
-fn job(seqs: std::ops::Range<Seq>) -> String {
-    SendJob {
-        batch: BATCH.parse().unwrap(),
-        seqs: seqs.collect(),
-    }
-    .body()
-}
-
-/// An SQS event as Lambda receives it, one record per (messageId, body),
-/// each a copy of the fixture's record.
-fn sqs_event(messages: &[(&str, &str)]) -> SqsEvent {
-    let fixture: Value = serde_json::from_str(include_str!("fixtures/sqs-event.json")).unwrap();
-    let template = &fixture["Records"][0];
-    let records: Vec<Value> = messages
-        .iter()
-        .map(|(id, body)| {
-            let mut record = template.clone();
-            record["messageId"] = json!(id);
-            record["body"] = json!(body);
-            record
-        })
-        .collect();
-    serde_json::from_value(json!({ "Records": records })).expect("an SQS event")
-}
-
-fn failures(response: &aws_lambda_events::event::sqs::SqsBatchResponse) -> Vec<&str> {
-    response
-        .batch_item_failures
-        .iter()
-        .map(|f| f.item_identifier.as_str())
-        .collect()
 }
 
 #[tokio::test]
@@ -302,7 +189,7 @@ async fn a_throttled_job_is_queued_again_in_a_message_of_its_own() {
     let sending = Sending {
         repos: setup.repos.clone(),
         sender: ThrottleOnce {
-            inner: sns(&setup.moto),
+            inner: setup.sns(),
             throttle: Mutex::new(HashSet::from([2])),
         },
         limiter: limiter(),
@@ -347,7 +234,7 @@ async fn a_job_that_fails_on_dynamodb_is_reported_for_delivery_again() {
     let broken = DynamoRepos::new(setup.repos.client().clone(), "no-such-table");
     let sending = Sending {
         repos: broken,
-        sender: sns(&setup.moto),
+        sender: setup.sns(),
         limiter: limiter(),
         clock: SystemClock,
         queue: setup.queue.clone(),
