@@ -7,6 +7,17 @@
 //! is still queued or being sent. Its age is counted from its creation (no
 //! finish time is stored), so a batch is kept at least the retention period
 //! after it was created.
+//!
+//! On AWS the items of a finished batch are given their expiry by
+//! [`stamp_finished`] (the sweep function calls it), and DynamoDB deletes
+//! them once it passes.
+
+mod stamp;
+
+pub use stamp::{
+    BATCHES_PER_LOOK, BadRetentionDays, MAX_RETENTION_DAYS, MIN_RETENTION_DAYS, RetentionDays,
+    StampedRun, stamp_finished,
+};
 
 use chrono::{DateTime, TimeDelta, Utc};
 

@@ -13,16 +13,19 @@
 //! | [`TemplateStore`] | none yet | `Database` |
 //! | [`RateLimiter`] | `EvenlySpacedLimiter` | `SlidingWindowLimiter` (both in [`crate::rate`]) |
 //! | [`Clock`] | [`SystemClock`] | [`SystemClock`] |
+//! | [`Retention`] | `DynamoRepos` (items' time to live) | `Database` (the batch row's expiry; `batchmsg purge` deletes) |
 //!
 //! Methods return `Send` futures: the AWS adapters are async, and Lambda's
 //! runtime needs `Send` handler futures. Adapters implement them with
 //! `async fn`.
 
+mod retention;
 mod sending;
 mod shared_clock;
 mod templates;
 mod uploads;
 
+pub use retention::{Finished, Retention, Stamped};
 pub use sending::{
     BatchRepo, Clock, ListCounts, PortError, PortResult, PublishError, Published, PublishedLookup,
     RateLimiter, Receipt, ReceiptApplied, ReceiptOutcome, RecipientRepo, SendQueue, SmsSender,

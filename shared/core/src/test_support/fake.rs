@@ -14,10 +14,10 @@ use crate::delivery::{
 };
 use crate::opt_out::OptOutList;
 use crate::ports::{
-    BatchRepo, Clock, ListCounts, ObjectStore, OptedOutNumbers, PortError, PortResult,
+    BatchRepo, Clock, Finished, ListCounts, ObjectStore, OptedOutNumbers, PortError, PortResult,
     PublishError, Published, PublishedLookup, RateLimiter, Receipt, ReceiptApplied, ReceiptOutcome,
-    RecipientRepo, SendQueue, SmsSender, StoreError, StoredTemplate, TemplateStore, WaveRepo,
-    WaveScheduler,
+    RecipientRepo, Retention, SendQueue, SmsSender, Stamped, StoreError, StoredTemplate,
+    TemplateStore, WaveRepo, WaveScheduler,
 };
 use crate::test_support::conformance::{ObjectProbe, QueueProbe, SchedulerProbe};
 
@@ -128,6 +128,19 @@ pub struct State {
     /// The latest job each recipient was given other than its wave's
     /// release: queued again from `sending` (at its claim), or `gave_jobs`.
     pub jobs_given: BTreeMap<(BatchId, Seq), DateTime<Utc>>,
+
+    /// Finished batches (completed, or cancelled and closed) not yet all
+    /// stamped, with when they were first seen finished.
+    pub finished: BTreeMap<BatchId, Option<DateTime<Utc>>>,
+    /// Each item's expiry, by batch and the item's key as DynamoDB's
+    /// (`BATCH`, `R#0000001`, `W#00001`, `MSG#{provider id}`).
+    pub expires_at: BTreeMap<(BatchId, String), DateTime<Utc>>,
+    /// Where each batch's stamping stopped.
+    pub stamp_cursor: BTreeMap<BatchId, usize>,
+    /// Items one `stamp_next` stamps at most.
+    pub stamp_page: usize,
+    /// How far one `stamp_next` moves the fake's clock on.
+    pub stamp_takes: TimeDelta,
 }
 
 pub struct Fake {
@@ -146,6 +159,7 @@ impl Fake {
     pub fn new() -> Self {
         let state = State {
             now: t0(),
+            stamp_page: 10,
             ..State::default()
         };
         Self {
@@ -400,7 +414,11 @@ impl BatchRepo for Fake {
             .batches
             .get(id)
             .is_some_and(|b| b.status == BatchStatus::Cancelled);
-        Ok(cancelled && st.open.remove(id))
+        let closed = cancelled && st.open.remove(id);
+        if closed {
+            st.finished.insert(id.clone(), None);
+        }
+        Ok(closed)
     }
 
     async fn batch_event(&self, id: &BatchId, event: BatchEvent) -> PortResult<bool> {
@@ -428,10 +446,14 @@ impl BatchRepo for Fake {
             BatchStatus::sources,
             BatchStatus::apply,
         );
-        if happened && batch.status.is_swept() {
+        let (swept, is_final) = (batch.status.is_swept(), batch.status.is_final());
+        if happened && swept {
             st.open.insert(id.clone());
         } else if happened {
             st.open.remove(id);
+            if is_final {
+                st.finished.insert(id.clone(), None);
+            }
         }
         Ok(happened)
     }
@@ -879,6 +901,83 @@ impl RateLimiter for Fake {
             return Err(port_error("the rate limiter's table is unreachable"));
         }
         Ok(())
+    }
+}
+
+impl Fake {
+    /// The keys of `batch`'s items other than its own, in the order the
+    /// fake stamps them: each recipient and its `MSG#` item, then the waves.
+    fn item_keys(st: &State, batch: &BatchId) -> Vec<String> {
+        let mut keys = Vec::new();
+        for (seq, stored) in st.recipients.get(batch).into_iter().flatten() {
+            keys.push(format!("R#{seq:07}"));
+            if let Some(id) = &stored.record.provider_id {
+                keys.push(format!("MSG#{id}"));
+            }
+        }
+        for number in st.waves.get(batch).into_iter().flat_map(|w| w.keys()) {
+            keys.push(format!("W#{number:05}"));
+        }
+        keys
+    }
+}
+
+impl Retention for Fake {
+    async fn finished(&self, limit: usize) -> PortResult<Vec<Finished>> {
+        let st = self.state();
+        let mut finished: Vec<Finished> = st
+            .finished
+            .iter()
+            .map(|(id, at)| Finished {
+                id: id.clone(),
+                finished_at: *at,
+            })
+            .collect();
+        finished.sort_by_key(|f| (st.batches[&f.id].created_at, f.id.clone()));
+        finished.truncate(limit);
+        Ok(finished)
+    }
+
+    async fn record_finished_at(
+        &self,
+        batch: &BatchId,
+        at: DateTime<Utc>,
+    ) -> PortResult<Option<DateTime<Utc>>> {
+        let mut st = self.state();
+        Ok(st
+            .finished
+            .get_mut(batch)
+            .map(|recorded| *recorded.get_or_insert(at)))
+    }
+
+    async fn stamp_next(&self, batch: &BatchId, expires_at: DateTime<Utc>) -> PortResult<Stamped> {
+        let mut guard = self.state();
+        let st = &mut *guard;
+        st.now += st.stamp_takes;
+        if !st.finished.contains_key(batch) {
+            return Ok(Stamped {
+                items: 0,
+                done: true,
+            });
+        }
+        let keys = Self::item_keys(st, batch);
+        let from = st.stamp_cursor.get(batch).copied().unwrap_or(0);
+        let to = (from + st.stamp_page.max(1)).min(keys.len());
+        for key in &keys[from..to] {
+            st.expires_at
+                .insert((batch.clone(), key.clone()), expires_at);
+        }
+        let mut items = (to - from) as u64;
+        st.stamp_cursor.insert(batch.clone(), to);
+        let done = to == keys.len();
+        if done {
+            st.expires_at
+                .insert((batch.clone(), "BATCH".to_owned()), expires_at);
+            st.finished.remove(batch);
+            st.stamp_cursor.remove(batch);
+            items += 1;
+        }
+        Ok(Stamped { items, done })
     }
 }
 
