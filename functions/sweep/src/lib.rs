@@ -8,6 +8,11 @@
 //! `completed`, and cancelled batches with nothing left to settle are
 //! closed. It reads only the open batches and the unreleased waves.
 //!
+//! Then it gives finished batches' items their expiry (DynamoDB's time to
+//! live deletes them once it passes): [`handle_with_retention`], within the
+//! invocation's time ([`retention`]), `BATCHMSG_RETENTION_DAYS` days after
+//! each batch was first seen finished.
+//!
 //! Its times come from the environment ([`times_from`]):
 //! `BATCHMSG_SEND_TIMEOUT_SECONDS` (the send function's timeout, set by the
 //! template from the same parameter) and `BATCHMSG_REQUEUE_AFTER_SECONDS`.
@@ -16,10 +21,17 @@
 //! run twice at once changes nothing more, because every move is conditional.
 //! Logs carry counts only.
 
-use batchmsg_core::ports::{BatchRepo, Clock, RecipientRepo, SendQueue, SmsSender, WaveRepo};
+pub mod retention;
+
+use batchmsg_core::ports::{
+    BatchRepo, Clock, RecipientRepo, Retention, SendQueue, SmsSender, WaveRepo,
+};
+use batchmsg_core::retention::{RetentionDays, stamp_finished};
 use batchmsg_core::sending::{SendingError, SweepTimes, sweep};
-use chrono::TimeDelta;
+use chrono::{DateTime, TimeDelta, Utc};
+
 use lambda_runtime::Diagnostic;
+pub use retention::{RETENTION_DAYS_VARIABLE, RetentionError, retention_from, stamping_deadline};
 use serde::Serialize;
 
 /// What the function returns.
@@ -34,6 +46,13 @@ pub struct SweepSummary {
     pub waves_released: u64,
     /// Queued recipients whose job was lost, given a new one.
     pub requeued: u64,
+    /// Finished batches whose every item now has its expiry.
+    pub batches_expiring: u64,
+    /// Items given their expiry in this run.
+    pub items_stamped: u64,
+    /// Stamping stopped at the run's deadline with work left (the next run
+    /// goes on).
+    pub stamping_left: bool,
 }
 
 /// The send function's timeout, in seconds: a text `sending` longer than it
@@ -135,6 +154,7 @@ where
                 closed: swept.closed,
                 waves_released: swept.released,
                 requeued: swept.requeued,
+                ..SweepSummary::default()
             };
             if summary.failed_as_maybe_sent > 0 {
                 tracing::warn!(
@@ -163,6 +183,53 @@ where
         Err(error) => {
             tracing::error!(error = %error, "the sweep failed");
             Err(SweepError(error))
+        }
+    }
+}
+
+/// [`handle`], then the retention: each finished batch's items get
+/// `expires_at` = when it was first seen finished + `retention`, until
+/// `deadline` ([`stamping_deadline`]). The retention runs even when the
+/// sweep failed (a batch stuck in one does not keep others' data); the
+/// sweep's error is returned first.
+#[allow(clippy::too_many_arguments)]
+pub async fn handle_with_retention<R, S, Q, C>(
+    repos: &R,
+    sender: &S,
+    queue: &Q,
+    clock: &C,
+    times: &SweepTimes,
+    retention: RetentionDays,
+    deadline: DateTime<Utc>,
+) -> Result<SweepSummary, SweepError>
+where
+    R: BatchRepo + RecipientRepo + WaveRepo + Retention + Sync,
+    S: SmsSender + Sync,
+    Q: SendQueue + Sync,
+    C: Clock + Sync,
+{
+    let swept = handle(repos, sender, queue, clock, times).await;
+    let stamped = stamp_finished(repos, clock, retention.period(), deadline).await;
+    let mut summary = swept?;
+    match stamped {
+        Ok(run) => {
+            summary.batches_expiring = run.batches_done;
+            summary.items_stamped = run.items;
+            summary.stamping_left = run.out_of_time;
+            if run.items > 0 || run.out_of_time {
+                tracing::info!(
+                    batches = run.batches_done,
+                    items = run.items,
+                    more_to_do = run.out_of_time,
+                    retention_days = retention.days(),
+                    "finished batches' items given their expiry"
+                );
+            }
+            Ok(summary)
+        }
+        Err(error) => {
+            tracing::error!(error = %error, "giving finished batches their expiry failed");
+            Err(SweepError(SendingError::Port(error)))
         }
     }
 }

@@ -9,6 +9,7 @@ use batchmsg_aws::dynamo::DynamoRepos;
 use batchmsg_aws::sns::SnsSmsSender;
 use batchmsg_aws::sqs::SqsSendQueue;
 use batchmsg_core::ports::SystemClock;
+use chrono::{DateTime, Utc};
 use lambda_runtime::{LambdaEvent, service_fn};
 use serde_json::Value;
 
@@ -20,9 +21,25 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let sender = SnsSmsSender::from_env(&sdk)?;
     let queue = SqsSendQueue::from_env(&sdk)?;
     let times = batchmsg_sweep::times_from(|name| std::env::var(name).ok())?;
+    let retention = batchmsg_sweep::retention_from(|name| std::env::var(name).ok())?;
     let (repos, sender, queue, times) = (&repos, &sender, &queue, &times);
-    lambda_runtime::run(service_fn(move |_: LambdaEvent<Value>| async move {
-        batchmsg_sweep::handle(repos, sender, queue, &SystemClock, times).await
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
+        let now = Utc::now();
+        let invocation_deadline = i64::try_from(event.context.deadline)
+            .ok()
+            .and_then(DateTime::from_timestamp_millis)
+            .unwrap_or(now);
+        let deadline = batchmsg_sweep::stamping_deadline(now, invocation_deadline);
+        batchmsg_sweep::handle_with_retention(
+            repos,
+            sender,
+            queue,
+            &SystemClock,
+            times,
+            retention,
+            deadline,
+        )
+        .await
     }))
     .await
 }

@@ -39,6 +39,17 @@ fn batch_from(row: &Row<'_>) -> rusqlite::Result<Batch> {
     })
 }
 
+/// `('completed')`: the statuses a batch is finished in the moment it
+/// reaches them (final, and not left open to the sweep).
+fn finished_statuses() -> String {
+    let names: Vec<String> = BatchStatus::ALL
+        .iter()
+        .filter(|s| s.is_final() && !s.is_swept())
+        .map(|s| format!("'{}'", s.as_str()))
+        .collect();
+    format!("({})", names.join(", "))
+}
+
 pub(crate) fn open_batches_query() -> String {
     format!("SELECT {COLUMNS} FROM batches WHERE open = 1 ORDER BY created_at DESC, id DESC")
 }
@@ -108,7 +119,8 @@ impl BatchRepo for Database {
         let closed = self
             .connection()
             .execute(
-                "UPDATE batches SET open = 0 WHERE id = ?1 AND open = 1 AND status = ?2",
+                "UPDATE batches SET open = 0, expiring = 1
+                 WHERE id = ?1 AND open = 1 AND status = ?2",
                 params![id.as_str(), BatchStatus::Cancelled.as_str()],
             )
             .map_err(PortError::new)?;
@@ -121,10 +133,12 @@ impl BatchRepo for Database {
             .connection()
             .execute(
                 &format!(
-                    "UPDATE batches SET status = {new}, open = ({new}) IN {swept}
+                    "UPDATE batches SET status = {new}, open = ({new}) IN {swept},
+                         expiring = ({new}) IN {finished}
                      WHERE id = ?1 AND status IN {sources}",
                     new = m.new_status,
                     swept = swept_statuses(),
+                    finished = finished_statuses(),
                     sources = m.sources
                 ),
                 [id.as_str()],

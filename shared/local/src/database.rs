@@ -115,6 +115,15 @@ const MIGRATIONS: &[&str] = &[
     "ALTER TABLE recipients ADD COLUMN job_at INTEGER;
     CREATE INDEX waves_unreleased ON waves (due, batch, number)
         WHERE status IN ('pending', 'releasing');",
+    // Finished batches (completed, or cancelled and closed) until the
+    // retention run records their expiry (`batchmsg_core::retention`), in
+    // a partial index: when each was first seen finished, and when its data
+    // may go (`batchmsg purge` deletes; SQLite has no time to live).
+    "ALTER TABLE batches ADD COLUMN expiring INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE batches ADD COLUMN finished_at INTEGER;
+    ALTER TABLE batches ADD COLUMN expires_at INTEGER;
+    UPDATE batches SET expiring = 1 WHERE open = 0 AND status IN ('completed', 'cancelled');
+    CREATE INDEX batches_expiring ON batches (created_at, id) WHERE expiring = 1;",
 ];
 
 #[derive(Debug, thiserror::Error)]

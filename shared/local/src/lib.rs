@@ -20,6 +20,7 @@ mod power_loss_tests;
 mod purge;
 mod queue;
 mod recipients;
+mod retention;
 mod send_rates;
 mod templates;
 mod time;

@@ -13,8 +13,8 @@ use batchmsg_core::ports::{BatchRepo, ListCounts, PortResult};
 
 use super::item::{Item, Read, n, s};
 use super::keys::{
-    BATCH_SK, BATCHES, GSI1, GSI1PK, GSI1SK, GSI2, GSI2PK, GSI2SK, OPEN_BATCHES, PK, attr,
-    batch_id_of, batch_pk, batches_sk, key,
+    BATCH_SK, BATCHES, EXPIRING_BATCHES, GSI1, GSI1PK, GSI1SK, GSI2, GSI2PK, GSI2SK, OPEN_BATCHES,
+    PK, attr, batch_id_of, batch_pk, batches_sk, key,
 };
 use super::moves::{Change, Move};
 use super::{DynamoError, DynamoRepos};
@@ -144,26 +144,30 @@ impl BatchRepo for DynamoRepos {
         Ok(items.iter().map(batch_from).collect::<Result<_, _>>()?)
     }
 
-    /// One UpdateItem removing `GSI2PK`, conditional on the batch being
-    /// cancelled and open.
+    /// One UpdateItem moving the batch from the open batches to the
+    /// finished ones (`GSI2PK` = `EXPIRING`, for the retention run),
+    /// conditional on the batch being cancelled and open.
     async fn close(&self, id: &BatchId) -> PortResult<bool> {
         let result = self
             .client
             .update_item()
             .table_name(&self.table)
             .set_key(Some(key(batch_pk(id), BATCH_SK)))
-            .update_expression("REMOVE #gsi2pk")
-            .condition_expression("#status = :cancelled AND attribute_exists(#gsi2pk)")
+            .update_expression("SET #gsi2pk = :expiring")
+            .condition_expression("#status = :cancelled AND #gsi2pk = :open")
             .expression_attribute_names("#gsi2pk", GSI2PK)
             .expression_attribute_names("#status", attr::STATUS)
             .expression_attribute_values(":cancelled", s(BatchStatus::Cancelled.as_str()))
+            .expression_attribute_values(":open", s(OPEN_BATCHES))
+            .expression_attribute_values(":expiring", s(EXPIRING_BATCHES))
             .send()
             .await;
         self.condition_held(result)
     }
 
     /// One conditional UpdateItem, which also puts the batch in the open
-    /// index or takes it out, as its new status says.
+    /// index or takes it out, as its new status says; a batch completed
+    /// goes to the finished ones (`EXPIRING`) in the same write.
     async fn batch_event(&self, id: &BatchId, event: BatchEvent) -> PortResult<bool> {
         let Some(m) = Move::batch(event)? else {
             return Ok(false);
@@ -172,8 +176,14 @@ impl BatchRepo for DynamoRepos {
             kind: "batch",
             attribute: attr::STATUS,
         })?;
-        let open = to.is_swept().then(|| s(OPEN_BATCHES));
-        let change = Change::new(key(batch_pk(id), BATCH_SK), &m).set_or_remove(GSI2PK, open);
+        let index = if to.is_swept() {
+            Some(s(OPEN_BATCHES))
+        } else if to.is_final() {
+            Some(s(EXPIRING_BATCHES))
+        } else {
+            None
+        };
+        let change = Change::new(key(batch_pk(id), BATCH_SK), &m).set_or_remove(GSI2PK, index);
         Ok(self.update(&change, false).await?.happened())
     }
 

@@ -21,6 +21,9 @@ pub(crate) const GSI2SK: &str = "GSI2SK";
 pub(crate) const BATCHES: &str = "BATCHES";
 /// `GSI2PK` of an open batch item.
 pub(crate) const OPEN_BATCHES: &str = "OPEN";
+/// `GSI2PK` of a finished batch item (completed, or cancelled and closed)
+/// whose items do not all carry their expiry yet.
+pub(crate) const EXPIRING_BATCHES: &str = "EXPIRING";
 /// `GSI2PK` of a wave item not yet released nor cancelled: the sweep finds
 /// the overdue ones by their `GSI2SK`, which starts with the due time.
 pub(crate) const UNRELEASED_WAVES: &str = "WAVES";
@@ -47,6 +50,13 @@ pub(crate) mod attr {
     pub(crate) const ACCEPTED: &str = "accepted";
     pub(crate) const NOT_ACCEPTED: &str = "not_accepted";
     pub(crate) const UPLOAD_TAG: &str = "upload_tag";
+    /// When the batch was first seen finished (ms), by the retention run.
+    pub(crate) const FINISHED_AT: &str = "finished_at";
+    /// The sort key of the last item the retention run stamped.
+    pub(crate) const EXPIRY_CURSOR: &str = "expiry_cursor";
+    /// Any item: when DynamoDB's time to live may delete it, in **seconds**
+    /// since 1970 (what TTL reads), unlike the other times.
+    pub(crate) const EXPIRES_AT: &str = "expires_at";
     // Recipient.
     pub(crate) const SEQ: &str = "seq";
     pub(crate) const ROW: &str = "row";

@@ -16,6 +16,14 @@
 //! | wave | `BATCH#{id}` | `W#{number:05}` | first, size, due, status; until released or cancelled `GSI2PK` = `WAVES`, `GSI2SK` = due (13 digits) `#` its keys |
 //! | message id | `MSG#{provider_id}` | `MSG` | batch, seq |
 //!
+//! A finished batch (completed, or cancelled and closed) moves from
+//! `GSI2PK` = `OPEN` to `EXPIRING` in the write that finishes it; the
+//! retention run ([`batchmsg_core::retention::stamp_finished`], module
+//! `retention`) records `finished_at`, gives every item of the batch
+//! [`TTL_ATTRIBUTE`] (`expires_at`, epoch **seconds**) page by page, keeping
+//! its place in `expiry_cursor`, and last stamps the batch item and removes
+//! its `GSI2PK`.
+//!
 //! Times are Numbers, milliseconds since 1970 (UTC). Keys are zero-padded so
 //! they sort as numbers do: a batch holds at most [`MAX_SEQ`] + 1 recipients
 //! and [`MAX_WAVE`] waves, and larger ones are refused, not misordered.
@@ -106,6 +114,7 @@ mod keys;
 mod moves;
 mod receipts;
 mod recipients;
+mod retention;
 mod table;
 mod waves;
 mod write;
@@ -124,6 +133,11 @@ pub use keys::{MAX_SEQ, MAX_WAVE};
 pub use recipients::CANCELLED_REASON;
 pub use table::{IndexDefinition, KeyDefinition, TableDefinition, create_table, table_definition};
 pub use write::{BATCH_GET_MAX, BATCH_WRITE_MAX, TRANSACTION_MAX, TRANSACTION_ROUNDS, write_bound};
+
+pub use retention::{STAMP_CONCURRENCY, STAMP_PAGE};
+
+/// The table's time-to-live attribute: a Number, seconds since 1970.
+pub const TTL_ATTRIBUTE: &str = "expires_at";
 
 /// The environment variable naming the table.
 pub const TABLE_VARIABLE: &str = "BATCHMSG_TABLE";

@@ -226,3 +226,8 @@ fn a_retention_is_a_whole_number_of_days_from_one_to_ten_years() {
         assert!(error.contains("from 1 to 3650"), "{bad}: {error}");
     }
 }
+
+#[tokio::test]
+async fn the_fake_retention_conforms() {
+    crate::test_support::conformance::retention(|| async { Fake::new() }).await;
+}
