@@ -146,7 +146,8 @@ impl Retention for DynamoRepos {
         Ok(finished)
     }
 
-    /// One UpdateItem, `if_not_exists`, returning what is stored.
+    /// One UpdateItem, `if_not_exists`, returning the item as stored (moto
+    /// leaves an attribute `if_not_exists` kept out of `UPDATED_NEW`).
     async fn record_finished_at(
         &self,
         id: &BatchId,
@@ -163,7 +164,7 @@ impl Retention for DynamoRepos {
             .expression_attribute_names("#gsi2pk", GSI2PK)
             .expression_attribute_values(":at", millis(at))
             .expression_attribute_values(":expiring", s(EXPIRING_BATCHES))
-            .return_values(ReturnValue::UpdatedNew)
+            .return_values(ReturnValue::AllNew)
             .send()
             .await;
         match result {
