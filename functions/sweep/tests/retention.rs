@@ -84,7 +84,12 @@ async fn the_sweep_completes_a_batch_and_gives_every_item_its_expiry() {
     .expect("sweeps");
     assert_eq!(summary.completed, 1);
     assert_eq!((summary.items_stamped, summary.stamping_left), (0, true));
-    assert!(scan(&stack.repos).await.iter().all(|i| !i.contains_key(TTL_ATTRIBUTE)));
+    assert!(
+        scan(&stack.repos)
+            .await
+            .iter()
+            .all(|i| !i.contains_key(TTL_ATTRIBUTE))
+    );
 
     let summary = handle_with_retention(
         &stack.repos,

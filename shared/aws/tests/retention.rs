@@ -154,6 +154,7 @@ async fn finished_batches_expire_every_item_over_runs_that_stop_at_their_budget(
     assert!(repos.batch_event(&small, BatchEvent::Cancel).await.unwrap());
     assert!(repos.close(&small).await.unwrap());
 
+    stack.requests.clear();
     // Runs of 300 ms: about one page each on moto.
     let mut runs = 0;
     let mut first_run_left_work = false;
@@ -192,6 +193,20 @@ async fn finished_batches_expire_every_item_over_runs_that_stop_at_their_budget(
         "a 300 ms run cannot stamp ~600 items on moto"
     );
     assert!(runs >= 3, "{runs} runs");
+    // What it cost (`cargo test -p batchmsg-aws --test retention -- --nocapture`);
+    // the receipts' own requests are among them.
+    let by_operation = stack.requests.by_operation();
+    eprintln!("retention: {runs} runs, requests {by_operation:?}");
+    let updates: u64 = by_operation
+        .iter()
+        .filter(|((_, operation), _)| operation == "UpdateItem")
+        .map(|(_, count)| count)
+        .sum();
+    let items = (1 + 2 + 300 + 260) + (1 + 2 + 20 + 10);
+    assert!(
+        updates >= items,
+        "one UpdateItem an item at least: {updates} < {items}"
+    );
     // And after the last one, receipts keep the expiry too.
     repos
         .record_receipt(&receipt(format!("{big}-p4")))
