@@ -5,7 +5,7 @@
 # Lambda upload) and the newest GLIBC symbol version it needs
 # (provided.al2023 has glibc 2.34). MB here is 10^6 bytes.
 #
-# Each function is built by its own `cargo lambda build` (as `sam build`
+# Each function is built by its own `cargo lambda build -p` (as `sam build`
 # does), so cargo's feature unification cannot hand one function another's
 # SDK clients: each links only the batchmsg-aws features its Cargo.toml asks
 # for. Each architecture has its own --lambda-dir, so neither overwrites the
@@ -42,7 +42,9 @@ if [ "$build" = 1 ]; then
     if [ "$arch" = arm64 ]; then flag=(--arm64); else flag=(--x86-64); fi
     for f in "${functions[@]}"; do
       start=$(date +%s)
-      cargo lambda build --profile lambda "${flag[@]}" --bin "$f" \
+      # -p as well as --bin: with --bin alone cargo selects every workspace
+      # member and unifies their features (the tests turn on all five).
+      cargo lambda build --profile lambda "${flag[@]}" -p "batchmsg-$f" --bin "$f" \
         --lambda-dir "$CARGO_TARGET_DIR/lambda-$arch" >&2
       echo "built $f for $arch in $(($(date +%s) - start)) s" >&2
     done
