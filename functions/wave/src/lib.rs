@@ -14,7 +14,7 @@
 //!
 //! Logs carry the batch id, the wave number and counts, never patient data.
 
-use batchmsg_aws::scheduler::WaveDue;
+use batchmsg_aws::wave_due::WaveDue;
 use batchmsg_core::batch::BatchId;
 use batchmsg_core::ports::{BatchRepo, RecipientRepo, SendQueue, WaveRepo};
 use batchmsg_core::sending::{Release, SendingError, release_wave};

@@ -75,6 +75,7 @@ pub fn with_timeouts(sdk: &SdkConfig, operation: Duration, attempt: Duration) ->
 /// An S3 client; path-style addressing when an endpoint is configured
 /// (`AWS_ENDPOINT_URL`, a local server: virtual-host style needs DNS for
 /// every bucket).
+#[cfg(feature = "s3")]
 pub fn s3_client(sdk: &SdkConfig) -> aws_sdk_s3::Client {
     let local = sdk.endpoint_url().is_some() || std::env::var_os("AWS_ENDPOINT_URL_S3").is_some();
     let config = aws_sdk_s3::config::Builder::from(sdk)

@@ -9,7 +9,7 @@ use batchmsg_core::ports::{ObjectStore, PortError, PortResult};
 use bytes::Bytes;
 use tokio::sync::mpsc;
 
-use crate::sns::describe;
+use crate::sdk_error::describe;
 
 /// Chunks of the body in flight between the download and the reader.
 const CHUNKS_AHEAD: usize = 8;

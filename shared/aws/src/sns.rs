@@ -57,6 +57,7 @@ use batchmsg_core::ports::{
 use chrono::Utc;
 
 use crate::config::{self, ConfigError};
+use crate::sdk_error::describe;
 
 pub const SENDER_ID_VAR: &str = "BATCHMSG_SENDER_ID";
 
@@ -397,46 +398,6 @@ pub fn classify(error: &SdkError<SnsPublishError, HttpResponse>) -> PublishError
     }
 }
 
-/// An SDK error in a few words: the kind of failure and, for an answer from
-/// the service, its HTTP status, error code and (only if `with_message`)
-/// message. Never the request, the headers or the body.
-pub(crate) fn describe<E: ProvideErrorMetadata>(
-    error: &SdkError<E, HttpResponse>,
-    with_message: bool,
-) -> String {
-    match error {
-        SdkError::ServiceError(e) => {
-            let status = e.raw().status().as_u16();
-            let code = e.err().code().unwrap_or("no error code");
-            match e.err().message().filter(|_| with_message) {
-                Some(message) => format!("HTTP {status}, {code}: {message}"),
-                None => format!("HTTP {status}, {code}"),
-            }
-        }
-        SdkError::TimeoutError(_) => "no answer in time".into(),
-        SdkError::DispatchFailure(e) => {
-            let kind = if e.is_timeout() {
-                "timed out"
-            } else if e.is_io() {
-                "connection error"
-            } else if e.is_user() {
-                "bad request"
-            } else {
-                "other error"
-            };
-            format!("the request failed on the way ({kind})")
-        }
-        SdkError::ResponseError(e) => {
-            format!(
-                "HTTP {}: the answer could not be read",
-                e.raw().status().as_u16()
-            )
-        }
-        SdkError::ConstructionFailure(_) => "the request could not be built".into(),
-        _ => "an unknown SDK error".into(),
-    }
-}
-
 /// An SNS call failed; `what` holds no phone number or message.
 #[derive(Debug, thiserror::Error)]
 #[error("SNS {doing}: {what}")]
@@ -452,8 +413,8 @@ mod tests {
     use aws_sdk_sns::types::error::{
         InternalErrorException, InvalidParameterException, KmsThrottlingException,
     };
-    // SNS's crate does not re-export the body type; S3's is the same one.
-    use aws_sdk_s3::primitives::SdkBody;
+    // SNS's crate does not re-export the body type.
+    use aws_smithy_types::body::SdkBody;
 
     const NUMBER: &str = "+447700900123";
 

@@ -33,7 +33,7 @@ use batchmsg_core::ports::{PortError, PortResult, SendQueue};
 use serde::{Deserialize, Serialize};
 
 use crate::config::{self, ConfigError};
-use crate::sns::describe;
+use crate::sdk_error::describe;
 
 /// The environment variable that holds the queue's URL.
 pub const QUEUE_URL_VAR: &str = "BATCHMSG_SEND_QUEUE_URL";

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::str::FromStr;
 
 use aws_sdk_dynamodb::types::AttributeValue;
+use batchmsg_core::mobile::UkMobile;
 use chrono::{DateTime, Utc};
 
 use super::DynamoError;
@@ -88,6 +89,13 @@ impl<'a> Read<'a> {
     /// A string attribute parsed (a status, an id).
     pub(crate) fn parsed<T: FromStr>(&self, attribute: &'static str) -> Result<T, DynamoError> {
         self.s(attribute)?.parse().map_err(|_| self.bad(attribute))
+    }
+
+    /// A mobile this service stored, checked for its shape only (see
+    /// [`UkMobile::from_stored_e164`]: the full parser would link
+    /// libphonenumber into every function that reads recipients).
+    pub(crate) fn stored_mobile(&self, attribute: &'static str) -> Result<UkMobile, DynamoError> {
+        UkMobile::from_stored_e164(self.s(attribute)?).map_err(|_| self.bad(attribute))
     }
 }
 

@@ -58,7 +58,7 @@ fn recipient_from(item: &Item) -> Result<Recipient, DynamoError> {
         seq: read.n(attr::SEQ)?,
         row: read.n(attr::ROW)?,
         nhs_number: read.parsed(attr::NHS_NUMBER)?,
-        mobile: read.parsed(attr::MOBILE)?,
+        mobile: read.stored_mobile(attr::MOBILE)?,
         body: read.s(attr::BODY)?.into(),
         encoding: match read.s(attr::ENCODING)? {
             "UCS-2" => Encoding::Ucs2,
