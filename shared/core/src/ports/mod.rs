@@ -26,7 +26,7 @@ mod uploads;
 pub use sending::{
     BatchRepo, Clock, ListCounts, PortError, PortResult, PublishError, Published, PublishedLookup,
     RateLimiter, Receipt, ReceiptApplied, ReceiptOutcome, RecipientRepo, SendQueue, SmsSender,
-    SystemClock, WaveRepo, WaveScheduler,
+    SystemClock, UploadClaim, WaveRepo, WaveScheduler,
 };
 pub use shared_clock::SharedClock;
 pub use templates::{StoreError, StoredTemplate, TemplateStore};
