@@ -6,7 +6,8 @@ in-region answers in ~10 ms, moto in anything from 1 ms to seconds, so the
 proxy sleeps `--delay-ms` before forwarding each request and times moto's
 answer apart (upstream time). Per operation it keeps the requests, the
 upstream seconds (moto's own time) and the total seconds (delay + upstream +
-the proxy itself), served as JSON at `GET /proxy-stats` and cleared by
+the proxy itself), and moto's busy time (wall time with a request at
+moto), served as JSON at `GET /proxy-stats` and cleared by
 `POST /proxy-stats/reset` (neither is forwarded or counted).
 
 Python's standard library only (ThreadingHTTPServer, http.client): moto
@@ -24,6 +25,7 @@ import argparse
 import http.client
 import json
 import re
+import sys
 import threading
 import time
 import urllib.parse
@@ -42,6 +44,24 @@ HOP_BY_HOP = {
 
 _lock = threading.Lock()
 _stats = {}
+# moto's busy time: the wall time during which at least one forwarded
+# request was waiting for moto's answer (moto serialises, so summed upstream
+# times overlap and overstate it).
+_busy = {"in_flight": 0, "since": 0.0, "seconds": 0.0}
+
+
+def _upstream_started():
+    with _lock:
+        if _busy["in_flight"] == 0:
+            _busy["since"] = time.perf_counter()
+        _busy["in_flight"] += 1
+
+
+def _upstream_done():
+    with _lock:
+        _busy["in_flight"] -= 1
+        if _busy["in_flight"] == 0:
+            _busy["seconds"] += time.perf_counter() - _busy["since"]
 
 
 def _count(operation, upstream, total):
@@ -111,10 +131,17 @@ class Proxy(BaseHTTPRequestHandler):
     def _stats(self):
         if self.command == "GET":
             with _lock:
-                body = json.dumps(_stats, sort_keys=True).encode()
+                busy = _busy["seconds"]
+                if _busy["in_flight"]:
+                    busy += time.perf_counter() - _busy["since"]
+                body = json.dumps(
+                    {"operations": _stats, "moto_busy_s": busy}, sort_keys=True
+                ).encode()
         else:
             with _lock:
                 _stats.clear()
+                _busy["seconds"] = 0.0
+                _busy["since"] = time.perf_counter()
             body = b"{}"
         self._answer(200, body, [("Content-Type", "application/json")])
 
@@ -133,19 +160,11 @@ class Proxy(BaseHTTPRequestHandler):
         }
         headers["Content-Length"] = str(len(body))
         sent = time.perf_counter()
-        for attempt in (1, 2):
-            conn = self._connection()
-            try:
-                conn.request(self.command, self.path, body=body, headers=headers)
-                response = conn.getresponse()
-                answer = response.read()
-                break
-            except (http.client.HTTPException, OSError):
-                # A kept-alive connection moto closed: once more on a new one.
-                conn.close()
-                self._local.conn = None
-                if attempt == 2:
-                    raise
+        _upstream_started()
+        try:
+            response, answer = self._send(body, headers)
+        finally:
+            _upstream_done()
         upstream = time.perf_counter() - sent
         out = [
             (k, v) for k, v in response.getheaders() if k.lower() not in HOP_BY_HOP
@@ -153,7 +172,30 @@ class Proxy(BaseHTTPRequestHandler):
         self._answer(response.status, answer, out)
         _count(operation, upstream, time.perf_counter() - started)
 
+    def _send(self, body, headers):
+        for attempt in (1, 2):
+            conn = self._connection()
+            try:
+                conn.request(self.command, self.path, body=body, headers=headers)
+                response = conn.getresponse()
+                return response, response.read()
+            except (http.client.HTTPException, OSError):
+                # A kept-alive connection moto closed: once more on a new one.
+                conn.close()
+                self._local.conn = None
+                if attempt == 2:
+                    raise
+
     do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = _forward
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        # A client closing its kept-alive connection is not an error.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 def main():
@@ -167,8 +209,7 @@ def main():
         raise SystemExit("the proxy forwards to a server on this machine only")
     Proxy.upstream = upstream
     Proxy.delay = args.delay_ms / 1000.0
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Proxy)
-    server.daemon_threads = True
+    server = Server(("127.0.0.1", 0), Proxy)
     with open(args.port_file, "w") as f:
         f.write(str(server.server_address[1]))
     server.serve_forever()
