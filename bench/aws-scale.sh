@@ -33,10 +33,10 @@ for _ in $(seq 100); do [ -s "$port_file" ] && break; sleep 0.1; done
 proxy="http://127.0.0.1:$(cat "$port_file")"
 echo "--- proxy on $proxy (+${delay} ms a request) in front of moto on $moto" >&2
 
-out=target/aws-scale.txt
+out=target/aws-scale-$rows.txt
 BATCHMSG_TEST_MOTO=$proxy BATCHMSG_SCALE_PROXY_STATS=$proxy/proxy-stats BATCHMSG_SCALE_MOTO=$moto \
-  BATCHMSG_SCALE_ROWS=$rows /usr/bin/time -v "$bin" 2> target/aws-scale.time | tee "$out"
-grep -E "Maximum resident|Elapsed|User time|System time" target/aws-scale.time
+  BATCHMSG_SCALE_ROWS=$rows /usr/bin/time -v "$bin" 2> "target/aws-scale-$rows.time" | tee "$out"
+grep -E "Maximum resident|Elapsed|User time|System time" "target/aws-scale-$rows.time"
 
 python3 - "$out" "$delay" <<'PY'
 import json, sys
