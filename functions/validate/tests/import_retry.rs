@@ -160,10 +160,7 @@ async fn the_first_claim_writes_without_looking_and_a_retry_looks_and_loses_noth
         .await
         .unwrap();
     let last = accepted as u32 - 1;
-    let missing: Vec<u32> = (0..30)
-        .chain(4_990..5_010)
-        .chain(last - 9..=last)
-        .collect();
+    let missing: Vec<u32> = (0..30).chain(4_990..5_010).chain(last - 9..=last).collect();
     for &seq in &missing {
         stack
             .dynamo
@@ -175,7 +172,11 @@ async fn the_first_claim_writes_without_looking_and_a_retry_looks_and_loses_noth
             .unwrap();
     }
     let moved_on = 77;
-    let claimed = stack.repos.claim(&id, &[moved_on], Utc::now()).await.unwrap();
+    let claimed = stack
+        .repos
+        .claim(&id, &[moved_on], Utc::now())
+        .await
+        .unwrap();
     assert_eq!(claimed.len(), 1);
 
     stack.requests.clear();
@@ -196,7 +197,10 @@ async fn the_first_claim_writes_without_looking_and_a_retry_looks_and_loses_noth
     let after = stack.repos.records(&id).await.unwrap();
     assert_eq!(after.len(), stored.len(), "every row is back, none twice");
     for (now, before) in after.iter().zip(&stored) {
-        assert_eq!(now.recipient, before.recipient, "the same row under its seq");
+        assert_eq!(
+            now.recipient, before.recipient,
+            "the same row under its seq"
+        );
         let status = if now.recipient.seq == moved_on {
             RecipientStatus::Sending
         } else {

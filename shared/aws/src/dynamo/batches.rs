@@ -179,7 +179,8 @@ impl BatchRepo for DynamoRepos {
 
     /// One UpdateItem, conditional on the batch waiting for its upload and
     /// holding no other upload's tag. The tag it held before
-    /// (`ReturnValues: UPDATED_OLD`) tells the first claim from a repeat: a
+    /// (`ReturnValues: ALL_OLD`: moto leaves an attribute set to the value it had
+    /// out of `UPDATED_OLD`) tells the first claim from a repeat: a
     /// claim the SDK retried after its answer was lost finds its own tag,
     /// and is taken as a repeat (the safe side: its rows are then looked up
     /// before they are written).
@@ -197,7 +198,7 @@ impl BatchRepo for DynamoRepos {
             .expression_attribute_names("#status", attr::STATUS)
             .expression_attribute_values(":tag", s(tag))
             .expression_attribute_values(":waiting", s(BatchStatus::AwaitingUpload.as_str()))
-            .return_values(ReturnValue::UpdatedOld)
+            .return_values(ReturnValue::AllOld)
             .send()
             .await;
         let held_before = match &result {
