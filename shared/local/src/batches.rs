@@ -2,7 +2,7 @@
 
 use batchmsg_core::batch::{Batch, BatchId};
 use batchmsg_core::delivery::{BatchEvent, BatchStatus};
-use batchmsg_core::ports::{BatchRepo, ListCounts, PortError, PortResult};
+use batchmsg_core::ports::{BatchRepo, ListCounts, PortError, PortResult, UploadClaim};
 use rusqlite::{OptionalExtension, Row, params};
 
 use crate::Database;
@@ -147,16 +147,33 @@ impl BatchRepo for Database {
         Ok(moved == 1)
     }
 
-    async fn claim_upload(&self, id: &BatchId, tag: &str) -> PortResult<bool> {
-        let claimed = self
-            .connection()
+    /// The first claim sets the tag where none is; otherwise the batch is
+    /// this upload's again if it holds the same tag.
+    async fn claim_upload(&self, id: &BatchId, tag: &str) -> PortResult<UploadClaim> {
+        let connection = self.connection();
+        let waiting = BatchStatus::AwaitingUpload.as_str();
+        let first = connection
             .execute(
                 "UPDATE batches SET upload_tag = ?2
-                 WHERE id = ?1 AND status = ?3 AND (upload_tag IS NULL OR upload_tag = ?2)",
-                params![id.as_str(), tag, BatchStatus::AwaitingUpload.as_str()],
+                 WHERE id = ?1 AND status = ?3 AND upload_tag IS NULL",
+                params![id.as_str(), tag, waiting],
             )
             .map_err(PortError::new)?;
-        Ok(claimed == 1)
+        if first == 1 {
+            return Ok(UploadClaim::First);
+        }
+        let again = connection
+            .query_row(
+                "SELECT count(*) FROM batches WHERE id = ?1 AND status = ?3 AND upload_tag = ?2",
+                params![id.as_str(), tag, waiting],
+                |row| row.get::<_, i64>(0),
+            )
+            .map_err(PortError::new)?;
+        Ok(if again == 1 {
+            UploadClaim::Again
+        } else {
+            UploadClaim::Refused
+        })
     }
 
     async fn mark_validated(&self, id: &BatchId, counts: ListCounts) -> PortResult<bool> {

@@ -6,10 +6,10 @@
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use batchmsg_core::batch::{Batch, BatchId};
 use batchmsg_core::delivery::{BatchEvent, BatchStatus};
-use batchmsg_core::ports::{BatchRepo, ListCounts, PortResult};
+use batchmsg_core::ports::{BatchRepo, ListCounts, PortResult, UploadClaim};
 
 use super::item::{Item, Read, n, s};
 use super::keys::{
@@ -188,8 +188,13 @@ impl BatchRepo for DynamoRepos {
     }
 
     /// One UpdateItem, conditional on the batch waiting for its upload and
-    /// holding no other upload's tag.
-    async fn claim_upload(&self, id: &BatchId, tag: &str) -> PortResult<bool> {
+    /// holding no other upload's tag. The tag it held before
+    /// (`ReturnValues: ALL_OLD`: moto leaves an attribute set to the value it had
+    /// out of `UPDATED_OLD`) tells the first claim from a repeat: a
+    /// claim the SDK retried after its answer was lost finds its own tag,
+    /// and is taken as a repeat (the safe side: its rows are then looked up
+    /// before they are written).
+    async fn claim_upload(&self, id: &BatchId, tag: &str) -> PortResult<UploadClaim> {
         let result = self
             .client
             .update_item()
@@ -203,9 +208,20 @@ impl BatchRepo for DynamoRepos {
             .expression_attribute_names("#status", attr::STATUS)
             .expression_attribute_values(":tag", s(tag))
             .expression_attribute_values(":waiting", s(BatchStatus::AwaitingUpload.as_str()))
+            .return_values(ReturnValue::AllOld)
             .send()
             .await;
-        self.condition_held(result)
+        let held_before = match &result {
+            Ok(out) => out
+                .attributes()
+                .is_some_and(|old| old.contains_key(attr::UPLOAD_TAG)),
+            Err(_) => false,
+        };
+        Ok(match self.condition_held(result)? {
+            false => UploadClaim::Refused,
+            true if held_before => UploadClaim::Again,
+            true => UploadClaim::First,
+        })
     }
 
     /// One conditional UpdateItem that sets the counts with the status.

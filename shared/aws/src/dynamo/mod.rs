@@ -132,7 +132,10 @@ use crate::config::{self, ConfigError};
 pub use keys::{MAX_SEQ, MAX_WAVE};
 pub use recipients::CANCELLED_REASON;
 pub use table::{IndexDefinition, KeyDefinition, TableDefinition, create_table, table_definition};
-pub use write::{BATCH_GET_MAX, BATCH_WRITE_MAX, TRANSACTION_MAX, TRANSACTION_ROUNDS, write_bound};
+pub use write::{
+    BATCH_GET_MAX, BATCH_WRITE_MAX, IMPORT_CONCURRENCY, TRANSACTION_MAX, TRANSACTION_ROUNDS,
+    write_bound,
+};
 
 pub use retention::{STAMP_CONCURRENCY, STAMP_PAGE};
 

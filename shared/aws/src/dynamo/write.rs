@@ -22,6 +22,12 @@ use super::{DynamoError, DynamoRepos};
 pub const BATCH_WRITE_MAX: usize = 25;
 /// AWS's limit on a BatchGetItem request.
 pub const BATCH_GET_MAX: usize = 100;
+/// Requests of one import in flight at once: BatchWriteItem of 25 new
+/// recipients, or a BatchGetItem of 100 and then their writes. At ~10 ms a
+/// request, 16 make a 1,000,000-row import 40,000 requests in ~25 s (see
+/// docs/aws.md, "Scale"); more buys little once CPU is the larger part and
+/// only presses harder on the batch's one partition key.
+pub const IMPORT_CONCURRENCY: usize = 16;
 /// AWS's limit on the items of one TransactWriteItems request.
 pub const TRANSACTION_MAX: usize = 100;
 /// How often a cancelled transaction is tried again, without the items that
@@ -197,31 +203,38 @@ enum Transacted {
 }
 
 impl DynamoRepos {
-    /// Writes `requests` with BatchWriteItem, 25 a request, retrying
-    /// unprocessed items.
+    /// Writes `requests` with BatchWriteItem, 25 a request, one request at
+    /// a time, retrying unprocessed items.
     pub(crate) async fn write_all(&self, requests: Vec<WriteRequest>) -> Result<(), DynamoError> {
         for chunk in chunked(requests, BATCH_WRITE_MAX) {
-            until_processed(
-                "BatchWriteItem",
-                chunk,
-                Backoff::STANDARD,
-                |chunk| async move {
-                    let out = self
-                        .client
-                        .batch_write_item()
-                        .request_items(&self.table, chunk)
-                        .send()
-                        .await
-                        .map_err(|e| self.request_error("BatchWriteItem", e))?;
-                    let left = out
-                        .unprocessed_items
-                        .and_then(|mut items| items.remove(&self.table))
-                        .unwrap_or_default();
-                    Ok((Vec::<()>::new(), left))
-                },
-            )
-            .await?;
+            self.write_chunk(chunk).await?;
         }
+        Ok(())
+    }
+
+    /// One BatchWriteItem of at most 25 requests, its unprocessed items
+    /// sent again with [`Backoff::STANDARD`] until none is left.
+    pub(crate) async fn write_chunk(&self, chunk: Vec<WriteRequest>) -> Result<(), DynamoError> {
+        until_processed(
+            "BatchWriteItem",
+            chunk,
+            Backoff::STANDARD,
+            |chunk| async move {
+                let out = self
+                    .client
+                    .batch_write_item()
+                    .request_items(&self.table, chunk)
+                    .send()
+                    .await
+                    .map_err(|e| self.request_error("BatchWriteItem", e))?;
+                let left = out
+                    .unprocessed_items
+                    .and_then(|mut items| items.remove(&self.table))
+                    .unwrap_or_default();
+                Ok((Vec::<()>::new(), left))
+            },
+        )
+        .await?;
         Ok(())
     }
 

@@ -29,7 +29,7 @@ pub use retention::{Finished, Retention, Stamped};
 pub use sending::{
     BatchRepo, Clock, ListCounts, PortError, PortResult, PublishError, Published, PublishedLookup,
     RateLimiter, Receipt, ReceiptApplied, ReceiptOutcome, RecipientRepo, SendQueue, SmsSender,
-    SystemClock, WaveRepo, WaveScheduler,
+    SystemClock, UploadClaim, WaveRepo, WaveScheduler,
 };
 pub use shared_clock::SharedClock;
 pub use templates::{StoreError, StoredTemplate, TemplateStore};

@@ -59,14 +59,17 @@ pub trait BatchRepo {
     ) -> impl Future<Output = PortResult<bool>> + Send;
 
     /// Records which upload (`tag`: S3's ETag) a batch `awaiting-upload` is
-    /// validated from. `false` if the batch has left `awaiting-upload`, or
-    /// is being validated from a different upload: its rows must never mix
-    /// with another file's.
+    /// validated from. [`UploadClaim::Refused`] if the batch has left
+    /// `awaiting-upload`, or is being validated from a different upload: its
+    /// rows must never mix with another file's. [`UploadClaim::First`] only
+    /// when this call recorded the tag (no upload had claimed the batch, so
+    /// no rows of it are stored); when in doubt (an answer lost and the
+    /// claim retried), [`UploadClaim::Again`].
     fn claim_upload(
         &self,
         id: &BatchId,
         tag: &str,
-    ) -> impl Future<Output = PortResult<bool>> + Send;
+    ) -> impl Future<Output = PortResult<UploadClaim>> + Send;
 
     /// `awaiting-upload → validated`, storing the list's counts; whether it
     /// moved.
@@ -75,6 +78,28 @@ pub trait BatchRepo {
         id: &BatchId,
         counts: ListCounts,
     ) -> impl Future<Output = PortResult<bool>> + Send;
+}
+
+/// What [`BatchRepo::claim_upload`] found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UploadClaim {
+    /// This call claimed the batch for the upload: nothing of the batch's
+    /// rows was stored before, so they may be written without looking
+    /// ([`RecipientRepo::insert_new_recipients`]).
+    First,
+    /// The batch was already claimed for this upload (a repeated event, a
+    /// retry): some of its rows may be stored.
+    Again,
+    /// Not this upload's: the batch has left `awaiting-upload`, or another
+    /// upload claimed it.
+    Refused,
+}
+
+impl UploadClaim {
+    /// Whether the upload may store rows for the batch.
+    pub fn is_claimed(self) -> bool {
+        self != UploadClaim::Refused
+    }
 }
 
 /// What validation made of an uploaded list.
@@ -130,6 +155,20 @@ pub trait RecipientRepo {
         batch: &BatchId,
         recipients: &[Recipient],
     ) -> impl Future<Output = PortResult<()>> + Send;
+
+    /// Stores recipients that the caller knows are not stored yet: it holds
+    /// the upload's [first claim](UploadClaim::First) and these are rows it
+    /// has not stored before. An adapter may write them without looking
+    /// first (DynamoDB skips its read before each write). Stores with no
+    /// such shortcut store them as [`insert_recipients`](Self::insert_recipients)
+    /// does.
+    fn insert_new_recipients(
+        &self,
+        batch: &BatchId,
+        recipients: &[Recipient],
+    ) -> impl Future<Output = PortResult<()>> + Send {
+        self.insert_recipients(batch, recipients)
+    }
 
     /// Those of `seqs` still `queued` in `range`, in order.
     fn queued_in(

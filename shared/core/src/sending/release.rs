@@ -13,8 +13,10 @@ pub enum Release {
     AlreadyDone(WaveStatus),
 }
 
-/// Jobs go to the queue in requests this size.
-pub(super) const ENQUEUE_CHUNK: usize = 1_000;
+/// Recipients handed to the queue in one call. SQS's adapter sends a call's
+/// requests concurrently (250 recipients a request), so a call holds many:
+/// 10,000 are 40 requests.
+pub(super) const ENQUEUE_CHUNK: usize = 10_000;
 
 /// The wave's time has come: queue a job for each of its recipients still
 /// `queued`. Only one release moves a wave from `pending`; a release that

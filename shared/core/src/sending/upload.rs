@@ -14,6 +14,7 @@ use crate::opt_out::OptOutList;
 use crate::patient_list::{ListError, PatientList};
 use crate::ports::{
     BatchRepo, Clock, ListCounts, ObjectStore, OptedOutNumbers, PortError, RecipientRepo,
+    UploadClaim,
 };
 use crate::report::CsvReports;
 use crate::validation::{Declines, Summary, ValidationError, ValidationOptions, validate_list};
@@ -119,11 +120,16 @@ pub async fn validate_upload<O: ObjectStore + Sync>(
         let _ = done_tx.send(result);
     });
     let mut stored_any = false;
+    // Whether this run's claim was the upload's first: then no row of the
+    // batch was stored before, and its rows are written without looking.
+    let mut first_claim = false;
     while let Some(chunk) = chunks.recv().await {
-        if !stored_any
-            && let Some(tag) = &keys.tag
-            && !batches.claim_upload(id, tag).await?
-        {
+        let claim = match (&keys.tag, stored_any) {
+            (Some(tag), false) => batches.claim_upload(id, tag).await?,
+            _ => UploadClaim::Again,
+        };
+        first_claim |= claim == UploadClaim::First;
+        if claim == UploadClaim::Refused {
             let status = current_status(batches, id).await?;
             if status != BatchStatus::AwaitingUpload {
                 return Ok(UploadOutcome::AlreadyDone(status));
@@ -144,7 +150,11 @@ pub async fn validate_upload<O: ObjectStore + Sync>(
                 return Ok(UploadOutcome::AlreadyDone(status));
             }
         }
-        recipients.insert_recipients(id, &chunk).await?;
+        if first_claim {
+            recipients.insert_new_recipients(id, &chunk).await?;
+        } else {
+            recipients.insert_recipients(id, &chunk).await?;
+        }
         stored_any = true;
     }
     let (summary, report) = match done.await {

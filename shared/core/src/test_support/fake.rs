@@ -17,7 +17,7 @@ use crate::ports::{
     BatchRepo, Clock, Finished, ListCounts, ObjectStore, OptedOutNumbers, PortError, PortResult,
     PublishError, Published, PublishedLookup, RateLimiter, Receipt, ReceiptApplied, ReceiptOutcome,
     RecipientRepo, Retention, SendQueue, SmsSender, Stamped, StoreError, StoredTemplate,
-    TemplateStore, WaveRepo, WaveScheduler,
+    TemplateStore, UploadClaim, WaveRepo, WaveScheduler,
 };
 use crate::test_support::conformance::{ObjectProbe, QueueProbe, SchedulerProbe};
 
@@ -458,20 +458,25 @@ impl BatchRepo for Fake {
         Ok(happened)
     }
 
-    async fn claim_upload(&self, id: &BatchId, tag: &str) -> PortResult<bool> {
+    async fn claim_upload(&self, id: &BatchId, tag: &str) -> PortResult<UploadClaim> {
         let mut st = self.state();
         let waiting = st
             .batches
             .get(id)
             .is_some_and(|b| b.status == BatchStatus::AwaitingUpload);
         if !waiting {
-            return Ok(false);
+            return Ok(UploadClaim::Refused);
         }
-        let claimed = st
-            .upload_tags
-            .entry(id.clone())
-            .or_insert_with(|| tag.to_owned());
-        Ok(claimed == tag)
+        Ok(match st.upload_tags.entry(id.clone()) {
+            std::collections::btree_map::Entry::Vacant(vacant) => {
+                vacant.insert(tag.to_owned());
+                UploadClaim::First
+            }
+            std::collections::btree_map::Entry::Occupied(held) if held.get() == tag => {
+                UploadClaim::Again
+            }
+            std::collections::btree_map::Entry::Occupied(_) => UploadClaim::Refused,
+        })
     }
 
     async fn mark_validated(&self, id: &BatchId, counts: ListCounts) -> PortResult<bool> {

@@ -13,7 +13,7 @@ use crate::batch::{Batch, BatchId, Recipient, RecipientRecord, Seq, StatusCounts
 use crate::delivery::{BatchEvent, WaveEvent};
 use crate::ports::{
     BatchRepo, ListCounts, PortError, PortResult, Published, Receipt, ReceiptApplied,
-    RecipientRepo, WaveRepo,
+    RecipientRepo, UploadClaim, WaveRepo,
 };
 
 /// Why a call failed.
@@ -125,7 +125,7 @@ impl<S: BatchRepo + Sync> BatchRepo for Faulty<'_, S> {
         self.write("batch_event", self.store.batch_event(id, event))
             .await
     }
-    async fn claim_upload(&self, id: &BatchId, tag: &str) -> PortResult<bool> {
+    async fn claim_upload(&self, id: &BatchId, tag: &str) -> PortResult<UploadClaim> {
         self.write("claim_upload", self.store.claim_upload(id, tag))
             .await
     }
@@ -140,6 +140,19 @@ impl<S: RecipientRepo + Sync> RecipientRepo for Faulty<'_, S> {
         self.write(
             "insert_recipients",
             self.store.insert_recipients(batch, recipients),
+        )
+        .await
+    }
+    // The same fault point as `insert_recipients`: a plan need not know
+    // which of the two an import took.
+    async fn insert_new_recipients(
+        &self,
+        batch: &BatchId,
+        recipients: &[Recipient],
+    ) -> PortResult<()> {
+        self.write(
+            "insert_recipients",
+            self.store.insert_new_recipients(batch, recipients),
         )
         .await
     }

@@ -7,7 +7,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use super::case_id;
 use crate::batch::{Batch, BatchId};
 use crate::delivery::{BatchEvent, BatchStatus};
-use crate::ports::{BatchRepo, ListCounts};
+use crate::ports::{BatchRepo, ListCounts, UploadClaim};
 use crate::test_support::t0;
 
 const EVENTS: [BatchEvent; 5] = [
@@ -83,7 +83,10 @@ async fn a_batch_that_does_not_exist(repo: &impl BatchRepo) {
             "{event:?}"
         );
     }
-    assert!(!repo.claim_upload(&missing, "etag").await.unwrap());
+    assert_eq!(
+        repo.claim_upload(&missing, "etag").await.unwrap(),
+        UploadClaim::Refused
+    );
     let counts = ListCounts {
         rows: 1,
         accepted: 1,
@@ -129,14 +132,25 @@ async fn each_event_moves_only_from_its_sources(repo: &impl BatchRepo) {
 async fn an_upload_is_claimed_by_one_tag_while_awaiting_it(repo: &impl BatchRepo) {
     let waiting = batch(case_id(3), BatchStatus::AwaitingUpload, t0());
     repo.create_batch(&waiting).await.unwrap();
-    assert!(repo.claim_upload(&waiting.id, "etag-1").await.unwrap());
-    assert!(
+    assert_eq!(
         repo.claim_upload(&waiting.id, "etag-1").await.unwrap(),
-        "the same upload again (a repeated event)"
+        UploadClaim::First,
+        "the first claim, before any row can be stored"
     );
-    assert!(
-        !repo.claim_upload(&waiting.id, "etag-2").await.unwrap(),
+    assert_eq!(
+        repo.claim_upload(&waiting.id, "etag-1").await.unwrap(),
+        UploadClaim::Again,
+        "the same upload again (a repeated event): its rows may be stored"
+    );
+    assert_eq!(
+        repo.claim_upload(&waiting.id, "etag-2").await.unwrap(),
+        UploadClaim::Refused,
         "never another upload's rows"
+    );
+    assert_eq!(
+        repo.claim_upload(&waiting.id, "etag-1").await.unwrap(),
+        UploadClaim::Again,
+        "another upload's attempt leaves the claim as it was"
     );
     assert_eq!(
         repo.batch(&waiting.id).await.unwrap().unwrap().status,
@@ -149,8 +163,9 @@ async fn an_upload_is_claimed_by_one_tag_while_awaiting_it(repo: &impl BatchRepo
         }
         let b = batch(case_id(200 + status as u32), status, t0());
         repo.create_batch(&b).await.unwrap();
-        assert!(
-            !repo.claim_upload(&b.id, "etag-1").await.unwrap(),
+        assert_eq!(
+            repo.claim_upload(&b.id, "etag-1").await.unwrap(),
+            UploadClaim::Refused,
             "{status}"
         );
     }

@@ -31,6 +31,7 @@ where
     Fut: Future<Output = R>,
 {
     a_repeated_import_changes_nothing(&fresh().await).await;
+    an_import_of_new_rows_then_its_retry(&fresh().await).await;
     a_batch_that_does_not_exist(&fresh().await).await;
     a_recipient_is_claimed_only_from_queued_once(&fresh().await).await;
     each_event_moves_only_from_its_sources(&fresh().await).await;
@@ -177,6 +178,45 @@ async fn a_repeated_import_changes_nothing(repo: &(impl RecipientRepo + Sync)) {
         twice[0],
         "of one seq twice in an import, the first"
     );
+}
+
+/// The first claim's import writes its rows as new; a retry of the same
+/// upload (a later claim) imports them all again the careful way: what the
+/// first stored stays as it is, what it did not reach is added.
+async fn an_import_of_new_rows_then_its_retry(repo: &(impl RecipientRepo + Sync)) {
+    let id = case_id(4);
+    let first = recipients(0..260);
+    repo.insert_new_recipients(&id, &first[..130])
+        .await
+        .unwrap();
+    repo.insert_new_recipients(&id, &[]).await.unwrap();
+    let records = repo.records(&id).await.unwrap();
+    assert_eq!(
+        records
+            .iter()
+            .map(|r| (r.recipient.clone(), r.status))
+            .collect::<Vec<_>>(),
+        first[..130]
+            .iter()
+            .map(|r| (r.clone(), S::Queued))
+            .collect::<Vec<_>>(),
+        "new rows are stored whole, queued"
+    );
+    // The import stopped there; one of its texts has moved on (as no text
+    // can before validation ends: this shows the retry does not look).
+    repo.claim(&id, &[7], at(0)).await.unwrap();
+    repo.insert_recipients(&id, &first).await.unwrap();
+    let records = repo.records(&id).await.unwrap();
+    assert_eq!(records.len(), 260, "the retry adds what the first missed");
+    for (r, wanted) in records.iter().zip(&first) {
+        assert_eq!(&r.recipient, wanted);
+        let status = if r.recipient.seq == 7 {
+            S::Sending
+        } else {
+            S::Queued
+        };
+        assert_eq!(r.status, status, "{}", r.recipient.seq);
+    }
 }
 
 async fn a_batch_that_does_not_exist(repo: &(impl RecipientRepo + Sync)) {
