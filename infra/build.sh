@@ -17,6 +17,10 @@ export PATH="$infra_venv:$PATH"
 glibc_max=2.34   # Amazon Linux 2023, provided.al2023's base
 build_dir=.aws-sam/build
 
+command -v readelf >/dev/null || {
+  echo "infra/build.sh: readelf is missing: install binutils (apt-get install binutils)" >&2
+  exit 1
+}
 if command -v rustup >/dev/null; then
   rustup target add aarch64-unknown-linux-gnu >/dev/null 2>&1 || true
 fi

@@ -26,11 +26,16 @@ const MAX_DELAY_SECONDS: u64 = 900;
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let parsed = match args.as_slice() {
-        [rate, concurrency] => rate.parse::<f64>().ok().zip(concurrency.parse::<u32>().ok()),
+        [rate, concurrency] => rate
+            .parse::<f64>()
+            .ok()
+            .zip(concurrency.parse::<u32>().ok()),
         _ => None,
     };
     let Some((rate, concurrency)) = parsed else {
-        eprintln!("usage: send-timing SMS_RATE SEND_CONCURRENCY   (texts a second for the stack, instances)");
+        eprintln!(
+            "usage: send-timing SMS_RATE SEND_CONCURRENCY   (texts a second for the stack, instances)"
+        );
         return ExitCode::from(2);
     };
     let Some((batch, limits)) =
