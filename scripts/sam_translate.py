@@ -1,7 +1,7 @@
 """Prints infra/template.yaml (or the template named) as the plain
 CloudFormation JSON that AWS's SAM transform makes of it, offline.
 
-Run through scripts/infra-tools.sh's venv (aws-sam-translator, pinned).
+Run with the Python of infra/venv.sh (aws-sam-cli brings the translator).
 Two things `sam validate` also does before translating: a function's local
 `CodeUri` (a folder that `sam build` packages) becomes a placeholder S3
 location, and AWS managed policies are named from the list the translator

@@ -41,6 +41,24 @@ pub struct Calls {
     /// The kinds of item its transactions hold: `Put`, `Update`, `Delete`,
     /// `ConditionCheck`.
     pub transaction_items: BTreeSet<String>,
+    /// The demangled names of `batchmsg_aws`'s code in the binary.
+    pub adapter_code: BTreeSet<String>,
+}
+
+impl Calls {
+    /// Whether the binary holds `batchmsg_aws`'s function `name` (any
+    /// impl, or its async body).
+    pub fn links(&self, name: &str) -> bool {
+        let end = format!("::{name}");
+        self.adapter_code.iter().any(|s| {
+            // `…::<impl Port for DynamoRepos>::claim::{{closure}}` → `…::claim`
+            let mut s = s.as_str();
+            while let Some(outer) = s.strip_suffix("::{{closure}}") {
+                s = outer;
+            }
+            s.ends_with(&end)
+        })
+    }
 }
 
 /// Where cargo put the workspace's debug binaries: beside this test's own
@@ -80,19 +98,40 @@ pub fn binary(function: &str) -> PathBuf {
         .unwrap_or_else(|_| panic!("no binary {}: {how}", path.display()));
     let root = crate::template::root();
     let mut seen = (SystemTime::UNIX_EPOCH, PathBuf::new());
-    for dir in [
-        root.join("functions").join(function),
-        root.join("shared/aws"),
-        root.join("shared/core/src"),
+    for part in [
+        format!("functions/{function}/src"),
+        format!("functions/{function}/Cargo.toml"),
+        "shared/aws/src".to_owned(),
+        "shared/aws/Cargo.toml".to_owned(),
+        "shared/core/src".to_owned(),
+        "shared/core/Cargo.toml".to_owned(),
+        "Cargo.lock".to_owned(),
     ] {
-        newest(&dir, &mut seen);
+        let path = root.join(part);
+        if path.is_dir() {
+            newest(&path, &mut seen);
+        } else if let Ok(modified) = std::fs::metadata(&path).and_then(|m| m.modified())
+            && modified > seen.0
+        {
+            seen = (modified, path);
+        }
     }
-    newest(&root.join("Cargo.lock"), &mut seen);
     assert!(
         built >= seen.0,
         "{} is older than {}: {how}",
         path.display(),
         seen.1.display()
+    );
+    // A target folder shared by two work trees may hold the other's build:
+    // the binary's line tables name the folder it was compiled in, with
+    // a NUL on each side.
+    let bytes = std::fs::read(&path).expect("reads the binary");
+    let needle = format!("\0{}\0", root.display());
+    assert!(
+        bytes.windows(needle.len()).any(|w| w == needle.as_bytes()),
+        "{} was not built in {}: {how}",
+        path.display(),
+        root.display()
     );
     path
 }
@@ -100,6 +139,12 @@ pub fn binary(function: &str) -> PathBuf {
 /// The SDK crates whose calls are the adapters' (aws-config's own STS and
 /// SSO calls fetch credentials, which Lambda hands the function).
 const ADAPTER_SDKS: &[&str] = &["dynamodb", "s3", "sqs", "sns", "scheduler"];
+
+/// Operations an SDK client links by itself, never called by our code:
+/// `s3:CreateSession` is the S3 client's own identity resolver for S3
+/// Express directory buckets (`…--x-s3`); the lists bucket is a general
+/// purpose bucket, so it is never sent.
+const SDK_INTERNAL: &[(&str, &str)] = &[("s3", "CreateSession")];
 
 /// The operations and transaction items `binary` holds.
 pub fn calls(binary: &Path) -> Calls {
@@ -117,11 +162,15 @@ pub fn calls(binary: &Path) -> Calls {
             && let Some((_, rest)) = rest.split_once("::builders::")
             && let Some(op) = rest.strip_suffix("FluentBuilder::send")
             && ADAPTER_SDKS.contains(&service)
+            && !SDK_INTERNAL.contains(&(service, op))
         {
             calls.operations.insert(Operation {
                 service: service.to_owned(),
                 name: op.to_owned(),
             });
+        }
+        if demangled.starts_with("batchmsg_aws::") || demangled.starts_with("<batchmsg_aws::") {
+            calls.adapter_code.insert(demangled.clone());
         }
         // aws_sdk_dynamodb::types::_put::PutBuilder::build
         for (kind, snake) in [

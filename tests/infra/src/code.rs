@@ -443,3 +443,97 @@ pub fn core_reads() -> BTreeSet<String> {
     }
     found
 }
+
+/// Functions of `shared/aws` that do something only some callers need,
+/// found in its syntax; whether a function's binary links them says
+/// whether it needs the permission.
+#[derive(Debug, Default)]
+pub struct AdapterSites {
+    /// (fn name, index) for each Query on an index (`.index_name(GSI1)`).
+    pub index_queries: Vec<(String, String)>,
+    /// Fns that give a transaction's unit an item to put (`Unit { put: … }`
+    /// with anything but `None`).
+    pub put_units: Vec<String>,
+}
+
+#[derive(Default)]
+struct SiteScan {
+    constants: BTreeMap<String, String>,
+    current: Vec<String>,
+    indexes: Vec<(String, String)>,
+    puts: Vec<String>,
+}
+
+impl<'ast> Visit<'ast> for SiteScan {
+    fn visit_item_mod(&mut self, m: &'ast syn::ItemMod) {
+        if !is_test(&m.attrs) {
+            syn::visit::visit_item_mod(self, m);
+        }
+    }
+
+    fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
+        if !is_test(&f.attrs) {
+            self.current.push(f.sig.ident.to_string());
+            syn::visit::visit_item_fn(self, f);
+            self.current.pop();
+        }
+    }
+
+    fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
+        if !is_test(&f.attrs) {
+            self.current.push(f.sig.ident.to_string());
+            syn::visit::visit_impl_item_fn(self, f);
+            self.current.pop();
+        }
+    }
+
+    fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
+        if call.method == "index_name"
+            && let Some(syn::Expr::Path(p)) = call.args.first()
+            && let Some(current) = self.current.last()
+        {
+            let name = p.path.segments.last().unwrap().ident.to_string();
+            self.indexes.push((current.clone(), name));
+        }
+        syn::visit::visit_expr_method_call(self, call);
+    }
+
+    fn visit_expr_struct(&mut self, s: &'ast syn::ExprStruct) {
+        let is_unit = s.path.segments.last().is_some_and(|l| l.ident == "Unit");
+        let puts = s.fields.iter().any(|f| {
+            matches!(&f.member, syn::Member::Named(n) if n == "put")
+                && !matches!(&f.expr, syn::Expr::Path(p) if p.path.is_ident("None"))
+        });
+        if is_unit
+            && puts
+            && let Some(current) = self.current.last()
+        {
+            self.puts.push(current.clone());
+        }
+        syn::visit::visit_expr_struct(self, s);
+    }
+}
+
+/// [`AdapterSites`] of `shared/aws/src`.
+pub fn adapter_sites() -> AdapterSites {
+    let mut files = Vec::new();
+    rust_files(&crate::template::root().join("shared/aws/src"), &mut files);
+    let mut scan = SiteScan::default();
+    for file in files {
+        let text = std::fs::read_to_string(&file).expect("reads a source file");
+        let parsed = syn::parse_file(&text).expect("shared/aws parses");
+        let mut consts = FileScan::default();
+        consts.visit_file(&parsed);
+        scan.constants.extend(consts.constants);
+        scan.visit_file(&parsed);
+    }
+    let index_queries = scan
+        .indexes
+        .iter()
+        .filter_map(|(f, c)| scan.constants.get(c).map(|v| (f.clone(), v.clone())))
+        .collect();
+    AdapterSites {
+        index_queries,
+        put_units: scan.puts,
+    }
+}

@@ -197,7 +197,10 @@ pub struct Need {
 #[derive(Clone, Debug, Default)]
 pub struct Targets {
     pub table: Option<String>,
-    pub indexes: Vec<String>,
+    /// (adapter fn, index) for each Query on an index in the code.
+    pub index_queries: Vec<(String, String)>,
+    /// Adapter fns that put an item in a transaction.
+    pub put_units: Vec<String>,
     pub bucket: Option<String>,
     pub queue_url: Option<String>,
     pub schedule_group: Option<String>,
@@ -262,6 +265,13 @@ pub fn needs(op: &Operation, calls: &Calls, targets: &Targets) -> Vec<Need> {
                     calls
                         .transaction_items
                         .iter()
+                        .filter(|kind| {
+                            // The transaction code builds puts, but only
+                            // some callers give it any.
+                            *kind != "Put"
+                                || targets.put_units.is_empty()
+                                || targets.put_units.iter().any(|f| calls.links(f))
+                        })
                         .map(|kind| {
                             let action = match kind.as_str() {
                                 "ConditionCheck" => "dynamodb:ConditionCheckItem".to_owned(),
@@ -274,8 +284,10 @@ pub fn needs(op: &Operation, calls: &Calls, targets: &Targets) -> Vec<Need> {
                 "TransactGetItems" => vec![need("dynamodb:GetItem", table)],
                 "Query" => {
                     let mut out = vec![need("dynamodb:Query", table.clone())];
-                    for index in &targets.indexes {
-                        out.push(need("dynamodb:Query", format!("{table}/index/{index}")));
+                    for (function, index) in &targets.index_queries {
+                        if calls.links(function) {
+                            out.push(need("dynamodb:Query", format!("{table}/index/{index}")));
+                        }
                     }
                     out
                 }
@@ -368,7 +380,9 @@ pub fn without_a_call(
             required,
         ));
     };
-    let log_group = format!("arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/lambda/x:*");
+    // Lambda's log group is named by the function (or its LoggingConfig):
+    // AWS's basic execution policy allows these on every group.
+    let log_group = "*".to_owned();
     add(
         "logs:CreateLogStream",
         &log_group,
@@ -387,6 +401,20 @@ pub fn without_a_call(
         "in AWSLambdaBasicExecutionRole: Lambda creates the group if the template has none",
         false,
     );
+    if calls
+        .operations
+        .iter()
+        .any(|o| o.service == "s3" && o.name == "GetObject")
+        && let Some(bucket) = &targets.bucket
+    {
+        add(
+            "s3:ListBucket",
+            &format!("arn:aws:s3:::{bucket}"),
+            "S3ObjectStore reads NoSuchKey as a gone upload; without s3:ListBucket S3 \
+             answers a missing key with 403 instead",
+            true,
+        );
+    }
     let resources_ = &context.template["Resources"];
     // The SQS event source polls with the function's role.
     for (logical, mapping) in resources(&context.template) {
@@ -419,6 +447,7 @@ pub fn without_a_call(
     }
     // An asynchronous invocation's destinations and dead-letter queue are
     // written with the function's role.
+    let mut destinations: Vec<String> = Vec::new();
     for (logical, config) in resources(&context.template) {
         let kind = config["Type"].as_str().unwrap_or_default();
         let mut refs = BTreeSet::new();
@@ -438,6 +467,7 @@ pub fn without_a_call(
                     &format!("{logical}: {side} destination"),
                     true,
                 );
+                destinations.push(arn);
             }
         }
     }
@@ -446,6 +476,7 @@ pub fn without_a_call(
         let arn = scalar(&target);
         if let Some(action) = destination_action(&arn) {
             add(action, &arn, "the function's dead-letter queue", true);
+            destinations.push(arn);
         }
     }
     if context.eval(&props["TracingConfig"]["Mode"]).ok() == Some(Value::from("Active")) {
@@ -462,12 +493,17 @@ pub fn without_a_call(
         let Ok(p) = context.eval(&resource["Properties"]) else {
             continue;
         };
-        let named = |value: &str| match kind {
-            "AWS::S3::Bucket" => targets.bucket.as_deref() == Some(value),
-            "AWS::SQS::Queue" => targets.queue_url.as_deref() == Some(value),
+        let physical = &context.physical[logical];
+        let destination = kind == "AWS::SQS::Queue"
+            && context
+                .attribute(logical, "Arn")
+                .is_ok_and(|arn| destinations.contains(&scalar(&arn)));
+        let named = match kind {
+            "AWS::S3::Bucket" => targets.bucket.as_deref() == Some(physical.as_str()),
+            "AWS::SQS::Queue" => targets.queue_url.as_deref() == Some(physical.as_str()),
             _ => false,
         };
-        if !named(&context.physical[logical]) {
+        if !named && !destination {
             continue;
         }
         let key = if kind == "AWS::S3::Bucket" && uses_s3 {
@@ -477,7 +513,7 @@ pub fn without_a_call(
                 .flatten()
                 .find(|r| r["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms")
                 .map(|r| scalar(&r["ServerSideEncryptionByDefault"]["KMSMasterKeyID"]))
-        } else if kind == "AWS::SQS::Queue" && uses_sqs {
+        } else if kind == "AWS::SQS::Queue" && (uses_sqs || destination) {
             p.get("KmsMasterKeyId")
                 .map(scalar)
                 .filter(|k| !k.starts_with("alias/aws/"))

@@ -77,11 +77,12 @@ fn every_variable_a_function_reads_is_set_on_it_and_no_other() {
 #[test]
 fn every_role_allows_what_its_function_calls_and_nothing_else() {
     let context = context(&BTreeMap::new());
-    let indexes: Vec<String> = batchmsg_aws::dynamo::table_definition()
-        .indexes
-        .iter()
-        .map(|i| i.name.to_owned())
-        .collect();
+    let sites = code::adapter_sites();
+    assert!(
+        !sites.index_queries.is_empty() && !sites.put_units.is_empty(),
+        "found no Query on an index or no put in a transaction in shared/aws: \
+         the reading of the code is broken ({sites:?})"
+    );
     let mut problems = Vec::new();
     for (function, krate) in FUNCTIONS {
         let calls = binary::calls(&binary::binary(krate));
@@ -92,7 +93,8 @@ fn every_role_allows_what_its_function_calls_and_nothing_else() {
         let env = environment(&context, function);
         let targets = Targets {
             table: env.get("BATCHMSG_TABLE").cloned(),
-            indexes: indexes.clone(),
+            index_queries: sites.index_queries.clone(),
+            put_units: sites.put_units.clone(),
             bucket: env.get("BATCHMSG_BUCKET").cloned(),
             queue_url: env.get("BATCHMSG_SEND_QUEUE_URL").cloned(),
             schedule_group: env.get("BATCHMSG_SCHEDULE_GROUP").cloned(),
