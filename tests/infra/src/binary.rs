@@ -105,7 +105,6 @@ pub fn binary(function: &str) -> PathBuf {
         "shared/aws/Cargo.toml".to_owned(),
         "shared/core/src".to_owned(),
         "shared/core/Cargo.toml".to_owned(),
-        "Cargo.lock".to_owned(),
     ] {
         let path = root.join(part);
         if path.is_dir() {

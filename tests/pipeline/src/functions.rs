@@ -124,7 +124,21 @@ pub struct Clients {
 }
 
 impl Clients {
+    /// The adapters' own client configurations on `sdk`, with longer
+    /// timeouts than the 5 s a DynamoDB or SQS call gets in Lambda: moto
+    /// takes seconds over a Query of a 10,000-recipient table that
+    /// DynamoDB answers in milliseconds. (The adapters keep timeouts the
+    /// SDK's configuration sets, as in Lambda they would.)
     pub fn new(sdk: &SdkConfig, requests: &RequestCount) -> Self {
+        let sdk = &sdk
+            .to_builder()
+            .timeout_config(
+                aws_config::timeout::TimeoutConfig::builder()
+                    .operation_timeout(Duration::from_secs(120))
+                    .operation_attempt_timeout(Duration::from_secs(60))
+                    .build(),
+            )
+            .build();
         let dynamo = aws_sdk_dynamodb::Client::from_conf(
             batchmsg_aws::dynamo::client_config(sdk)
                 .to_builder()
