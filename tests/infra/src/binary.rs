@@ -88,11 +88,9 @@ fn newest(dir: &Path, newest_seen: &mut (SystemTime, PathBuf)) {
 /// missing or older than any source it is built from.
 pub fn binary(function: &str) -> PathBuf {
     let path = debug_dir().join(function);
-    let how = format!(
-        "build the functions first: `cargo build -p batchmsg-validate -p batchmsg-wave \
+    let how = "build the functions first: `cargo build -p batchmsg-validate -p batchmsg-wave \
          -p batchmsg-send -p batchmsg-delivery-status -p batchmsg-sweep --bins` \
-         (`bash scripts/test` builds them)"
-    );
+         (`bash scripts/test` builds them)";
     let built = std::fs::metadata(&path)
         .and_then(|m| m.modified())
         .unwrap_or_else(|_| panic!("no binary {}: {how}", path.display()));

@@ -95,9 +95,8 @@ fn attached_to_skipped(resource: &Value, skipped: &BTreeSet<String>) -> bool {
     let mut refs = BTreeSet::new();
     references(&resource["Properties"], &mut refs);
     let points_at_skipped = refs.iter().any(|r| skipped.contains(r));
-    (ATTACHED_TO_A_FUNCTION.contains(&kind) && points_at_skipped)
-        || (kind.starts_with("Custom::") || kind == "AWS::CloudFormation::CustomResource")
-            && points_at_skipped
+    let custom = kind.starts_with("Custom::") || kind == "AWS::CloudFormation::CustomResource";
+    points_at_skipped && (ATTACHED_TO_A_FUNCTION.contains(&kind) || custom)
 }
 
 /// Replaces every reference to a skipped resource in `value` with what
