@@ -4,7 +4,8 @@
 # most provided.al2023's glibc (2.34), and the AWS SDK was compiled once for
 # the five functions, not once each. Prints each bootstrap's size.
 #
-#   bash infra/build.sh
+#   bash infra/build.sh                 build, then check
+#   bash infra/build.sh --checks-only   check what the last build left in .aws-sam/build
 #
 # Tools: aws-sam-cli, cargo-lambda and zig (its cross linker) from PyPI
 # (infra/venv.sh); the Rust target aarch64-unknown-linux-gnu from rustup.
@@ -15,6 +16,9 @@ source infra/venv.sh
 # cargo-lambda finds zig by running `python3 -m ziglang`: the venv first.
 export PATH="$infra_venv:$PATH"
 glibc_max=2.34   # Amazon Linux 2023, provided.al2023's base
+# sam builds with --release, whose profile keeps line tables for the benches'
+# profiling (Cargo.toml): 66 MB for validate. Lambda needs none of that.
+export CARGO_PROFILE_RELEASE_DEBUG=false CARGO_PROFILE_RELEASE_STRIP=symbols
 build_dir=.aws-sam/build
 
 command -v readelf >/dev/null || {
@@ -29,11 +33,13 @@ target_dir=$(cargo metadata --no-deps --format-version 1 --locked |
 stamp=$(mktemp)
 trap 'rm -f "$stamp"' EXIT
 
-echo "--- sam build (arm64; cargo target folder $target_dir)"
-start=$(date +%s)
-sam build --template infra/template.yaml --build-dir "$build_dir" --beta-features \
-  --parameter-overrides Architecture=arm64
-echo "sam build took $(($(date +%s) - start)) s"
+if [ "${1:-}" != --checks-only ]; then
+  echo "--- sam build (arm64; cargo target folder $target_dir)"
+  start=$(date +%s)
+  sam build --template infra/template.yaml --build-dir "$build_dir" --beta-features \
+    --parameter-overrides Architecture=arm64
+  echo "sam build took $(($(date +%s) - start)) s"
+fi
 
 fail() {
   echo "infra/build.sh: $*" >&2
