@@ -34,7 +34,7 @@ def main():
             for key in ("CodeUri", "ContentUri"):
                 uri = props.get(key)
                 if isinstance(uri, str) and not uri.startswith("s3://"):
-                    props[key] = "s3://batchmsg-local-build/" + uri.strip("./").replace("/", "-")
+                    props[key] = "s3://batchmsg-local-build/" + (uri.strip("./").replace("/", "-") or "code")
     globals_ = template.get("Globals", {}).get("Function", {})
     if isinstance(globals_.get("CodeUri"), str) and not globals_["CodeUri"].startswith("s3://"):
         globals_["CodeUri"] = "s3://batchmsg-local-build/code"
