@@ -16,6 +16,7 @@
 //! Every log line of the run is captured (JSON, as in Lambda) for the
 //! privacy check.
 
+pub mod functions;
 pub mod throttle;
 
 use std::collections::HashMap;
@@ -43,6 +44,7 @@ use batchmsg_moto::{BUCKET, Moto, RequestCount, SCHEDULE_GROUP, Stack};
 use batchmsg_send::timing::CallTimes;
 use batchmsg_send::{Sending, Timing};
 use chrono::{DateTime, TimeDelta, Utc};
+use functions::Functions;
 use serde_json::{Value, json};
 
 pub const BATCH: &str = "20261125-090000-0001";
@@ -133,6 +135,13 @@ pub struct Pipeline {
     /// Uncounted: the test's own look at what the stack did.
     inspect_scheduler: aws_sdk_scheduler::Client,
     pub sending: SendWith,
+    /// The other functions' adapters.
+    pub functions: Functions,
+    /// The bucket uploads go to, and the group wave schedules go in.
+    pub bucket: String,
+    pub schedule_group: String,
+    /// How long a send invocation may run (the function's Timeout).
+    pub send_timeout: TimeDelta,
     pub batch: BatchId,
     /// The ETag of the list uploaded, which S3's event carries.
     uploaded: Mutex<Option<String>>,
@@ -172,15 +181,127 @@ impl Pipeline {
             queue: stack.queue.clone(),
         };
         logs().clear();
+        let functions = Functions::on_stack(&stack, &moto.sdk);
         Self {
-            moto,
-            stack,
             poller,
             poller_sqs,
             inspect_scheduler,
             sending,
+            functions,
+            bucket: BUCKET.to_owned(),
+            schedule_group: SCHEDULE_GROUP.to_owned(),
+            send_timeout: TimeDelta::seconds(900),
             batch: BATCH.parse().unwrap(),
             uploaded: Mutex::new(None),
+            moto,
+            stack,
+        }
+    }
+
+    /// The pipeline on the stack `infra/template.yaml` makes in moto's
+    /// CloudFormation (`batchmsg_infra_tests::stack`): the test's own view
+    /// (uploads, schedules, records) from the stack's outputs, and each
+    /// function's adapters from its environment in the template.
+    pub async fn on_template() -> Self {
+        use functions::var;
+        logs();
+        let moto = Moto::connect().await;
+        let made = batchmsg_infra_tests::stack::make(
+            batchmsg_infra_tests::template::translated(),
+            "batchmsg-e2e",
+            &moto.sdk,
+        )
+        .await;
+        let env: std::collections::BTreeMap<_, _> = batchmsg_infra_tests::FUNCTIONS
+            .iter()
+            .map(|(logical, _)| ((*logical).to_owned(), made.environment(logical)))
+            .collect();
+        let requests = RequestCount::default();
+        let clients = functions::Clients::new(&moto.sdk, &requests);
+        let scheduler_client = aws_sdk_scheduler::Client::from_conf(
+            aws_sdk_scheduler::config::Builder::from(&moto.sdk)
+                .interceptor(requests.clone())
+                .build(),
+        );
+        let bucket = made.output("BucketName").to_owned();
+        let schedule_group = made.output("ScheduleGroupName").to_owned();
+        // The test's view, and the API's part (its own issue): from the
+        // stack's outputs.
+        let table = made.output("TableName");
+        // The test's own reads of a whole batch take longer on moto than
+        // the adapters' 5 s bound: its client has none, as `Moto::stack`'s.
+        let dynamo = aws_sdk_dynamodb::Client::from_conf(
+            aws_sdk_dynamodb::config::Builder::from(&moto.sdk)
+                .interceptor(requests.clone())
+                .build(),
+        );
+        let stack = Stack {
+            repos: DynamoRepos::new(dynamo.clone(), table),
+            objects: batchmsg_aws::s3::S3ObjectStore::new(clients.s3.clone(), &bucket),
+            queue: SqsSendQueue::new(clients.sqs.clone(), made.output("SendQueueUrl")),
+            sender: SnsSmsSender::new(clients.sns_sender.clone(), None),
+            opt_outs: batchmsg_aws::sns::SnsOptOuts::from_client(clients.sns.clone()),
+            scheduler: batchmsg_aws::scheduler::EventBridgeScheduler::new(
+                scheduler_client.clone(),
+                schedule_group.clone(),
+                made.output("WaveFunctionArn"),
+                made.output("SchedulerRoleArn"),
+            ),
+            scheduler_client,
+            requests: requests.clone(),
+            dynamo,
+            s3: clients.s3.clone(),
+            sqs: clients.sqs.clone(),
+        };
+        let functions = Functions::from_template(&moto.sdk, &requests, &env);
+        let send = &env["SendFunction"];
+        // The template's rate, through the limiter the function builds
+        // from it; the run itself goes faster (500 texts a second an
+        // instance): the pace is bench/aws-rate.sh's to measure.
+        let rate: f64 = var(send, "BATCHMSG_SMS_RATE").parse().expect("a rate");
+        let concurrency: u32 = var(send, "BATCHMSG_SEND_CONCURRENCY")
+            .parse()
+            .expect("a concurrency");
+        EvenlySpacedLimiter::new(rate, concurrency)
+            .expect("the template's rate is one the send function accepts");
+        let limiter = EvenlySpacedLimiter::new(2_000.0, 4).expect("a rate");
+        let timeout = made
+            .context
+            .eval(&made.context.template["Resources"]["SendFunction"]["Properties"]["Timeout"])
+            .expect("the send function's Timeout");
+        let timeout: i64 = batchmsg_infra_tests::template::scalar(&timeout)
+            .parse()
+            .expect("a whole number of seconds");
+        let sending = Sending {
+            repos: clients.repos(send),
+            sender: clients.sender(send),
+            timing: send_timing(&limiter),
+            limiter,
+            clock: SystemClock,
+            queue: clients.queue(send),
+        };
+        let poller = RequestCount::default();
+        let poller_sqs = aws_sdk_sqs::Client::from_conf(
+            aws_sdk_sqs::config::Builder::from(&moto.sdk)
+                .interceptor(poller.clone())
+                .build(),
+        );
+        let inspect_scheduler = aws_sdk_scheduler::Client::new(&moto.sdk);
+        requests.clear();
+        logs().clear();
+        Self {
+            poller,
+            poller_sqs,
+            inspect_scheduler,
+            sending,
+            functions,
+            bucket,
+            schedule_group,
+            send_timeout: TimeDelta::seconds(timeout),
+            batch: BATCH.parse().unwrap(),
+            uploaded: Mutex::new(None),
+            moto,
+            stack,
         }
     }
 
@@ -207,7 +328,7 @@ impl Pipeline {
             .stack
             .s3
             .put_object()
-            .bucket(BUCKET)
+            .bucket(&self.bucket)
             .key(UPLOAD_KEY)
             .body(list.into())
             .send()
@@ -226,11 +347,11 @@ impl Pipeline {
     }
 
     pub async fn validate(&self) -> batchmsg_validate::ValidateSummary {
-        let stack = &self.stack;
+        let validate = &self.functions.validate;
         batchmsg_validate::handle(
-            &stack.repos,
-            &stack.objects,
-            &stack.opt_outs,
+            &validate.repos,
+            &validate.objects,
+            &validate.opt_outs,
             &SystemClock,
             self.upload_event(),
         )
@@ -253,7 +374,7 @@ impl Pipeline {
         let listed = self
             .inspect_scheduler
             .list_schedules()
-            .group_name(SCHEDULE_GROUP)
+            .group_name(&self.schedule_group)
             .send()
             .await
             .unwrap();
@@ -271,7 +392,7 @@ impl Pipeline {
         let got = self
             .inspect_scheduler
             .get_schedule()
-            .group_name(SCHEDULE_GROUP)
+            .group_name(&self.schedule_group)
             .name(name)
             .send()
             .await
@@ -291,7 +412,8 @@ impl Pipeline {
     }
 
     pub async fn fire_input(&self, input: Value) -> batchmsg_wave::WaveSummary {
-        batchmsg_wave::handle(&self.stack.repos, &self.stack.queue, input)
+        let wave = &self.functions.wave;
+        batchmsg_wave::handle(&wave.repos, &wave.queue, input)
             .await
             .expect("releases the wave")
     }
@@ -416,11 +538,9 @@ impl Pipeline {
             if events.is_empty() {
                 return polled;
             }
-            let responses = futures::future::join_all(
-                events
-                    .iter()
-                    .map(|event| batchmsg_send::handle(sending, event.clone(), send_deadline())),
-            )
+            let responses = futures::future::join_all(events.iter().map(|event| {
+                batchmsg_send::handle(sending, event.clone(), Utc::now() + self.send_timeout)
+            }))
             .await;
             for (event, response) in events.iter().zip(responses) {
                 let response = response.expect("the send function answers");
@@ -487,22 +607,25 @@ impl Pipeline {
             .collect();
         let mut applied = 0;
         for chunk in logs.chunks(500) {
-            let handled =
-                batchmsg_delivery_status::handle(&self.stack.repos, Self::logs_event(chunk))
-                    .await
-                    .expect("records the receipts");
+            let handled = batchmsg_delivery_status::handle(
+                &self.functions.delivery_status,
+                Self::logs_event(chunk),
+            )
+            .await
+            .expect("records the receipts");
             applied += handled.applied;
         }
         applied
     }
 
     pub async fn sweep(&self) -> batchmsg_sweep::SweepSummary {
+        let sweep = &self.functions.sweep;
         batchmsg_sweep::handle(
-            &self.stack.repos,
-            &self.stack.sender,
-            &self.stack.queue,
+            &sweep.repos,
+            &sweep.sender,
+            &sweep.queue,
             &SystemClock,
-            &batchmsg_core::sending::SweepTimes::default(),
+            &sweep.times,
         )
         .await
         .expect("sweeps")

@@ -74,7 +74,7 @@ fn patient_data(list: &[u8]) -> HashSet<String> {
 async fn ten_thousand_rows_from_upload_to_delivery_statuses_at_under_3_2_requests_each() {
     let rows = rows();
     let started = std::time::Instant::now();
-    let pipeline = Pipeline::new().await;
+    let pipeline = Pipeline::on_template().await;
     let list = generated(rows);
     pipeline.upload(list.clone()).await;
     pipeline.stack.requests.clear();
