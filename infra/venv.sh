@@ -21,7 +21,13 @@ make_venv() {
   fi
   echo "installing $* into $dir (once)" >&2
   rm -rf "$dir"
-  python3 -m venv "$dir"
+  # Debian's python3 may lack ensurepip (python3-venv): then virtualenv,
+  # from PyPI, makes the venv instead.
+  if ! python3 -m venv "$dir" >/dev/null 2>&1; then
+    rm -rf "$dir"
+    python3 -m pip install --quiet --disable-pip-version-check --user virtualenv >&2
+    python3 -m virtualenv --quiet "$dir" >&2
+  fi
   "$dir/bin/pip" install --quiet --disable-pip-version-check "$@" >&2
   echo "$*" >"$dir/.pins"
 }
