@@ -17,7 +17,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use batchmsg_core::batch::BatchId;
 use batchmsg_core::ports::{Finished, PortResult, Retention, Stamped};
 use chrono::{DateTime, Utc};
-use tokio::task::JoinSet;
+use futures::{StreamExt, stream};
 
 use super::item::{Item, Read, millis, n, s};
 use super::keys::{
@@ -44,14 +44,11 @@ impl DynamoRepos {
     /// condition keeps an update from making an item of its key alone);
     /// how many were stamped.
     async fn expire_items(&self, keys: Vec<Item>, at: DateTime<Utc>) -> Result<u64, DynamoError> {
-        let mut keys = keys.into_iter();
-        let mut in_flight = JoinSet::new();
-        let mut stamped = 0;
-        loop {
-            while in_flight.len() < STAMP_CONCURRENCY {
-                let Some(item_key) = keys.next() else { break };
-                let request = self
-                    .client
+        // The futures are made first, as the import's are (recipients.rs).
+        let updates: Vec<_> = keys
+            .into_iter()
+            .map(|item_key| {
+                self.client
                     .update_item()
                     .table_name(&self.table)
                     .set_key(Some(item_key))
@@ -59,14 +56,14 @@ impl DynamoRepos {
                     .condition_expression("attribute_exists(#pk)")
                     .expression_attribute_names("#expires", attr::EXPIRES_AT)
                     .expression_attribute_names("#pk", PK)
-                    .expression_attribute_values(":expires", seconds(at));
-                in_flight.spawn(request.send());
-            }
-            let Some(joined) = in_flight.join_next().await else {
-                return Ok(stamped);
-            };
-            let result = joined.map_err(|e| DynamoError::Build(format!("an update task: {e}")))?;
-            match result {
+                    .expression_attribute_values(":expires", seconds(at))
+                    .send()
+            })
+            .collect();
+        let mut answers = stream::iter(updates).buffer_unordered(STAMP_CONCURRENCY);
+        let mut stamped = 0;
+        while let Some(answer) = answers.next().await {
+            match answer {
                 Ok(_) => stamped += 1,
                 Err(error)
                     if matches!(
@@ -76,6 +73,7 @@ impl DynamoRepos {
                 Err(error) => return Err(self.request_error("UpdateItem", error)),
             }
         }
+        Ok(stamped)
     }
 
     /// One UpdateItem of the batch item, conditional on it still being
