@@ -16,9 +16,22 @@ source infra/venv.sh
 # cargo-lambda finds zig by running `python3 -m ziglang`: the venv first.
 export PATH="$infra_venv:$PATH"
 glibc_max=2.34   # Amazon Linux 2023, provided.al2023's base
-# sam builds with --release, whose profile keeps line tables for the benches'
-# profiling (Cargo.toml): 66 MB for validate. Lambda needs none of that.
-export CARGO_PROFILE_RELEASE_DEBUG=false CARGO_PROFILE_RELEASE_STRIP=symbols
+# sam builds with --release and offers no other profile; release keeps line
+# tables for the benches' profiling (66 MB for validate). So the release
+# profile is given, for this build only, the settings of Cargo.toml's
+# [profile.lambda]: stripped, built for size (one place says what Lambda gets).
+eval "$(python3 - <<'PY'
+import tomllib
+with open("Cargo.toml", "rb") as f:
+    profile = tomllib.load(f)["profile"]["lambda"]
+for key, value in profile.items():
+    if key == "inherits":
+        continue
+    value = str(value).lower() if isinstance(value, bool) else str(value)
+    print(f"export CARGO_PROFILE_RELEASE_{key.upper().replace('-', '_')}={value}")
+PY
+)"
+env | grep '^CARGO_PROFILE_RELEASE_' | sort
 build_dir=.aws-sam/build
 
 command -v readelf >/dev/null || {
