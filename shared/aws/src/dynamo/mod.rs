@@ -109,6 +109,7 @@
 //! id (not `DisplayErrorContext`, which appends the raw HTTP response).
 
 mod batches;
+mod cursor;
 mod item;
 mod keys;
 mod moves;
@@ -129,8 +130,8 @@ use batchmsg_core::ports::PortError;
 
 use crate::config::{self, ConfigError};
 
-pub use keys::{MAX_SEQ, MAX_WAVE};
-pub use recipients::CANCELLED_REASON;
+pub use keys::{MAX_SEQ, MAX_WAVE, RECIPIENT_SHARDS, SHARD_BLOCK, recipient_partition_key};
+pub use recipients::{CANCELLED_REASON, SHARD_QUERY_CONCURRENCY};
 pub use table::{IndexDefinition, KeyDefinition, TableDefinition, create_table, table_definition};
 pub use write::{
     BATCH_GET_MAX, BATCH_WRITE_MAX, IMPORT_CONCURRENCY, TRANSACTION_MAX, TRANSACTION_ROUNDS,

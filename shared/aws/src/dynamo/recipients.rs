@@ -1,5 +1,10 @@
-//! Recipient items (`BATCH#{id}` / `R#{seq:07}`) and message-id items
-//! (`MSG#{provider_id}` / `MSG`).
+//! Recipient items (`BATCH#{id}#R{shard:02}` / `R#{seq:07}`) and
+//! message-id items (`MSG#{provider_id}` / `MSG`).
+//!
+//! A batch's recipients are spread over [`RECIPIENT_SHARDS`] partition keys
+//! (see `keys::recipient_shard`): a read of a range queries only the shards
+//! the range overlaps, concurrently, and puts the answers back in seq order
+//! where the port promises an order.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ops::Range;
@@ -17,8 +22,8 @@ use futures::{StreamExt, TryStreamExt, stream};
 
 use super::item::{Item, Read, from_millis, millis, n, s};
 use super::keys::{
-    MAX_SEQ, MSG_SK, PK, RECIPIENT_PREFIX, SK, attr, batch_pk, check_seq, key, msg_pk,
-    recipient_key, recipient_sk, sk_of,
+    MAX_SEQ, MSG_SK, PK, RECIPIENT_PREFIX, RECIPIENT_SHARDS, SK, all_shards, attr, check_seq, key,
+    msg_pk, recipient_key, recipient_pk, recipient_sk, shards_of, sk_of,
 };
 use super::moves::{Change, Move};
 use super::write::{
@@ -28,6 +33,11 @@ use super::{DynamoError, DynamoRepos};
 
 /// The reason a cancelled recipient is given (the SQLite adapter's words).
 pub use batchmsg_core::delivery::CANCELLED_REASON;
+
+/// Shard queries of one read in flight at once: all of a batch's
+/// [`RECIPIENT_SHARDS`], so a read takes one round trip a page. Each is on
+/// its own partition key: none takes throughput from another.
+pub const SHARD_QUERY_CONCURRENCY: usize = RECIPIENT_SHARDS as usize;
 
 /// What a claim reads back: the recipient, not its state.
 const RECIPIENT_ATTRIBUTES: [&str; 7] = [
@@ -40,8 +50,8 @@ const RECIPIENT_ATTRIBUTES: [&str; 7] = [
     attr::FRAGMENTS,
 ];
 
-fn recipient_item(batch_pk: &str, r: &Recipient) -> Item {
-    let mut item = key(batch_pk.to_owned(), recipient_sk(r.seq));
+fn recipient_item(batch: &BatchId, r: &Recipient) -> Item {
+    let mut item = recipient_key(batch, r.seq);
     item.extend([
         (attr::SEQ.to_owned(), n(r.seq)),
         (attr::ROW.to_owned(), n(r.row)),
@@ -132,38 +142,48 @@ pub(crate) fn message_target(item: &Item) -> Result<(BatchId, Seq), DynamoError>
     Ok((batch, read.n(attr::SEQ)?))
 }
 
-/// A key condition on the batch's recipients in `range`, or all of them;
-/// `None` when the range holds no possible recipient.
-fn recipients_in(range: Option<Range<Seq>>) -> Option<(String, Vec<(&'static str, String)>)> {
+/// Which of a batch's recipients a read covers: the shards to query, and
+/// the key condition within each (`:pk` is the shard's).
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct RecipientScan {
+    shards: Vec<u32>,
+    condition: &'static str,
+    bounds: Vec<(&'static str, String)>,
+}
+
+/// The read of the batch's recipients in `range`, or all of them; `None`
+/// when the range holds no possible recipient.
+fn recipients_in(range: Option<Range<Seq>>) -> Option<RecipientScan> {
     match range {
-        None => Some((
-            "#pk = :pk AND begins_with(#sk, :prefix)".to_owned(),
-            vec![(":prefix", RECIPIENT_PREFIX.to_owned())],
-        )),
+        None => Some(RecipientScan {
+            shards: all_shards().collect(),
+            condition: "#pk = :pk AND begins_with(#sk, :prefix)",
+            bounds: vec![(":prefix", RECIPIENT_PREFIX.to_owned())],
+        }),
         Some(range) => {
             if range.start >= range.end || range.start > MAX_SEQ {
                 return None;
             }
             let last = (range.end - 1).min(MAX_SEQ);
-            Some((
-                "#pk = :pk AND #sk BETWEEN :from AND :to".to_owned(),
-                vec![
+            Some(RecipientScan {
+                shards: shards_of(range.start..last + 1),
+                condition: "#pk = :pk AND #sk BETWEEN :from AND :to",
+                bounds: vec![
                     (":from", recipient_sk(range.start)),
                     (":to", recipient_sk(last)),
                 ],
-            ))
+            })
         }
     }
 }
 
 impl DynamoRepos {
-    /// A strongly consistent Query of the batch's recipients in `range`
-    /// (or all), optionally filtered to one status and projected.
+    /// A strongly consistent Query of one shard `pk` of what `scan`
+    /// covers, optionally filtered to one status and projected.
     fn recipient_query(
         &self,
-        batch: &BatchId,
-        condition: &str,
-        bounds: &[(&'static str, String)],
+        pk: &str,
+        scan: &RecipientScan,
         status: Option<RecipientStatus>,
         projection: &[&'static str],
     ) -> QueryFluentBuilder {
@@ -172,11 +192,11 @@ impl DynamoRepos {
             .query()
             .table_name(&self.table)
             .consistent_read(true)
-            .key_condition_expression(condition)
+            .key_condition_expression(scan.condition)
             .expression_attribute_names("#pk", PK)
             .expression_attribute_names("#sk", SK)
-            .expression_attribute_values(":pk", s(batch_pk(batch)));
-        for (placeholder, value) in bounds {
+            .expression_attribute_values(":pk", s(pk));
+        for (placeholder, value) in &scan.bounds {
             query = query.expression_attribute_values(*placeholder, s(value));
         }
         if let Some(status) = status {
@@ -195,6 +215,71 @@ impl DynamoRepos {
         query
     }
 
+    /// Every item `query` finds in one shard `pk`, page by page, taken
+    /// into an accumulator from `init` by `fold`.
+    async fn fold_shard<A>(
+        &self,
+        pk: String,
+        query: &impl Fn(&str) -> QueryFluentBuilder,
+        init: &impl Fn() -> A,
+        fold: &impl Fn(&mut A, &Item) -> Result<(), DynamoError>,
+    ) -> Result<A, DynamoError> {
+        let mut acc = init();
+        self.query_pages(
+            || query(&pk),
+            |page| {
+                for item in &page {
+                    fold(&mut acc, item)?;
+                }
+                Ok(())
+            },
+        )
+        .await?;
+        Ok(acc)
+    }
+
+    /// Runs `query` (given a shard's partition key) on each shard of
+    /// `shards` of the batch, [`SHARD_QUERY_CONCURRENCY`] at once, folding
+    /// each shard's items into its own accumulator: the accumulators, in no
+    /// particular order.
+    async fn fold_shards<A>(
+        &self,
+        batch: &BatchId,
+        shards: &[u32],
+        query: impl Fn(&str) -> QueryFluentBuilder,
+        init: impl Fn() -> A,
+        fold: impl Fn(&mut A, &Item) -> Result<(), DynamoError>,
+    ) -> Result<Vec<A>, DynamoError> {
+        // The futures are made first, as the import's are.
+        let reads: Vec<_> = shards
+            .iter()
+            .map(|&shard| self.fold_shard(recipient_pk(batch, shard), &query, &init, &fold))
+            .collect();
+        stream::iter(reads)
+            .buffer_unordered(SHARD_QUERY_CONCURRENCY)
+            .try_collect()
+            .await
+    }
+
+    /// The seqs of the recipients `query` finds on the shards of `scan`,
+    /// in order.
+    async fn seqs_where(
+        &self,
+        batch: &BatchId,
+        scan: &RecipientScan,
+        query: impl Fn(&str) -> QueryFluentBuilder,
+    ) -> Result<Vec<Seq>, DynamoError> {
+        let shards = self
+            .fold_shards(batch, &scan.shards, query, Vec::new, |seqs, item| {
+                seqs.push(Read::new(item, "recipient").n(attr::SEQ)?);
+                Ok(())
+            })
+            .await?;
+        let mut seqs: Vec<Seq> = shards.into_iter().flatten().collect();
+        seqs.sort_unstable();
+        Ok(seqs)
+    }
+
     /// The seqs of the batch's recipients in `status` within `range`, in order.
     async fn seqs_in(
         &self,
@@ -202,21 +287,13 @@ impl DynamoRepos {
         range: Option<Range<Seq>>,
         status: RecipientStatus,
     ) -> Result<Vec<Seq>, DynamoError> {
-        let Some((condition, bounds)) = recipients_in(range) else {
+        let Some(scan) = recipients_in(range) else {
             return Ok(Vec::new());
         };
-        let mut seqs = Vec::new();
-        self.query_pages(
-            || self.recipient_query(batch, &condition, &bounds, Some(status), &[attr::SEQ]),
-            |page| {
-                for item in &page {
-                    seqs.push(Read::new(item, "recipient").n(attr::SEQ)?);
-                }
-                Ok(())
-            },
-        )
-        .await?;
-        Ok(seqs)
+        self.seqs_where(batch, &scan, |pk| {
+            self.recipient_query(pk, &scan, Some(status), &[attr::SEQ])
+        })
+        .await
     }
 
     /// The units of `event` for each of `seqs` (once each), with `extra` set.
@@ -236,26 +313,28 @@ impl DynamoRepos {
 
     /// Of one group of up to 100 recipients, looks up which are stored
     /// (one BatchGetItem) and writes the others.
-    async fn insert_missing(&self, pk: &str, group: &[&Recipient]) -> Result<(), DynamoError> {
-        let keys = group
-            .iter()
-            .map(|r| key(pk.to_owned(), recipient_sk(r.seq)))
-            .collect();
+    async fn insert_missing(
+        &self,
+        batch: &BatchId,
+        group: &[&Recipient],
+    ) -> Result<(), DynamoError> {
+        let keys = group.iter().map(|r| recipient_key(batch, r.seq)).collect();
         let found = self.get_all(keys, &[SK]).await?;
         let present: HashSet<&str> = found.iter().filter_map(sk_of).collect();
         let writes = group
             .iter()
             .filter(|r| !present.contains(recipient_sk(r.seq).as_str()))
-            .map(|r| put_request(recipient_item(pk, r)))
+            .map(|r| put_request(recipient_item(batch, r)))
             .collect::<Result<Vec<_>, _>>()?;
         self.write_all(writes).await
     }
 
-    /// One BatchWriteItem of up to 25 recipients, unlooked.
-    async fn put_all(&self, pk: &str, chunk: &[&Recipient]) -> Result<(), DynamoError> {
+    /// One BatchWriteItem of up to 25 recipients, unlooked: on one shard's
+    /// key when they are one block (the import's chunks start on one).
+    async fn put_all(&self, batch: &BatchId, chunk: &[&Recipient]) -> Result<(), DynamoError> {
         let writes = chunk
             .iter()
-            .map(|r| put_request(recipient_item(pk, r)))
+            .map(|r| put_request(recipient_item(batch, r)))
             .collect::<Result<Vec<_>, _>>()?;
         self.write_chunk(writes).await
     }
@@ -361,12 +440,11 @@ impl RecipientRepo for DynamoRepos {
     /// and both write the same `queued` item.
     async fn insert_recipients(&self, batch: &BatchId, recipients: &[Recipient]) -> PortResult<()> {
         let recipients = checked_once_each(recipients)?;
-        let pk = batch_pk(batch);
         // The futures are made first: a stream of a closure's futures trips
         // rustc's higher-ranked lifetime check in a `Send` trait method.
         let groups: Vec<_> = recipients
             .chunks(super::BATCH_GET_MAX)
-            .map(|group| self.insert_missing(&pk, group))
+            .map(|group| self.insert_missing(batch, group))
             .collect();
         stream::iter(groups)
             .buffer_unordered(IMPORT_CONCURRENCY)
@@ -388,10 +466,9 @@ impl RecipientRepo for DynamoRepos {
         recipients: &[Recipient],
     ) -> PortResult<()> {
         let recipients = checked_once_each(recipients)?;
-        let pk = batch_pk(batch);
         let writes: Vec<_> = recipients
             .chunks(BATCH_WRITE_MAX)
-            .map(|chunk| self.put_all(&pk, chunk))
+            .map(|chunk| self.put_all(batch, chunk))
             .collect();
         stream::iter(writes)
             .buffer_unordered(IMPORT_CONCURRENCY)
@@ -568,13 +645,12 @@ impl RecipientRepo for DynamoRepos {
         range: Range<Seq>,
         before: DateTime<Utc>,
     ) -> PortResult<Vec<Seq>> {
-        let Some((condition, bounds)) = recipients_in(Some(range)) else {
+        let Some(scan) = recipients_in(Some(range)) else {
             return Ok(Vec::new());
         };
-        let mut seqs = Vec::new();
-        self.query_pages(
-            || {
-                self.recipient_query(batch, &condition, &bounds, None, &[attr::SEQ])
+        Ok(self
+            .seqs_where(batch, &scan, |pk| {
+                self.recipient_query(pk, &scan, None, &[attr::SEQ])
                     .filter_expression(
                         "#status = :queued \
                          AND (attribute_not_exists(#job_at) OR #job_at < :before) \
@@ -585,16 +661,8 @@ impl RecipientRepo for DynamoRepos {
                     .expression_attribute_names("#claimed_at", attr::CLAIMED_AT)
                     .expression_attribute_values(":queued", s(RecipientStatus::Queued.as_str()))
                     .expression_attribute_values(":before", millis(before))
-            },
-            |page| {
-                for item in &page {
-                    seqs.push(Read::new(item, "recipient").n(attr::SEQ)?);
-                }
-                Ok(())
-            },
-        )
-        .await?;
-        Ok(seqs)
+            })
+            .await?)
     }
 
     /// Sets `job_at` on those still `queued` that hold no later one:
@@ -629,56 +697,54 @@ impl RecipientRepo for DynamoRepos {
         Ok(self.cancel(batch, seqs.to_vec(), at).await?)
     }
 
-    /// A Query filtered on `sending`, projecting seq and claimed_at.
+    /// A Query of each shard filtered on `sending`, projecting seq and
+    /// claimed_at; in seq order.
     async fn sending(&self, batch: &BatchId) -> PortResult<Vec<(Seq, DateTime<Utc>)>> {
-        let Some((condition, bounds)) = recipients_in(None) else {
+        let Some(scan) = recipients_in(None) else {
             return Ok(Vec::new());
         };
-        let mut sending = Vec::new();
-        self.query_pages(
-            || {
-                self.recipient_query(
-                    batch,
-                    &condition,
-                    &bounds,
-                    Some(RecipientStatus::Sending),
-                    &[attr::SEQ, attr::CLAIMED_AT],
-                )
-            },
-            |page| {
-                for item in &page {
+        let shards = self
+            .fold_shards(
+                batch,
+                &scan.shards,
+                |pk| {
+                    self.recipient_query(
+                        pk,
+                        &scan,
+                        Some(RecipientStatus::Sending),
+                        &[attr::SEQ, attr::CLAIMED_AT],
+                    )
+                },
+                Vec::new,
+                |sending, item| {
                     let read = Read::new(item, "recipient");
                     let claimed_at = read.opt_n::<i64>(attr::CLAIMED_AT)?.unwrap_or(0);
                     sending.push((read.n(attr::SEQ)?, from_millis(claimed_at)));
-                }
-                Ok(())
-            },
-        )
-        .await?;
+                    Ok(())
+                },
+            )
+            .await?;
+        let mut sending: Vec<(Seq, DateTime<Utc>)> = shards.into_iter().flatten().collect();
+        sending.sort_unstable_by_key(|(seq, _)| *seq);
         Ok(sending)
     }
 
-    /// A Query of the range projecting status and reason, counted here:
-    /// by status (in the order of the status names) and by (status,
-    /// reason), most first, as the SQLite adapter orders them.
+    /// A Query of the range's shards projecting status and reason, counted
+    /// here (each shard on its own, then together): by status (in the order
+    /// of the status names) and by (status, reason), most first, as the
+    /// SQLite adapter orders them.
     async fn counts(&self, batch: &BatchId, range: Option<Range<Seq>>) -> PortResult<StatusCounts> {
-        let Some((condition, bounds)) = recipients_in(range) else {
+        type Tally = (BTreeMap<String, u64>, HashMap<(String, String), u64>);
+        let Some(scan) = recipients_in(range) else {
             return Ok(StatusCounts::default());
         };
-        let mut by_status: BTreeMap<String, u64> = BTreeMap::new();
-        let mut reasons: HashMap<(String, String), u64> = HashMap::new();
-        self.query_pages(
-            || {
-                self.recipient_query(
-                    batch,
-                    &condition,
-                    &bounds,
-                    None,
-                    &[attr::STATUS, attr::REASON],
-                )
-            },
-            |page| {
-                for item in &page {
+        let shards = self
+            .fold_shards(
+                batch,
+                &scan.shards,
+                |pk| self.recipient_query(pk, &scan, None, &[attr::STATUS, attr::REASON]),
+                Tally::default,
+                |(by_status, reasons), item| {
                     let read = Read::new(item, "recipient");
                     let status = read.s(attr::STATUS)?;
                     *by_status.entry(status.to_owned()).or_default() += 1;
@@ -687,11 +753,20 @@ impl RecipientRepo for DynamoRepos {
                             .entry((status.to_owned(), reason.to_owned()))
                             .or_default() += 1;
                     }
-                }
-                Ok(())
-            },
-        )
-        .await?;
+                    Ok(())
+                },
+            )
+            .await?;
+        let mut by_status: BTreeMap<String, u64> = BTreeMap::new();
+        let mut reasons: HashMap<(String, String), u64> = HashMap::new();
+        for (shard_statuses, shard_reasons) in shards {
+            for (status, count) in shard_statuses {
+                *by_status.entry(status).or_default() += count;
+            }
+            for (key, count) in shard_reasons {
+                *reasons.entry(key).or_default() += count;
+            }
+        }
         let parse = |status: &str| -> Result<RecipientStatus, DynamoError> {
             status.parse().map_err(|_| DynamoError::BadItem {
                 kind: "recipient",
@@ -711,22 +786,25 @@ impl RecipientRepo for DynamoRepos {
         Ok(counts)
     }
 
-    /// A Query of every recipient item, page by page, in seq order.
+    /// A Query of every shard, page by page, put in seq order.
     async fn records(&self, batch: &BatchId) -> PortResult<Vec<RecipientRecord>> {
-        let Some((condition, bounds)) = recipients_in(None) else {
+        let Some(scan) = recipients_in(None) else {
             return Ok(Vec::new());
         };
-        let mut records = Vec::new();
-        self.query_pages(
-            || self.recipient_query(batch, &condition, &bounds, None, &[]),
-            |page| {
-                for item in &page {
+        let shards = self
+            .fold_shards(
+                batch,
+                &scan.shards,
+                |pk| self.recipient_query(pk, &scan, None, &[]),
+                Vec::new,
+                |records, item| {
                     records.push(record_from(item)?);
-                }
-                Ok(())
-            },
-        )
-        .await?;
+                    Ok(())
+                },
+            )
+            .await?;
+        let mut records: Vec<RecipientRecord> = shards.into_iter().flatten().collect();
+        records.sort_unstable_by_key(|r| r.recipient.seq);
         Ok(records)
     }
 }
@@ -751,8 +829,9 @@ mod tests {
 
     #[test]
     fn a_recipient_item_reads_back_as_the_recipient_queued() {
-        let item = recipient_item("BATCH#b", &recipient(7));
+        let item = recipient_item(&"b".parse().unwrap(), &recipient(7));
         assert_eq!(recipient_from(&item).unwrap(), recipient(7));
+        assert_eq!(item[PK], s("BATCH#b#R00"));
         let record = record_from(&item).unwrap();
         assert_eq!(record.status, RecipientStatus::Queued);
         assert_eq!((record.reason, record.provider_id), (None, None));
@@ -761,7 +840,7 @@ mod tests {
 
     #[test]
     fn the_stored_strings_are_unchanged_and_one_that_no_longer_parses_is_an_error() {
-        let item = recipient_item("BATCH#b", &recipient(7));
+        let item = recipient_item(&"b".parse().unwrap(), &recipient(7));
         assert_eq!(item[attr::NHS_NUMBER], s("9434765919"));
         assert_eq!(item[attr::MOBILE], s("+447700900007"));
         assert_eq!(item[attr::BODY], s("Hello 7"));
@@ -781,20 +860,28 @@ mod tests {
     }
 
     #[test]
-    fn ranges_become_sort_key_bounds() {
-        let (condition, bounds) = recipients_in(Some(3..10)).unwrap();
-        assert_eq!(condition, "#pk = :pk AND #sk BETWEEN :from AND :to");
+    fn ranges_become_shards_and_sort_key_bounds() {
+        let scan = recipients_in(Some(3..10)).unwrap();
+        assert_eq!(scan.condition, "#pk = :pk AND #sk BETWEEN :from AND :to");
         assert_eq!(
-            bounds,
+            scan.bounds,
             [
                 (":from", "R#0000003".to_owned()),
                 (":to", "R#0000009".to_owned())
             ]
         );
+        assert_eq!(scan.shards, [0]);
+        assert_eq!(recipients_in(Some(20..60)).unwrap().shards, [0, 1, 2]);
         assert!(recipients_in(Some(4..4)).is_none());
         assert!(recipients_in(Some(MAX_SEQ + 1..Seq::MAX)).is_none());
-        let (_, bounds) = recipients_in(Some(0..Seq::MAX)).unwrap();
-        assert_eq!(bounds[1].1, "R#9999999");
+        let scan = recipients_in(Some(0..Seq::MAX)).unwrap();
+        assert_eq!(scan.bounds[1].1, "R#9999999");
+        assert_eq!(scan.shards.len(), RECIPIENT_SHARDS as usize);
+        // The end clamped to the last seq a key orders: its one shard.
+        let scan = recipients_in(Some(MAX_SEQ..Seq::MAX)).unwrap();
+        assert_eq!(scan.shards, [15]);
+        let all = recipients_in(None).unwrap();
+        assert_eq!(all.shards, all_shards().collect::<Vec<_>>());
     }
 
     #[test]
