@@ -111,6 +111,25 @@ pub(crate) fn next_step(from: Seq, window: Seq, reads: &[ShardRead]) -> Step {
     Step { below, next }
 }
 
+/// The items of each shard's read (seq, item) below `below`, taken in
+/// turn: the first of each shard, then the second of each, and so on, so
+/// that updates sent in this order, a few at a time, are each on another
+/// partition key.
+pub(crate) fn in_turn<T>(shards: Vec<Vec<(Seq, T)>>, below: Seq) -> Vec<T> {
+    let mut taken: Vec<(usize, Seq, T)> = shards
+        .into_iter()
+        .flat_map(|shard| {
+            shard
+                .into_iter()
+                .filter(|(seq, _)| *seq < below)
+                .enumerate()
+                .map(|(turn, (seq, item))| (turn, seq, item))
+        })
+        .collect();
+    taken.sort_unstable_by_key(|(turn, seq, _)| (*turn, *seq));
+    taken.into_iter().map(|(_, _, item)| item).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -163,6 +182,27 @@ mod tests {
             assert!(pages.len() < 1_000);
         }
         pages
+    }
+
+    #[test]
+    fn a_page_s_items_take_turns_across_the_shards() {
+        let shards = vec![
+            vec![(0, "0"), (1, "1"), (2, "2"), (400, "400")],
+            vec![(25, "25"), (26, "26")],
+            vec![],
+            vec![(50, "50")],
+        ];
+        assert_eq!(in_turn(shards, 200), ["0", "25", "50", "1", "26", "2"]);
+        // A dense window: no two neighbours on one shard.
+        let dense: Vec<Vec<(Seq, Seq)>> = (0..8)
+            .map(|block| (block * 25..block * 25 + 25).map(|s| (s, s)).collect())
+            .collect();
+        let order = in_turn(dense, 200);
+        assert_eq!(order.len(), 200);
+        assert!(order.windows(8).all(|w| {
+            let shards: std::collections::HashSet<Seq> = w.iter().map(|s| s / 25).collect();
+            shards.len() == 8
+        }));
     }
 
     #[test]

@@ -34,7 +34,7 @@ use batchmsg_core::ports::{Finished, PortResult, Retention, Stamped};
 use chrono::{DateTime, Utc};
 use futures::{StreamExt, TryStreamExt, stream};
 
-use super::cursor::{Cursor, ShardRead, next_step};
+use super::cursor::{Cursor, ShardRead, in_turn, next_step};
 use super::item::{Item, Read, millis, n, s};
 use super::keys::{
     BATCH_SK, EXPIRING_BATCHES, GSI2, GSI2PK, MSG_SK, PK, SHARD_BLOCK, SK, all_shards, attr,
@@ -149,20 +149,13 @@ impl DynamoRepos {
             });
         }
         let step = next_step(from, STAMP_PAGE as Seq, &shard_reads);
-        // Turn by turn: the first of each shard's, then the second of each…
-        let mut stamp = Vec::new();
-        for (page, read) in pages.into_iter().zip(&shard_reads) {
-            for (i, (item, seq)) in page.items.into_iter().zip(&read.seqs).enumerate() {
-                if *seq < step.below {
-                    stamp.push((i, *seq, item));
-                }
-            }
-        }
-        stamp.sort_unstable_by_key(|(i, seq, _)| (*i, *seq));
-        Ok((
-            stamp.into_iter().map(|(_, _, item)| item).collect(),
-            step.next,
-        ))
+        let shards = pages
+            .into_iter()
+            .zip(&shard_reads)
+            .map(|(page, read)| read.seqs.iter().copied().zip(page.items).collect())
+            .collect();
+        let stamp = in_turn(shards, step.below);
+        Ok((stamp, step.next))
     }
 
     /// Gives each item of `keys` `expires_at`, unless it is gone (the
