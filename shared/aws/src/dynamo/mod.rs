@@ -138,6 +138,7 @@ mod moves;
 mod receipts;
 mod recipients;
 mod retention;
+mod shard_reads;
 mod table;
 mod waves;
 mod write;
@@ -153,7 +154,8 @@ use batchmsg_core::ports::PortError;
 use crate::config::{self, ConfigError};
 
 pub use keys::{MAX_SEQ, MAX_WAVE, RECIPIENT_SHARDS, SHARD_BLOCK, recipient_partition_key};
-pub use recipients::{CANCELLED_REASON, SHARD_QUERY_CONCURRENCY};
+pub use recipients::CANCELLED_REASON;
+pub use shard_reads::SHARD_QUERY_CONCURRENCY;
 pub use table::{IndexDefinition, KeyDefinition, TableDefinition, create_table, table_definition};
 pub use write::{
     BATCH_GET_MAX, BATCH_WRITE_MAX, IMPORT_CONCURRENCY, TRANSACTION_MAX, TRANSACTION_ROUNDS,

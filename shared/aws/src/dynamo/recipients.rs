@@ -1,15 +1,13 @@
 //! Recipient items (`BATCH#{id}#R{shard:02}` / `R#{seq:07}`) and
 //! message-id items (`MSG#{provider_id}` / `MSG`).
 //!
-//! A batch's recipients are spread over [`RECIPIENT_SHARDS`] partition keys
-//! (see `keys::recipient_shard`): a read of a range queries only the shards
-//! the range overlaps, concurrently, and puts the answers back in seq order
-//! where the port promises an order.
+//! A batch's recipients are spread over 16 partition keys (see
+//! `keys::recipient_shard`); reads go through module `shard_reads`, and
+//! come back here in seq order where the port promises an order.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ops::Range;
 
-use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::types::AttributeValue;
 use batchmsg_core::batch::{BatchId, Recipient, RecipientRecord, Seq, StatusCounts};
 use batchmsg_core::delivery::{RecipientEvent, RecipientStatus};
@@ -22,10 +20,10 @@ use futures::{StreamExt, TryStreamExt, stream};
 
 use super::item::{Item, Read, from_millis, millis, n, s};
 use super::keys::{
-    MAX_SEQ, MSG_SK, PK, RECIPIENT_PREFIX, RECIPIENT_SHARDS, SK, all_shards, attr, check_seq, key,
-    msg_pk, recipient_key, recipient_pk, recipient_sk, shards_of, sk_of,
+    MAX_SEQ, MSG_SK, SK, attr, check_seq, key, msg_pk, recipient_key, recipient_sk, sk_of,
 };
 use super::moves::{Change, Move};
+use super::shard_reads::recipients_in;
 use super::write::{
     BATCH_WRITE_MAX, IMPORT_CONCURRENCY, Moved, Unit, put_request, transaction_chunks,
 };
@@ -33,11 +31,6 @@ use super::{DynamoError, DynamoRepos};
 
 /// The reason a cancelled recipient is given (the SQLite adapter's words).
 pub use batchmsg_core::delivery::CANCELLED_REASON;
-
-/// Shard queries of one read in flight at once: all of a batch's
-/// [`RECIPIENT_SHARDS`], so a read takes one round trip a page. Each is on
-/// its own partition key: none takes throughput from another.
-pub const SHARD_QUERY_CONCURRENCY: usize = RECIPIENT_SHARDS as usize;
 
 /// What a claim reads back: the recipient, not its state.
 const RECIPIENT_ATTRIBUTES: [&str; 7] = [
@@ -142,160 +135,7 @@ pub(crate) fn message_target(item: &Item) -> Result<(BatchId, Seq), DynamoError>
     Ok((batch, read.n(attr::SEQ)?))
 }
 
-/// Which of a batch's recipients a read covers: the shards to query, and
-/// the key condition within each (`:pk` is the shard's).
-#[derive(Clone, Debug, PartialEq, Eq)]
-struct RecipientScan {
-    shards: Vec<u32>,
-    condition: &'static str,
-    bounds: Vec<(&'static str, String)>,
-}
-
-/// The read of the batch's recipients in `range`, or all of them; `None`
-/// when the range holds no possible recipient.
-fn recipients_in(range: Option<Range<Seq>>) -> Option<RecipientScan> {
-    match range {
-        None => Some(RecipientScan {
-            shards: all_shards().collect(),
-            condition: "#pk = :pk AND begins_with(#sk, :prefix)",
-            bounds: vec![(":prefix", RECIPIENT_PREFIX.to_owned())],
-        }),
-        Some(range) => {
-            if range.start >= range.end || range.start > MAX_SEQ {
-                return None;
-            }
-            let last = (range.end - 1).min(MAX_SEQ);
-            Some(RecipientScan {
-                shards: shards_of(range.start..last + 1),
-                condition: "#pk = :pk AND #sk BETWEEN :from AND :to",
-                bounds: vec![
-                    (":from", recipient_sk(range.start)),
-                    (":to", recipient_sk(last)),
-                ],
-            })
-        }
-    }
-}
-
 impl DynamoRepos {
-    /// A strongly consistent Query of one shard `pk` of what `scan`
-    /// covers, optionally filtered to one status and projected.
-    fn recipient_query(
-        &self,
-        pk: &str,
-        scan: &RecipientScan,
-        status: Option<RecipientStatus>,
-        projection: &[&'static str],
-    ) -> QueryFluentBuilder {
-        let mut query = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .consistent_read(true)
-            .key_condition_expression(scan.condition)
-            .expression_attribute_names("#pk", PK)
-            .expression_attribute_names("#sk", SK)
-            .expression_attribute_values(":pk", s(pk));
-        for (placeholder, value) in &scan.bounds {
-            query = query.expression_attribute_values(*placeholder, s(value));
-        }
-        if let Some(status) = status {
-            query = query
-                .filter_expression("#status = :wanted")
-                .expression_attribute_names("#status", attr::STATUS)
-                .expression_attribute_values(":wanted", s(status.as_str()));
-        }
-        if !projection.is_empty() {
-            let names: Vec<String> = projection.iter().map(|a| format!("#{a}")).collect();
-            for a in projection {
-                query = query.expression_attribute_names(format!("#{a}"), *a);
-            }
-            query = query.projection_expression(names.join(", "));
-        }
-        query
-    }
-
-    /// Every item `query` finds in one shard `pk`, page by page, taken
-    /// into an accumulator from `init` by `fold`.
-    async fn fold_shard<A>(
-        &self,
-        pk: String,
-        query: &impl Fn(&str) -> QueryFluentBuilder,
-        init: &impl Fn() -> A,
-        fold: &impl Fn(&mut A, &Item) -> Result<(), DynamoError>,
-    ) -> Result<A, DynamoError> {
-        let mut acc = init();
-        self.query_pages(
-            || query(&pk),
-            |page| {
-                for item in &page {
-                    fold(&mut acc, item)?;
-                }
-                Ok(())
-            },
-        )
-        .await?;
-        Ok(acc)
-    }
-
-    /// Runs `query` (given a shard's partition key) on each shard of
-    /// `shards` of the batch, [`SHARD_QUERY_CONCURRENCY`] at once, folding
-    /// each shard's items into its own accumulator: the accumulators, in no
-    /// particular order.
-    async fn fold_shards<A>(
-        &self,
-        batch: &BatchId,
-        shards: &[u32],
-        query: impl Fn(&str) -> QueryFluentBuilder,
-        init: impl Fn() -> A,
-        fold: impl Fn(&mut A, &Item) -> Result<(), DynamoError>,
-    ) -> Result<Vec<A>, DynamoError> {
-        // The futures are made first, as the import's are.
-        let reads: Vec<_> = shards
-            .iter()
-            .map(|&shard| self.fold_shard(recipient_pk(batch, shard), &query, &init, &fold))
-            .collect();
-        stream::iter(reads)
-            .buffer_unordered(SHARD_QUERY_CONCURRENCY)
-            .try_collect()
-            .await
-    }
-
-    /// The seqs of the recipients `query` finds on the shards of `scan`,
-    /// in order.
-    async fn seqs_where(
-        &self,
-        batch: &BatchId,
-        scan: &RecipientScan,
-        query: impl Fn(&str) -> QueryFluentBuilder,
-    ) -> Result<Vec<Seq>, DynamoError> {
-        let shards = self
-            .fold_shards(batch, &scan.shards, query, Vec::new, |seqs, item| {
-                seqs.push(Read::new(item, "recipient").n(attr::SEQ)?);
-                Ok(())
-            })
-            .await?;
-        let mut seqs: Vec<Seq> = shards.into_iter().flatten().collect();
-        seqs.sort_unstable();
-        Ok(seqs)
-    }
-
-    /// The seqs of the batch's recipients in `status` within `range`, in order.
-    async fn seqs_in(
-        &self,
-        batch: &BatchId,
-        range: Option<Range<Seq>>,
-        status: RecipientStatus,
-    ) -> Result<Vec<Seq>, DynamoError> {
-        let Some(scan) = recipients_in(range) else {
-            return Ok(Vec::new());
-        };
-        self.seqs_where(batch, &scan, |pk| {
-            self.recipient_query(pk, &scan, Some(status), &[attr::SEQ])
-        })
-        .await
-    }
-
     /// The units of `event` for each of `seqs` (once each), with `extra` set.
     fn recipient_units(
         batch: &BatchId,
@@ -477,8 +317,8 @@ impl RecipientRepo for DynamoRepos {
         Ok(())
     }
 
-    /// A Query of the range's sort keys filtered on `queued`, projecting
-    /// `seq`, page by page.
+    /// A Query of each shard the range overlaps, of the range's sort keys
+    /// filtered on `queued`, projecting `seq`, page by page; in seq order.
     async fn queued_in(&self, batch: &BatchId, range: Range<Seq>) -> PortResult<Vec<Seq>> {
         Ok(self
             .seqs_in(batch, Some(range), RecipientStatus::Queued)
@@ -636,9 +476,10 @@ impl RecipientRepo for DynamoRepos {
         })
     }
 
-    /// A Query of the range filtered on `queued` with neither `job_at` nor
-    /// `claimed_at` (a text queued again keeps its claim's time) at or
-    /// after `before`, projecting `seq`, page by page.
+    /// A Query of each shard the range overlaps, filtered on `queued` with
+    /// neither `job_at` nor `claimed_at` (a text queued again keeps its
+    /// claim's time) at or after `before`, projecting `seq`, page by page;
+    /// in seq order.
     async fn queued_without_job_since(
         &self,
         batch: &BatchId,
@@ -680,8 +521,9 @@ impl RecipientRepo for DynamoRepos {
         Ok(())
     }
 
-    /// A Query of the batch's recipients filtered on `queued` (projecting
-    /// `seq`, page by page), then conditional updates, 100 a transaction.
+    /// A Query of each of the batch's shards filtered on `queued`
+    /// (projecting `seq`, page by page), then conditional updates, 100 a
+    /// transaction.
     async fn cancel_queued(&self, batch: &BatchId, at: DateTime<Utc>) -> PortResult<u64> {
         let seqs = self.seqs_in(batch, None, RecipientStatus::Queued).await?;
         Ok(self.cancel(batch, seqs, at).await?)
@@ -831,7 +673,7 @@ mod tests {
     fn a_recipient_item_reads_back_as_the_recipient_queued() {
         let item = recipient_item(&"b".parse().unwrap(), &recipient(7));
         assert_eq!(recipient_from(&item).unwrap(), recipient(7));
-        assert_eq!(item[PK], s("BATCH#b#R00"));
+        assert_eq!(item[crate::dynamo::keys::PK], s("BATCH#b#R00"));
         let record = record_from(&item).unwrap();
         assert_eq!(record.status, RecipientStatus::Queued);
         assert_eq!((record.reason, record.provider_id), (None, None));
@@ -857,31 +699,6 @@ mod tests {
                 format!("a stored recipient item has no usable {attribute}")
             );
         }
-    }
-
-    #[test]
-    fn ranges_become_shards_and_sort_key_bounds() {
-        let scan = recipients_in(Some(3..10)).unwrap();
-        assert_eq!(scan.condition, "#pk = :pk AND #sk BETWEEN :from AND :to");
-        assert_eq!(
-            scan.bounds,
-            [
-                (":from", "R#0000003".to_owned()),
-                (":to", "R#0000009".to_owned())
-            ]
-        );
-        assert_eq!(scan.shards, [0]);
-        assert_eq!(recipients_in(Some(20..60)).unwrap().shards, [0, 1, 2]);
-        assert!(recipients_in(Some(4..4)).is_none());
-        assert!(recipients_in(Some(MAX_SEQ + 1..Seq::MAX)).is_none());
-        let scan = recipients_in(Some(0..Seq::MAX)).unwrap();
-        assert_eq!(scan.bounds[1].1, "R#9999999");
-        assert_eq!(scan.shards.len(), RECIPIENT_SHARDS as usize);
-        // The end clamped to the last seq a key orders: its one shard.
-        let scan = recipients_in(Some(MAX_SEQ..Seq::MAX)).unwrap();
-        assert_eq!(scan.shards, [15]);
-        let all = recipients_in(None).unwrap();
-        assert_eq!(all.shards, all_shards().collect::<Vec<_>>());
     }
 
     #[test]

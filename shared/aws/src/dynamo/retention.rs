@@ -40,7 +40,7 @@ use super::keys::{
     BATCH_SK, EXPIRING_BATCHES, GSI2, GSI2PK, MSG_SK, PK, SHARD_BLOCK, SK, all_shards, attr,
     batch_id_of, batch_pk, key, msg_pk, recipient_pk, recipient_seq_of, recipient_sk,
 };
-use super::recipients::SHARD_QUERY_CONCURRENCY;
+use super::shard_reads::SHARD_QUERY_CONCURRENCY;
 use super::{DynamoError, DynamoRepos};
 
 /// Recipient seqs (and waves) read (keys and provider id only) and stamped
