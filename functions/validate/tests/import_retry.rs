@@ -5,6 +5,7 @@
 //! and leaves what it stored as it is.
 
 use aws_sdk_dynamodb::types::AttributeValue;
+use batchmsg_aws::dynamo::recipient_partition_key;
 use batchmsg_core::batch::{Batch, BatchId, RecipientRecord};
 use batchmsg_core::delivery::{BatchStatus, RecipientStatus};
 use batchmsg_core::ports::{BatchRepo, RecipientRepo, SystemClock};
@@ -96,7 +97,10 @@ fn requests(stack: &Stack, operation: &str) -> u64 {
 
 fn recipient_key(seq: u32) -> std::collections::HashMap<String, AttributeValue> {
     [
-        ("PK".to_owned(), AttributeValue::S(format!("BATCH#{BATCH}"))),
+        (
+            "PK".to_owned(),
+            AttributeValue::S(recipient_partition_key(&batch_id(), seq)),
+        ),
         ("SK".to_owned(), AttributeValue::S(format!("R#{seq:07}"))),
     ]
     .into()

@@ -14,7 +14,7 @@ use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_dynamodb::error::BoxError;
 use aws_sdk_dynamodb::types::{AttributeValue, BillingMode, KeyType, ProjectionType};
-use batchmsg_aws::dynamo::{DynamoRepos, create_table, table_definition};
+use batchmsg_aws::dynamo::{DynamoRepos, create_table, recipient_partition_key, table_definition};
 use batchmsg_core::batch::{Batch, BatchId, Recipient, Seq, Wave};
 use batchmsg_core::delivery::{BatchEvent, BatchStatus, RecipientStatus, WaveEvent, WaveStatus};
 use batchmsg_core::mobile::UkMobile;
@@ -756,9 +756,11 @@ async fn a_big_batch_is_read_page_by_page() {
         requests,
     } = setup().await;
     let id = id(1);
-    // 1,200 recipients of ~1.9 kB (a long UCS-2 text): 2.3 MB, so every
-    // query over the batch takes three 1 MB pages. (No transactions here:
-    // moto copies the whole table for each, seconds at this size.)
+    // 1,200 recipients of ~1.9 kB (a long UCS-2 text): 2.3 MB, which took
+    // three 1 MB pages on one partition key; on the batch's 16 recipient
+    // shards it is 16 Queries of one page each (tests/shards.rs pages
+    // within one shard). (No transactions here: moto copies the whole
+    // table for each, seconds at this size.)
     let long: Vec<Recipient> = (0..1_200)
         .map(|seq| Recipient {
             body: format!("{seq} {}", "é".repeat(900)).into(),
@@ -812,7 +814,8 @@ async fn a_big_batch_is_read_page_by_page() {
         [(Cancelled, 1), (Queued, 1_197), (Sending, 2)]
     );
     assert_eq!(requests.take(), pages);
-    // A range reads only its own pages.
+    // A range reads only its own pages: 1,000..1,200 is blocks 40..47 of
+    // 25 seqs, on 8 of the 16 shards, a Query each.
     assert_eq!(
         repos
             .counts(&id, Some(1_000..1_200))
@@ -821,7 +824,7 @@ async fn a_big_batch_is_read_page_by_page() {
             .by_status,
         [(Queued, 199), (Sending, 1)]
     );
-    assert_eq!(requests.take(), ops(&["Query"]));
+    assert_eq!(requests.take(), ops(&["Query"; 8]));
 }
 
 #[tokio::test]
@@ -861,7 +864,11 @@ async fn more_than_100_changes_take_several_transactions() {
         .unwrap();
     assert_eq!(requests.take(), ops(&["TransactWriteItems"]));
     assert_eq!(repos.cancel_queued(&id, t0()).await.unwrap(), 60);
-    assert_eq!(requests.take(), ops(&["Query", "TransactWriteItems"]));
+    // A Query of each of the batch's 16 recipient shards, then one
+    // transaction.
+    let mut expected = vec!["Query"; 16];
+    expected.push("TransactWriteItems");
+    assert_eq!(requests.take(), ops(&expected));
     let counts = repos.counts(&id, None).await.unwrap();
     assert_eq!(
         counts.by_status,
@@ -1035,7 +1042,7 @@ async fn errors_name_the_operation_and_never_a_patient() {
     client
         .update_item()
         .table_name(TABLE)
-        .key("PK", AttributeValue::S(format!("BATCH#{id}")))
+        .key("PK", AttributeValue::S(recipient_partition_key(&id, 1)))
         .key("SK", AttributeValue::S("R#0000001".to_owned()))
         .update_expression("SET nhs_number = :n")
         .expression_attribute_values(":n", AttributeValue::N("9990000001".to_owned()))

@@ -123,12 +123,17 @@ fn number(item: &Item, name: &str) -> Option<i64> {
         .map(|n| n.parse().unwrap())
 }
 
-/// The items of `batch`: its partition, and the `MSG#` items naming it.
+/// The items of `batch`: its partition, its recipient shards' and the
+/// `MSG#` items naming it.
 fn items_of<'a>(items: &'a [Item], batch: &BatchId) -> Vec<&'a Item> {
     let pk = format!("BATCH#{batch}");
+    let shards = format!("BATCH#{batch}#R");
     items
         .iter()
-        .filter(|i| text(i, "PK") == Some(pk.as_str()) || text(i, "batch") == Some(batch.as_str()))
+        .filter(|i| {
+            text(i, "PK").is_some_and(|k| k == pk || k.starts_with(&shards))
+                || text(i, "batch") == Some(batch.as_str())
+        })
         .collect()
 }
 

@@ -12,17 +12,39 @@
 //! | item | PK | SK | attributes |
 //! |---|---|---|---|
 //! | batch | `BATCH#{id}` | `BATCH` | status, created_at, list_name, message, rows, accepted, not_accepted; `GSI1PK` = `BATCHES`, `GSI1SK` = created_at (13 digits) `#` id |
-//! | recipient | `BATCH#{id}` | `R#{seq:07}` | seq, row, nhs_number, mobile, body, encoding, fragments, status, reason, provider_id, claimed_at (kept when queued again), claim_token, job_at (the sweep's last new job), sent_at, receipt_at |
+//! | recipient | `BATCH#{id}#R{shard:02}` | `R#{seq:07}` | seq, row, nhs_number, mobile, body, encoding, fragments, status, reason, provider_id, claimed_at (kept when queued again), claim_token, job_at (the sweep's last new job), sent_at, receipt_at |
 //! | wave | `BATCH#{id}` | `W#{number:05}` | first, size, due, status; until released or cancelled `GSI2PK` = `WAVES`, `GSI2SK` = due (13 digits) `#` its keys |
 //! | message id | `MSG#{provider_id}` | `MSG` | batch, seq |
+//!
+//! # One batch, several partitions
+//!
+//! A batch's recipients are spread over [`RECIPIENT_SHARDS`] (16) partition
+//! keys, `BATCH#{id}#R00` to `BATCH#{id}#R15`: recipient `seq` is on shard
+//! `(seq / SHARD_BLOCK) % RECIPIENT_SHARDS`, blocks of [`SHARD_BLOCK`] (25)
+//! consecutive seqs dealt round the shards. DynamoDB writes at most 1,000
+//! units a second to one partition key, so on one key a 1,000,000-row
+//! import would take over 1,000 s, past the validate function's 15
+//! minutes; on 16 the table's own limit (4,000 writes a second for a new
+//! on-demand table) is what holds it. The shard is a function of `seq`
+//! alone, so every write by (batch, seq) knows its key without a read; 25
+//! consecutive seqs (one BatchWriteItem of the import) share a key, and the
+//! import's 16 writes in flight are on 16 keys; a batch of up to 25
+//! recipients uses one. A read of a range queries only the shards the range
+//! overlaps (a wave of at most 25 recipients: one or two; 400 or more:
+//! all 16), [`SHARD_QUERY_CONCURRENCY`] at once, and puts the answers in
+//! seq order where the port promises one; reads of the whole batch (cancel,
+//! counts, records, the sweep's `sending`) query all 16. The batch item,
+//! its waves and the `MSG#` items stay where they were.
 //!
 //! A finished batch (completed, or cancelled and closed) moves from
 //! `GSI2PK` = `OPEN` to `EXPIRING` in the write that finishes it; the
 //! retention run ([`batchmsg_core::retention::stamp_finished`], module
 //! `retention`) records `finished_at`, gives every item of the batch
-//! [`TTL_ATTRIBUTE`] (`expires_at`, epoch **seconds**) page by page, keeping
-//! its place in `expiry_cursor`, and last stamps the batch item and removes
-//! its `GSI2PK`.
+//! [`TTL_ATTRIBUTE`] (`expires_at`, epoch **seconds**) page by page (the
+//! recipients a window of seqs a page from every shard, then the waves),
+//! keeping its place in `expiry_cursor` (`R{seq}`: recipients from that
+//! seq on; `B` or `B/{sort key}`: the waves, after that one), and last
+//! stamps the batch item and removes its `GSI2PK`.
 //!
 //! Times are Numbers, milliseconds since 1970 (UTC). Keys are zero-padded so
 //! they sort as numbers do: a batch holds at most [`MAX_SEQ`] + 1 recipients
@@ -109,12 +131,14 @@
 //! id (not `DisplayErrorContext`, which appends the raw HTTP response).
 
 mod batches;
+mod cursor;
 mod item;
 mod keys;
 mod moves;
 mod receipts;
 mod recipients;
 mod retention;
+mod shard_reads;
 mod table;
 mod waves;
 mod write;
@@ -129,8 +153,9 @@ use batchmsg_core::ports::PortError;
 
 use crate::config::{self, ConfigError};
 
-pub use keys::{MAX_SEQ, MAX_WAVE};
+pub use keys::{MAX_SEQ, MAX_WAVE, RECIPIENT_SHARDS, SHARD_BLOCK, recipient_partition_key};
 pub use recipients::CANCELLED_REASON;
+pub use shard_reads::SHARD_QUERY_CONCURRENCY;
 pub use table::{IndexDefinition, KeyDefinition, TableDefinition, create_table, table_definition};
 pub use write::{
     BATCH_GET_MAX, BATCH_WRITE_MAX, IMPORT_CONCURRENCY, TRANSACTION_MAX, TRANSACTION_ROUNDS,

@@ -1,10 +1,13 @@
-//! Recipient items (`BATCH#{id}` / `R#{seq:07}`) and message-id items
-//! (`MSG#{provider_id}` / `MSG`).
+//! Recipient items (`BATCH#{id}#R{shard:02}` / `R#{seq:07}`) and
+//! message-id items (`MSG#{provider_id}` / `MSG`).
+//!
+//! A batch's recipients are spread over 16 partition keys (see
+//! `keys::recipient_shard`); reads go through module `shard_reads`, and
+//! come back here in seq order where the port promises an order.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ops::Range;
 
-use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::types::AttributeValue;
 use batchmsg_core::batch::{BatchId, Recipient, RecipientRecord, Seq, StatusCounts};
 use batchmsg_core::delivery::{RecipientEvent, RecipientStatus};
@@ -17,10 +20,10 @@ use futures::{StreamExt, TryStreamExt, stream};
 
 use super::item::{Item, Read, from_millis, millis, n, s};
 use super::keys::{
-    MAX_SEQ, MSG_SK, PK, RECIPIENT_PREFIX, SK, attr, batch_pk, check_seq, key, msg_pk,
-    recipient_key, recipient_sk, sk_of,
+    MAX_SEQ, MSG_SK, SK, attr, check_seq, key, msg_pk, recipient_key, recipient_sk, sk_of,
 };
 use super::moves::{Change, Move};
+use super::shard_reads::recipients_in;
 use super::write::{
     BATCH_WRITE_MAX, IMPORT_CONCURRENCY, Moved, Unit, put_request, transaction_chunks,
 };
@@ -40,8 +43,8 @@ const RECIPIENT_ATTRIBUTES: [&str; 7] = [
     attr::FRAGMENTS,
 ];
 
-fn recipient_item(batch_pk: &str, r: &Recipient) -> Item {
-    let mut item = key(batch_pk.to_owned(), recipient_sk(r.seq));
+fn recipient_item(batch: &BatchId, r: &Recipient) -> Item {
+    let mut item = recipient_key(batch, r.seq);
     item.extend([
         (attr::SEQ.to_owned(), n(r.seq)),
         (attr::ROW.to_owned(), n(r.row)),
@@ -132,93 +135,7 @@ pub(crate) fn message_target(item: &Item) -> Result<(BatchId, Seq), DynamoError>
     Ok((batch, read.n(attr::SEQ)?))
 }
 
-/// A key condition on the batch's recipients in `range`, or all of them;
-/// `None` when the range holds no possible recipient.
-fn recipients_in(range: Option<Range<Seq>>) -> Option<(String, Vec<(&'static str, String)>)> {
-    match range {
-        None => Some((
-            "#pk = :pk AND begins_with(#sk, :prefix)".to_owned(),
-            vec![(":prefix", RECIPIENT_PREFIX.to_owned())],
-        )),
-        Some(range) => {
-            if range.start >= range.end || range.start > MAX_SEQ {
-                return None;
-            }
-            let last = (range.end - 1).min(MAX_SEQ);
-            Some((
-                "#pk = :pk AND #sk BETWEEN :from AND :to".to_owned(),
-                vec![
-                    (":from", recipient_sk(range.start)),
-                    (":to", recipient_sk(last)),
-                ],
-            ))
-        }
-    }
-}
-
 impl DynamoRepos {
-    /// A strongly consistent Query of the batch's recipients in `range`
-    /// (or all), optionally filtered to one status and projected.
-    fn recipient_query(
-        &self,
-        batch: &BatchId,
-        condition: &str,
-        bounds: &[(&'static str, String)],
-        status: Option<RecipientStatus>,
-        projection: &[&'static str],
-    ) -> QueryFluentBuilder {
-        let mut query = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .consistent_read(true)
-            .key_condition_expression(condition)
-            .expression_attribute_names("#pk", PK)
-            .expression_attribute_names("#sk", SK)
-            .expression_attribute_values(":pk", s(batch_pk(batch)));
-        for (placeholder, value) in bounds {
-            query = query.expression_attribute_values(*placeholder, s(value));
-        }
-        if let Some(status) = status {
-            query = query
-                .filter_expression("#status = :wanted")
-                .expression_attribute_names("#status", attr::STATUS)
-                .expression_attribute_values(":wanted", s(status.as_str()));
-        }
-        if !projection.is_empty() {
-            let names: Vec<String> = projection.iter().map(|a| format!("#{a}")).collect();
-            for a in projection {
-                query = query.expression_attribute_names(format!("#{a}"), *a);
-            }
-            query = query.projection_expression(names.join(", "));
-        }
-        query
-    }
-
-    /// The seqs of the batch's recipients in `status` within `range`, in order.
-    async fn seqs_in(
-        &self,
-        batch: &BatchId,
-        range: Option<Range<Seq>>,
-        status: RecipientStatus,
-    ) -> Result<Vec<Seq>, DynamoError> {
-        let Some((condition, bounds)) = recipients_in(range) else {
-            return Ok(Vec::new());
-        };
-        let mut seqs = Vec::new();
-        self.query_pages(
-            || self.recipient_query(batch, &condition, &bounds, Some(status), &[attr::SEQ]),
-            |page| {
-                for item in &page {
-                    seqs.push(Read::new(item, "recipient").n(attr::SEQ)?);
-                }
-                Ok(())
-            },
-        )
-        .await?;
-        Ok(seqs)
-    }
-
     /// The units of `event` for each of `seqs` (once each), with `extra` set.
     fn recipient_units(
         batch: &BatchId,
@@ -236,26 +153,28 @@ impl DynamoRepos {
 
     /// Of one group of up to 100 recipients, looks up which are stored
     /// (one BatchGetItem) and writes the others.
-    async fn insert_missing(&self, pk: &str, group: &[&Recipient]) -> Result<(), DynamoError> {
-        let keys = group
-            .iter()
-            .map(|r| key(pk.to_owned(), recipient_sk(r.seq)))
-            .collect();
+    async fn insert_missing(
+        &self,
+        batch: &BatchId,
+        group: &[&Recipient],
+    ) -> Result<(), DynamoError> {
+        let keys = group.iter().map(|r| recipient_key(batch, r.seq)).collect();
         let found = self.get_all(keys, &[SK]).await?;
         let present: HashSet<&str> = found.iter().filter_map(sk_of).collect();
         let writes = group
             .iter()
             .filter(|r| !present.contains(recipient_sk(r.seq).as_str()))
-            .map(|r| put_request(recipient_item(pk, r)))
+            .map(|r| put_request(recipient_item(batch, r)))
             .collect::<Result<Vec<_>, _>>()?;
         self.write_all(writes).await
     }
 
-    /// One BatchWriteItem of up to 25 recipients, unlooked.
-    async fn put_all(&self, pk: &str, chunk: &[&Recipient]) -> Result<(), DynamoError> {
+    /// One BatchWriteItem of up to 25 recipients, unlooked: on one shard's
+    /// key when they are one block (the import's chunks start on one).
+    async fn put_all(&self, batch: &BatchId, chunk: &[&Recipient]) -> Result<(), DynamoError> {
         let writes = chunk
             .iter()
-            .map(|r| put_request(recipient_item(pk, r)))
+            .map(|r| put_request(recipient_item(batch, r)))
             .collect::<Result<Vec<_>, _>>()?;
         self.write_chunk(writes).await
     }
@@ -361,12 +280,11 @@ impl RecipientRepo for DynamoRepos {
     /// and both write the same `queued` item.
     async fn insert_recipients(&self, batch: &BatchId, recipients: &[Recipient]) -> PortResult<()> {
         let recipients = checked_once_each(recipients)?;
-        let pk = batch_pk(batch);
         // The futures are made first: a stream of a closure's futures trips
         // rustc's higher-ranked lifetime check in a `Send` trait method.
         let groups: Vec<_> = recipients
             .chunks(super::BATCH_GET_MAX)
-            .map(|group| self.insert_missing(&pk, group))
+            .map(|group| self.insert_missing(batch, group))
             .collect();
         stream::iter(groups)
             .buffer_unordered(IMPORT_CONCURRENCY)
@@ -388,10 +306,9 @@ impl RecipientRepo for DynamoRepos {
         recipients: &[Recipient],
     ) -> PortResult<()> {
         let recipients = checked_once_each(recipients)?;
-        let pk = batch_pk(batch);
         let writes: Vec<_> = recipients
             .chunks(BATCH_WRITE_MAX)
-            .map(|chunk| self.put_all(&pk, chunk))
+            .map(|chunk| self.put_all(batch, chunk))
             .collect();
         stream::iter(writes)
             .buffer_unordered(IMPORT_CONCURRENCY)
@@ -400,8 +317,8 @@ impl RecipientRepo for DynamoRepos {
         Ok(())
     }
 
-    /// A Query of the range's sort keys filtered on `queued`, projecting
-    /// `seq`, page by page.
+    /// A Query of each shard the range overlaps, of the range's sort keys
+    /// filtered on `queued`, projecting `seq`, page by page; in seq order.
     async fn queued_in(&self, batch: &BatchId, range: Range<Seq>) -> PortResult<Vec<Seq>> {
         Ok(self
             .seqs_in(batch, Some(range), RecipientStatus::Queued)
@@ -559,22 +476,22 @@ impl RecipientRepo for DynamoRepos {
         })
     }
 
-    /// A Query of the range filtered on `queued` with neither `job_at` nor
-    /// `claimed_at` (a text queued again keeps its claim's time) at or
-    /// after `before`, projecting `seq`, page by page.
+    /// A Query of each shard the range overlaps, filtered on `queued` with
+    /// neither `job_at` nor `claimed_at` (a text queued again keeps its
+    /// claim's time) at or after `before`, projecting `seq`, page by page;
+    /// in seq order.
     async fn queued_without_job_since(
         &self,
         batch: &BatchId,
         range: Range<Seq>,
         before: DateTime<Utc>,
     ) -> PortResult<Vec<Seq>> {
-        let Some((condition, bounds)) = recipients_in(Some(range)) else {
+        let Some(scan) = recipients_in(Some(range)) else {
             return Ok(Vec::new());
         };
-        let mut seqs = Vec::new();
-        self.query_pages(
-            || {
-                self.recipient_query(batch, &condition, &bounds, None, &[attr::SEQ])
+        Ok(self
+            .seqs_where(batch, &scan, |pk| {
+                self.recipient_query(pk, &scan, None, &[attr::SEQ])
                     .filter_expression(
                         "#status = :queued \
                          AND (attribute_not_exists(#job_at) OR #job_at < :before) \
@@ -585,16 +502,8 @@ impl RecipientRepo for DynamoRepos {
                     .expression_attribute_names("#claimed_at", attr::CLAIMED_AT)
                     .expression_attribute_values(":queued", s(RecipientStatus::Queued.as_str()))
                     .expression_attribute_values(":before", millis(before))
-            },
-            |page| {
-                for item in &page {
-                    seqs.push(Read::new(item, "recipient").n(attr::SEQ)?);
-                }
-                Ok(())
-            },
-        )
-        .await?;
-        Ok(seqs)
+            })
+            .await?)
     }
 
     /// Sets `job_at` on those still `queued` that hold no later one:
@@ -612,8 +521,9 @@ impl RecipientRepo for DynamoRepos {
         Ok(())
     }
 
-    /// A Query of the batch's recipients filtered on `queued` (projecting
-    /// `seq`, page by page), then conditional updates, 100 a transaction.
+    /// A Query of each of the batch's shards filtered on `queued`
+    /// (projecting `seq`, page by page), then conditional updates, 100 a
+    /// transaction.
     async fn cancel_queued(&self, batch: &BatchId, at: DateTime<Utc>) -> PortResult<u64> {
         let seqs = self.seqs_in(batch, None, RecipientStatus::Queued).await?;
         Ok(self.cancel(batch, seqs, at).await?)
@@ -629,56 +539,54 @@ impl RecipientRepo for DynamoRepos {
         Ok(self.cancel(batch, seqs.to_vec(), at).await?)
     }
 
-    /// A Query filtered on `sending`, projecting seq and claimed_at.
+    /// A Query of each shard filtered on `sending`, projecting seq and
+    /// claimed_at; in seq order.
     async fn sending(&self, batch: &BatchId) -> PortResult<Vec<(Seq, DateTime<Utc>)>> {
-        let Some((condition, bounds)) = recipients_in(None) else {
+        let Some(scan) = recipients_in(None) else {
             return Ok(Vec::new());
         };
-        let mut sending = Vec::new();
-        self.query_pages(
-            || {
-                self.recipient_query(
-                    batch,
-                    &condition,
-                    &bounds,
-                    Some(RecipientStatus::Sending),
-                    &[attr::SEQ, attr::CLAIMED_AT],
-                )
-            },
-            |page| {
-                for item in &page {
+        let shards = self
+            .fold_shards(
+                batch,
+                &scan.shards,
+                |pk| {
+                    self.recipient_query(
+                        pk,
+                        &scan,
+                        Some(RecipientStatus::Sending),
+                        &[attr::SEQ, attr::CLAIMED_AT],
+                    )
+                },
+                Vec::new,
+                |sending, item| {
                     let read = Read::new(item, "recipient");
                     let claimed_at = read.opt_n::<i64>(attr::CLAIMED_AT)?.unwrap_or(0);
                     sending.push((read.n(attr::SEQ)?, from_millis(claimed_at)));
-                }
-                Ok(())
-            },
-        )
-        .await?;
+                    Ok(())
+                },
+            )
+            .await?;
+        let mut sending: Vec<(Seq, DateTime<Utc>)> = shards.into_iter().flatten().collect();
+        sending.sort_unstable_by_key(|(seq, _)| *seq);
         Ok(sending)
     }
 
-    /// A Query of the range projecting status and reason, counted here:
-    /// by status (in the order of the status names) and by (status,
-    /// reason), most first, as the SQLite adapter orders them.
+    /// A Query of the range's shards projecting status and reason, counted
+    /// here (each shard on its own, then together): by status (in the order
+    /// of the status names) and by (status, reason), most first, as the
+    /// SQLite adapter orders them.
     async fn counts(&self, batch: &BatchId, range: Option<Range<Seq>>) -> PortResult<StatusCounts> {
-        let Some((condition, bounds)) = recipients_in(range) else {
+        type Tally = (BTreeMap<String, u64>, HashMap<(String, String), u64>);
+        let Some(scan) = recipients_in(range) else {
             return Ok(StatusCounts::default());
         };
-        let mut by_status: BTreeMap<String, u64> = BTreeMap::new();
-        let mut reasons: HashMap<(String, String), u64> = HashMap::new();
-        self.query_pages(
-            || {
-                self.recipient_query(
-                    batch,
-                    &condition,
-                    &bounds,
-                    None,
-                    &[attr::STATUS, attr::REASON],
-                )
-            },
-            |page| {
-                for item in &page {
+        let shards = self
+            .fold_shards(
+                batch,
+                &scan.shards,
+                |pk| self.recipient_query(pk, &scan, None, &[attr::STATUS, attr::REASON]),
+                Tally::default,
+                |(by_status, reasons), item| {
                     let read = Read::new(item, "recipient");
                     let status = read.s(attr::STATUS)?;
                     *by_status.entry(status.to_owned()).or_default() += 1;
@@ -687,11 +595,20 @@ impl RecipientRepo for DynamoRepos {
                             .entry((status.to_owned(), reason.to_owned()))
                             .or_default() += 1;
                     }
-                }
-                Ok(())
-            },
-        )
-        .await?;
+                    Ok(())
+                },
+            )
+            .await?;
+        let mut by_status: BTreeMap<String, u64> = BTreeMap::new();
+        let mut reasons: HashMap<(String, String), u64> = HashMap::new();
+        for (shard_statuses, shard_reasons) in shards {
+            for (status, count) in shard_statuses {
+                *by_status.entry(status).or_default() += count;
+            }
+            for (key, count) in shard_reasons {
+                *reasons.entry(key).or_default() += count;
+            }
+        }
         let parse = |status: &str| -> Result<RecipientStatus, DynamoError> {
             status.parse().map_err(|_| DynamoError::BadItem {
                 kind: "recipient",
@@ -711,22 +628,25 @@ impl RecipientRepo for DynamoRepos {
         Ok(counts)
     }
 
-    /// A Query of every recipient item, page by page, in seq order.
+    /// A Query of every shard, page by page, put in seq order.
     async fn records(&self, batch: &BatchId) -> PortResult<Vec<RecipientRecord>> {
-        let Some((condition, bounds)) = recipients_in(None) else {
+        let Some(scan) = recipients_in(None) else {
             return Ok(Vec::new());
         };
-        let mut records = Vec::new();
-        self.query_pages(
-            || self.recipient_query(batch, &condition, &bounds, None, &[]),
-            |page| {
-                for item in &page {
+        let shards = self
+            .fold_shards(
+                batch,
+                &scan.shards,
+                |pk| self.recipient_query(pk, &scan, None, &[]),
+                Vec::new,
+                |records, item| {
                     records.push(record_from(item)?);
-                }
-                Ok(())
-            },
-        )
-        .await?;
+                    Ok(())
+                },
+            )
+            .await?;
+        let mut records: Vec<RecipientRecord> = shards.into_iter().flatten().collect();
+        records.sort_unstable_by_key(|r| r.recipient.seq);
         Ok(records)
     }
 }
@@ -751,8 +671,9 @@ mod tests {
 
     #[test]
     fn a_recipient_item_reads_back_as_the_recipient_queued() {
-        let item = recipient_item("BATCH#b", &recipient(7));
+        let item = recipient_item(&"b".parse().unwrap(), &recipient(7));
         assert_eq!(recipient_from(&item).unwrap(), recipient(7));
+        assert_eq!(item[crate::dynamo::keys::PK], s("BATCH#b#R00"));
         let record = record_from(&item).unwrap();
         assert_eq!(record.status, RecipientStatus::Queued);
         assert_eq!((record.reason, record.provider_id), (None, None));
@@ -761,7 +682,7 @@ mod tests {
 
     #[test]
     fn the_stored_strings_are_unchanged_and_one_that_no_longer_parses_is_an_error() {
-        let item = recipient_item("BATCH#b", &recipient(7));
+        let item = recipient_item(&"b".parse().unwrap(), &recipient(7));
         assert_eq!(item[attr::NHS_NUMBER], s("9434765919"));
         assert_eq!(item[attr::MOBILE], s("+447700900007"));
         assert_eq!(item[attr::BODY], s("Hello 7"));
@@ -778,23 +699,6 @@ mod tests {
                 format!("a stored recipient item has no usable {attribute}")
             );
         }
-    }
-
-    #[test]
-    fn ranges_become_sort_key_bounds() {
-        let (condition, bounds) = recipients_in(Some(3..10)).unwrap();
-        assert_eq!(condition, "#pk = :pk AND #sk BETWEEN :from AND :to");
-        assert_eq!(
-            bounds,
-            [
-                (":from", "R#0000003".to_owned()),
-                (":to", "R#0000009".to_owned())
-            ]
-        );
-        assert!(recipients_in(Some(4..4)).is_none());
-        assert!(recipients_in(Some(MAX_SEQ + 1..Seq::MAX)).is_none());
-        let (_, bounds) = recipients_in(Some(0..Seq::MAX)).unwrap();
-        assert_eq!(bounds[1].1, "R#9999999");
     }
 
     #[test]

@@ -1,35 +1,53 @@
 //! The `Retention` port on DynamoDB: finished batches are the batch items in
 //! the sparse GSI2 partition `EXPIRING`; each of their items gets
 //! `expires_at` (seconds, the table's TTL attribute) by one conditional
-//! `UpdateItem`, a page of the batch's partition at a time, with a bounded
-//! number in flight. There is no batch form of an update (BatchWriteItem
-//! only puts and deletes, and a put would overwrite an item a receipt is
-//! changing), and a transaction costs twice the write units.
+//! `UpdateItem`, a page of the batch's items at a time, with a bounded
+//! number in flight. Recipients first, a window of [`STAMP_PAGE`] seqs a
+//! page read from every shard at once (module `cursor`); then the batch's
+//! own partition (its waves); the batch item itself last. `expiry_cursor`
+//! on the batch item says where the last page stopped. There is no batch
+//! form of an update (BatchWriteItem only puts and deletes, and a put would
+//! overwrite an item a receipt is changing), and a transaction costs twice
+//! the write units.
+//!
+//! A page's updates go in turn to each shard it read (the first item of
+//! each, then the second…), with their `MSG#` items between: of the
+//! [`STAMP_CONCURRENCY`] in flight, one or two are on any one key, so at
+//! ~10 ms a request no key comes near DynamoDB's 1,000 writes a second,
+//! where the same updates on the batch's one key (as before the shards)
+//! asked it for up to 1,600.
 //!
 //! Requests for a batch of `n` recipients, `w` waves and `m` texts sent:
-//! `n + w + m + 1` UpdateItems, and per page of [`STAMP_PAGE`] items one
-//! GetItem (where the last page stopped), one Query and one UpdateItem (the
-//! cursor); and one UpdateItem to record when it finished. A million
-//! recipients all sent: about 2,000,000 UpdateItems, 2,000,001 write units.
+//! `n + w + m + 1` UpdateItems; per page of [`STAMP_PAGE`] recipients one
+//! GetItem (where the last page stopped), 16 Queries (one a shard, each of
+//! a block and one more) and one UpdateItem (the cursor); one Query for the
+//! waves, with the last page; and one UpdateItem to record when it
+//! finished. A 10-recipient batch costs 16 Queries more than on one
+//! partition; a million recipients all sent, about 2,000,000 UpdateItems
+//! (2,000,001 write units) and 80,000 Queries, where one partition took
+//! 5,000.
 
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
-use batchmsg_core::batch::BatchId;
+use batchmsg_core::batch::{BatchId, Seq};
 use batchmsg_core::ports::{Finished, PortResult, Retention, Stamped};
 use chrono::{DateTime, Utc};
-use futures::{StreamExt, stream};
+use futures::{StreamExt, TryStreamExt, stream};
 
+use super::cursor::{Cursor, ShardRead, in_turn, next_step};
 use super::item::{Item, Read, millis, n, s};
 use super::keys::{
-    BATCH_SK, EXPIRING_BATCHES, GSI2, GSI2PK, MSG_SK, PK, SK, attr, batch_id_of, batch_pk, key,
-    msg_pk, sk_of,
+    BATCH_SK, EXPIRING_BATCHES, GSI2, GSI2PK, MSG_SK, PK, SHARD_BLOCK, SK, all_shards, attr,
+    batch_id_of, batch_pk, key, msg_pk, recipient_pk, recipient_seq_of, recipient_sk,
 };
+use super::shard_reads::SHARD_QUERY_CONCURRENCY;
 use super::{DynamoError, DynamoRepos};
 
-/// Items of a batch's partition read (keys and provider id only) and
-/// stamped in one `stamp_next`: with their `MSG#` items, up to twice as
-/// many updates. At ~10 ms a request and [`STAMP_CONCURRENCY`] in flight, a
-/// page takes a quarter of a second or so.
+/// Recipient seqs (and waves) read (keys and provider id only) and stamped
+/// in one `stamp_next`: with their `MSG#` items, up to twice as many
+/// updates. At ~10 ms a request and [`STAMP_CONCURRENCY`] in flight, a page
+/// takes a quarter of a second or so. A window of 200 seqs holds at most
+/// one block of each shard.
 pub const STAMP_PAGE: i32 = 200;
 
 /// Stamping updates in flight at once.
@@ -39,7 +57,107 @@ fn seconds(at: DateTime<Utc>) -> AttributeValue {
     n(at.timestamp())
 }
 
+/// One page of a partition, for stamping: the items (keys, seq and
+/// provider id), and the sort key of the last read when the partition may
+/// hold more after it.
+struct ExpiryPage {
+    items: Vec<Item>,
+    last_evaluated: Option<String>,
+}
+
+/// Items a page asks of each recipient shard: the most one shard holds in
+/// a window of [`STAMP_PAGE`] seqs (a block), and one more, which says
+/// where that shard goes on past the window, however far.
+const SHARD_READ: i32 = SHARD_BLOCK as i32 + 1;
+
 impl DynamoRepos {
+    /// Up to `limit` items of partition `pk` whose sort key is `bound`
+    /// (`>=` or `>`, and a sort key), strongly consistent: keys, seq and
+    /// provider id.
+    async fn expiry_page(
+        &self,
+        pk: String,
+        bound: (&str, String),
+        limit: i32,
+    ) -> Result<ExpiryPage, DynamoError> {
+        let (operator, sk) = bound;
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression(format!("#pk = :pk AND #sk {operator} :sk"))
+            .projection_expression("#pk, #sk, #seq, #provider")
+            .expression_attribute_names("#pk", PK)
+            .expression_attribute_names("#sk", SK)
+            .expression_attribute_names("#seq", attr::SEQ)
+            .expression_attribute_names("#provider", attr::PROVIDER_ID)
+            .expression_attribute_values(":pk", s(pk))
+            .expression_attribute_values(":sk", s(sk))
+            .limit(limit)
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| self.request_error("Query", e))?;
+        let last_evaluated = match out.last_evaluated_key {
+            Some(last) if !last.is_empty() => Some(Read::new(&last, "item").s(SK)?.to_owned()),
+            _ => None,
+        };
+        Ok(ExpiryPage {
+            items: out.items.unwrap_or_default(),
+            last_evaluated,
+        })
+    }
+
+    /// The recipients of the page from seq `from`: each shard's next
+    /// [`SHARD_READ`] from `from` (all shards at once), those [`next_step`]
+    /// says to stamp, in turn from each shard (so the updates in flight are
+    /// on different keys), and where the next page starts.
+    async fn recipient_expiry_page(
+        &self,
+        id: &BatchId,
+        from: Seq,
+    ) -> Result<(Vec<Item>, Option<Seq>), DynamoError> {
+        let reads: Vec<_> = all_shards()
+            .map(|shard| {
+                self.expiry_page(
+                    recipient_pk(id, shard),
+                    (">=", recipient_sk(from)),
+                    SHARD_READ,
+                )
+            })
+            .collect();
+        let pages: Vec<ExpiryPage> = stream::iter(reads)
+            .buffered(SHARD_QUERY_CONCURRENCY)
+            .try_collect()
+            .await?;
+        let mut shard_reads = Vec::with_capacity(pages.len());
+        for page in &pages {
+            let mut seqs = Vec::with_capacity(page.items.len());
+            for item in &page.items {
+                seqs.push(Read::new(item, "recipient").n::<Seq>(attr::SEQ)?);
+            }
+            let last_evaluated = match &page.last_evaluated {
+                Some(sk) => Some(recipient_seq_of(sk).ok_or(DynamoError::BadItem {
+                    kind: "recipient",
+                    attribute: SK,
+                })?),
+                None => None,
+            };
+            shard_reads.push(ShardRead {
+                seqs,
+                last_evaluated,
+            });
+        }
+        let step = next_step(from, STAMP_PAGE as Seq, &shard_reads);
+        let shards = pages
+            .into_iter()
+            .zip(&shard_reads)
+            .map(|(page, read)| read.seqs.iter().copied().zip(page.items).collect())
+            .collect();
+        let stamp = in_turn(shards, step.below);
+        Ok((stamp, step.next))
+    }
+
     /// Gives each item of `keys` `expires_at`, unless it is gone (the
     /// condition keeps an update from making an item of its key alone);
     /// how many were stamped.
@@ -185,11 +303,12 @@ impl Retention for DynamoRepos {
     }
 
     /// A strongly consistent GetItem of the batch item (is it finished,
-    /// where did the last page stop), a Query of the next [`STAMP_PAGE`]
-    /// items of its partition after the cursor (keys and provider id), an
-    /// UpdateItem per item and per `MSG#` item of a sent text, then one
-    /// UpdateItem of the batch item: the new cursor, or, after the last
-    /// page, its own `expires_at` with `GSI2PK` and the cursor removed.
+    /// where did the last page stop), the Queries of the next page (the
+    /// recipients of the next window, from every shard; with or after the
+    /// last of them, a page of waves), an UpdateItem per item and per
+    /// `MSG#` item of a sent text, then one UpdateItem of the batch item:
+    /// the new cursor, or, after the last page, its own `expires_at` with
+    /// `GSI2PK` and the cursor removed.
     async fn stamp_next(&self, id: &BatchId, expires_at: DateTime<Utc>) -> PortResult<Stamped> {
         let done = Stamped {
             items: 0,
@@ -213,57 +332,55 @@ impl Retention for DynamoRepos {
         if read.opt_s(GSI2PK)? != Some(EXPIRING_BATCHES) {
             return Ok(done);
         }
-        // The batch item's own sort key sorts before `R#` and `W#`: "after
-        // it" is every other item of the partition.
-        let after = read
+        let mut cursor = read
             .opt_s(attr::EXPIRY_CURSOR)?
-            .unwrap_or(BATCH_SK)
-            .to_owned();
-        let out = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("#pk = :pk AND #sk > :after")
-            .projection_expression("#pk, #sk, #provider")
-            .expression_attribute_names("#pk", PK)
-            .expression_attribute_names("#sk", SK)
-            .expression_attribute_names("#provider", attr::PROVIDER_ID)
-            .expression_attribute_values(":pk", s(batch_pk(id)))
-            .expression_attribute_values(":after", s(&after))
-            .limit(STAMP_PAGE)
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| self.request_error("Query", e))?;
-        let page = out.items.unwrap_or_default();
-        let last_sk = page.last().and_then(sk_of).map(str::to_owned);
+            .and_then(Cursor::decode)
+            .unwrap_or(Cursor::START);
+        let mut page = Vec::new();
+        if let Cursor::Recipients(from) = cursor {
+            let (items, next) = self.recipient_expiry_page(id, from).await?;
+            page = items;
+            cursor = next.map_or_else(Cursor::own, Cursor::Recipients);
+        }
+        // Whether every item but the batch's own is in this page or before.
+        let mut through = false;
+        // Recipients just finished: their last page and the waves together.
+        if let Cursor::Own(after) = &cursor {
+            let own = self
+                .expiry_page(batch_pk(id), (">", after.clone()), STAMP_PAGE)
+                .await?;
+            page.extend(own.items);
+            match own.last_evaluated {
+                Some(last) => cursor = Cursor::Own(last),
+                None => through = true,
+            }
+        }
         let mut keys = Vec::with_capacity(page.len() * 2);
         for item in &page {
             let read = Read::new(item, "item");
-            keys.push(key(batch_pk(id), read.s(SK)?));
+            keys.push(key(read.s(PK)?.to_owned(), read.s(SK)?));
             if let Some(provider_id) = read.opt_s(attr::PROVIDER_ID)? {
                 keys.push(key(msg_pk(provider_id), MSG_SK));
             }
         }
         let mut items = self.expire_items(keys, expires_at).await?;
-        let more = out.last_evaluated_key.is_some_and(|k| !k.is_empty());
-        match (more, last_sk) {
-            (true, Some(last)) => {
-                self.update_expiring(id, "SET #cursor = :cursor", &[(":cursor", s(last))])
-                    .await?;
-                Ok(Stamped { items, done: false })
-            }
-            _ => {
-                let stamped = self
-                    .update_expiring(
-                        id,
-                        "SET #expires = :expires REMOVE #gsi2pk, #cursor",
-                        &[(":expires", seconds(expires_at))],
-                    )
-                    .await?;
-                items += u64::from(stamped);
-                Ok(Stamped { items, done: true })
-            }
+        if !through {
+            self.update_expiring(
+                id,
+                "SET #cursor = :cursor",
+                &[(":cursor", s(cursor.encode()))],
+            )
+            .await?;
+            return Ok(Stamped { items, done: false });
         }
+        let stamped = self
+            .update_expiring(
+                id,
+                "SET #expires = :expires REMOVE #gsi2pk, #cursor",
+                &[(":expires", seconds(expires_at))],
+            )
+            .await?;
+        items += u64::from(stamped);
+        Ok(Stamped { items, done: true })
     }
 }

@@ -25,8 +25,10 @@ pub const BATCH_GET_MAX: usize = 100;
 /// Requests of one import in flight at once: BatchWriteItem of 25 new
 /// recipients, or a BatchGetItem of 100 and then their writes. At ~10 ms a
 /// request, 16 make a 1,000,000-row import 40,000 requests in ~25 s (see
-/// docs/aws.md, "Scale"); more buys little once CPU is the larger part and
-/// only presses harder on the batch's one partition key.
+/// docs/aws.md, "Scale"); more buys little once CPU is the larger part.
+/// The 16 in flight are writes of consecutive blocks of 25 seqs: 16
+/// different recipient shards (`RECIPIENT_SHARDS`), so no partition key
+/// takes more than one at a time.
 pub const IMPORT_CONCURRENCY: usize = 16;
 /// AWS's limit on the items of one TransactWriteItems request.
 pub const TRANSACTION_MAX: usize = 100;
