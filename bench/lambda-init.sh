@@ -106,6 +106,7 @@ env = {
     "BATCHMSG_SEND_CONCURRENCY": "4",
     "BATCHMSG_SEND_TIMEOUT_SECONDS": "300",
     "BATCHMSG_REQUEUE_AFTER_SECONDS": "10800",
+    "BATCHMSG_RETENTION_DAYS": "90",
     "BATCHMSG_SCHEDULE_GROUP": "batchmsg-init-bench",
     "BATCHMSG_WAVE_FUNCTION_ARN": "arn:aws:lambda:eu-west-2:000000000000:function:wave",
     "BATCHMSG_SCHEDULER_ROLE_ARN": "arn:aws:iam::000000000000:role/scheduler",

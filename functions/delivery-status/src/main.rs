@@ -7,8 +7,10 @@ use batchmsg_aws::dynamo::DynamoRepos;
 use batchmsg_delivery_status::handle;
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 
+// Rust prints the error `main` returns with Debug; through anyhow that is
+// its message (and causes), which is what Lambda logs of a failed start.
 #[tokio::main]
-async fn main() -> Result<(), Error> {
+async fn main() -> anyhow::Result<()> {
     config::json_logs();
     let sdk = config::sdk_config().await;
     let repos = DynamoRepos::from_env(&sdk)?;
@@ -21,4 +23,5 @@ async fn main() -> Result<(), Error> {
         },
     ))
     .await
+    .map_err(anyhow::Error::from_boxed)
 }

@@ -15,8 +15,10 @@ use batchmsg_send::{Sending, THROTTLE_DELAY, Timing, limiter_from_env};
 use chrono::{DateTime, Utc};
 use lambda_runtime::{LambdaEvent, service_fn};
 
+// Rust prints the error `main` returns with Debug; through anyhow that is
+// its message (and causes), which is what Lambda logs of a failed start.
 #[tokio::main]
-async fn main() -> Result<(), lambda_runtime::Error> {
+async fn main() -> anyhow::Result<()> {
     config::json_logs();
     let sdk = config::sdk_config().await;
     let repos = DynamoRepos::from_env(&sdk)?;
@@ -51,4 +53,5 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         batchmsg_send::handle(sending, event.payload, deadline).await
     }))
     .await
+    .map_err(anyhow::Error::from_boxed)
 }

@@ -13,8 +13,10 @@ use chrono::{DateTime, Utc};
 use lambda_runtime::{LambdaEvent, service_fn};
 use serde_json::Value;
 
+// Rust prints the error `main` returns with Debug; through anyhow that is
+// its message (and causes), which is what Lambda logs of a failed start.
 #[tokio::main]
-async fn main() -> Result<(), lambda_runtime::Error> {
+async fn main() -> anyhow::Result<()> {
     config::json_logs();
     let sdk = config::sdk_config().await;
     let repos = DynamoRepos::from_env(&sdk)?;
@@ -42,4 +44,5 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         .await
     }))
     .await
+    .map_err(anyhow::Error::from_boxed)
 }

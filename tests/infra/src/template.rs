@@ -304,6 +304,24 @@ impl Context {
         context
     }
 
+    /// The environment of the function `logical` (a logical id), evaluated:
+    /// name → value. Panics if the template has no such function.
+    pub fn environment(&self, logical: &str) -> BTreeMap<String, String> {
+        let resource = &self.template["Resources"][logical];
+        assert_eq!(
+            resource["Type"], "AWS::Lambda::Function",
+            "the template has no function {logical}"
+        );
+        let variables = &resource["Properties"]["Environment"]["Variables"];
+        let evaluated = self
+            .eval(variables)
+            .unwrap_or_else(|e| panic!("{logical}'s environment: {e}"));
+        evaluated
+            .as_object()
+            .map(|m| m.iter().map(|(k, v)| (k.clone(), scalar(v))).collect())
+            .unwrap_or_default()
+    }
+
     fn kind(&self, logical: &str) -> Option<&str> {
         self.template["Resources"][logical]["Type"].as_str()
     }

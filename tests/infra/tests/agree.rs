@@ -19,23 +19,6 @@ fn context(overrides: &BTreeMap<String, String>) -> Context {
     Context::planned(template::translated(), STACK, overrides)
 }
 
-/// A function's environment, evaluated: name → value.
-fn environment(context: &Context, function: &str) -> BTreeMap<String, String> {
-    let resource = &context.template["Resources"][function];
-    assert_eq!(
-        resource["Type"], "AWS::Lambda::Function",
-        "the template has no function {function}"
-    );
-    let variables = &resource["Properties"]["Environment"]["Variables"];
-    let evaluated = context
-        .eval(variables)
-        .unwrap_or_else(|e| panic!("{function}'s environment: {e}"));
-    evaluated
-        .as_object()
-        .map(|m| m.iter().map(|(k, v)| (k.clone(), scalar(v))).collect())
-        .unwrap_or_default()
-}
-
 #[test]
 fn every_variable_a_function_reads_is_set_on_it_and_no_other() {
     let context = context(&BTreeMap::new());
@@ -58,7 +41,7 @@ fn every_variable_a_function_reads_is_set_on_it_and_no_other() {
             !read.is_empty(),
             "found no variable that {krate} reads: the reading of the code is broken"
         );
-        let set: BTreeSet<String> = environment(&context, function).into_keys().collect();
+        let set: BTreeSet<String> = context.environment(function).into_keys().collect();
         eprintln!("{function}: reads {read:?}; the template sets {set:?}");
         for missing in read.difference(&set) {
             problems.push(format!(
@@ -90,7 +73,7 @@ fn every_role_allows_what_its_function_calls_and_nothing_else() {
             !calls.operations.is_empty(),
             "{krate}'s binary calls no AWS operation: the reading of binaries is broken"
         );
-        let env = environment(&context, function);
+        let env = context.environment(function);
         let targets = Targets {
             table: env.get("BATCHMSG_TABLE").cloned(),
             index_queries: sites.index_queries.clone(),
@@ -218,7 +201,7 @@ fn the_send_timings_are_the_formulas_at_every_environments_rate() {
             &props["ScalingConfig"]["MaximumConcurrency"],
             "the event source's MaximumConcurrency",
         );
-        let send_env = environment(&context, "SendFunction");
+        let send_env = context.environment("SendFunction");
         let queue = resource_named(&context, &send_env["BATCHMSG_SEND_QUEUE_URL"]);
         let queue_arn = context.attribute(&queue, "Arn").unwrap();
         assert_eq!(
@@ -261,7 +244,7 @@ fn the_send_timings_are_the_formulas_at_every_environments_rate() {
             env_concurrency, concurrency,
             "{env}: BATCHMSG_SEND_CONCURRENCY"
         );
-        let sweep_env = environment(&context, "SweepFunction");
+        let sweep_env = context.environment("SweepFunction");
         assert_eq!(
             sweep_env["BATCHMSG_SEND_TIMEOUT_SECONDS"]
                 .parse::<f64>()
@@ -277,7 +260,7 @@ fn the_table_is_the_one_the_adapters_use() {
     let context = context(&BTreeMap::new());
     let tables: BTreeSet<String> = FUNCTIONS
         .iter()
-        .map(|(f, _)| environment(&context, f)["BATCHMSG_TABLE"].clone())
+        .map(|(f, _)| context.environment(f)["BATCHMSG_TABLE"].clone())
         .collect();
     assert_eq!(tables.len(), 1, "every function uses one table: {tables:?}");
     let table = resource_named(&context, tables.iter().next().unwrap());
