@@ -144,3 +144,27 @@ async fn a_release_killed_part_way_and_retried_gives_every_recipient_a_job() {
     let twice = every_recipient_queued(&stack).await;
     eprintln!("killed after 6 requests and retried: {twice} of {SIZE} recipients given two jobs");
 }
+
+/// The schedule's second firing (or the sweep's overdue release) arriving
+/// while the first release is still enqueueing: it finds the wave
+/// `releasing`, which is also what a retry after a kill finds, and enqueues
+/// the wave's queued recipients again.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_wave_fired_again_while_releasing_gives_every_recipient_a_job() {
+    let moto = Moto::connect().await;
+    let stack = moto.stack().await;
+    one_wave(&stack).await;
+    let from = enqueues(&stack);
+    let late = async {
+        while enqueues(&stack) < from + 2 {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        handle(&stack.repos, &stack.queue, input()).await
+    };
+    let (a, b) = tokio::join!(handle(&stack.repos, &stack.queue, input()), late);
+    let (a, b) = (a.unwrap(), b.unwrap());
+    let twice = every_recipient_queued(&stack).await;
+    eprintln!(
+        "fired again while releasing: {a:?} / {b:?}; {twice} of {SIZE} recipients given two jobs"
+    );
+}
