@@ -254,8 +254,13 @@ fn updates(stack: &Stack) -> u64 {
 /// UpdateItem requests; panics if it finished first.
 async fn killed_after(stack: &Stack, n: u64) {
     let from = updates(stack);
+    let give_up = std::time::Instant::now() + Duration::from_secs(60);
     let reached = async {
         while updates(stack) < from + n {
+            assert!(
+                std::time::Instant::now() < give_up,
+                "{n} updates never came"
+            );
             tokio::time::sleep(Duration::from_millis(1)).await;
         }
     };

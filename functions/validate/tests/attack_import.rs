@@ -126,9 +126,15 @@ fn import_requests(stack: &Stack) -> u64 {
         .sum()
 }
 
-/// Resolves once the import has sent `n` more requests than `from`.
+/// Resolves once the import has sent `n` more requests than `from`;
+/// panics after a minute (an import that stopped writing).
 async fn after_import_requests(stack: &Stack, from: u64, n: u64) {
+    let give_up = std::time::Instant::now() + Duration::from_secs(60);
     while import_requests(stack) < from + n {
+        assert!(
+            std::time::Instant::now() < give_up,
+            "{n} import requests never came"
+        );
         tokio::time::sleep(Duration::from_millis(2)).await;
     }
 }

@@ -94,6 +94,19 @@ async fn every_recipient_queued(stack: &Stack) -> usize {
     jobs.values().filter(|&&n| n > 1).count()
 }
 
+/// Resolves once `n` more SendMessageBatch requests than `from` were sent;
+/// panics after a minute (a release that stopped sending).
+async fn after_enqueues(stack: &Stack, from: u64, n: u64) {
+    let give_up = std::time::Instant::now() + Duration::from_secs(60);
+    while enqueues(stack) < from + n {
+        assert!(
+            std::time::Instant::now() < give_up,
+            "{n} SendMessageBatch requests never came"
+        );
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+}
+
 fn enqueues(stack: &Stack) -> u64 {
     stack
         .requests
@@ -127,14 +140,9 @@ async fn a_release_killed_part_way_and_retried_gives_every_recipient_a_job() {
     let stack = moto.stack().await;
     one_wave(&stack).await;
     let from = enqueues(&stack);
-    let reached = async {
-        while enqueues(&stack) < from + 6 {
-            tokio::time::sleep(Duration::from_millis(1)).await;
-        }
-    };
     tokio::select! {
         done = handle(&stack.repos, &stack.queue, input()) => panic!("finished before the kill: {done:?}"),
-        () = reached => {}
+        () = after_enqueues(&stack, from, 6) => {}
     }
     tokio::time::sleep(Duration::from_millis(200)).await;
     let waves = stack.repos.waves(&batch_id()).await.unwrap();
@@ -156,9 +164,7 @@ async fn a_wave_fired_again_while_releasing_gives_every_recipient_a_job() {
     one_wave(&stack).await;
     let from = enqueues(&stack);
     let late = async {
-        while enqueues(&stack) < from + 2 {
-            tokio::time::sleep(Duration::from_millis(1)).await;
-        }
+        after_enqueues(&stack, from, 2).await;
         handle(&stack.repos, &stack.queue, input()).await
     };
     let (a, b) = tokio::join!(handle(&stack.repos, &stack.queue, input()), late);
