@@ -346,3 +346,70 @@ async fn two_sweeps_at_once_stamp_every_item_with_one_value_and_skip_none() {
     assert_eq!((a.items_stamped, b.items_stamped), (0, 0));
     assert!(check(&stack.repos, &finished, &open).await);
 }
+
+/// A batch cancelled while its list is still being imported (a 1,000,000-row
+/// import runs for minutes): the sweep closes it and stamps what is stored,
+/// and the import's requests already in flight land after that. Each step is
+/// the real adapter's call, in the order the race takes: the import's first
+/// claim and writes, the cancel, a sweep, the import's late writes, the
+/// import seeing the cancel (it cancels its rows and tries to close), and
+/// the sweeps after. Before the import's close could put a stamped batch
+/// back among the finished ones, the late rows never got their expiry:
+/// patient data kept for ever.
+#[tokio::test(flavor = "multi_thread")]
+async fn rows_an_import_writes_after_a_cancelled_batch_was_stamped_expire_too() {
+    use batchmsg_core::delivery::BatchEvent;
+    use batchmsg_core::ports::UploadClaim;
+    use batchmsg_core::test_support::recipient;
+
+    let moto = Moto::connect().await;
+    let stack = moto.stack().await;
+    let repos = &stack.repos;
+    let batch = id(7);
+    store_batch(repos, &batch, BatchStatus::AwaitingUpload, 0)
+        .await
+        .unwrap();
+    // The import: its first claim, its first writes.
+    assert_eq!(
+        repos.claim_upload(&batch, "etag-1").await.unwrap(),
+        UploadClaim::First
+    );
+    let rows: Vec<_> = (0..150).map(recipient).collect();
+    repos
+        .insert_new_recipients(&batch, &rows[..100])
+        .await
+        .unwrap();
+    // The practice cancels; the sweep closes the batch and stamps it.
+    assert!(repos.batch_event(&batch, BatchEvent::Cancel).await.unwrap());
+    let run = sweep(&stack, Duration::from_secs(60)).await;
+    assert_eq!(run.closed, 1, "{run:?}");
+    assert!(check(repos, &[(batch.clone(), 100)], &[]).await);
+    // The import's writes in flight land; it then sees the batch cancelled
+    // and settles it, as validate_upload does.
+    repos
+        .insert_new_recipients(&batch, &rows[100..])
+        .await
+        .unwrap();
+    repos.cancel_queued(&batch, Utc::now()).await.unwrap();
+    assert!(
+        repos.close(&batch).await.unwrap(),
+        "a stamped cancelled batch goes back to the finished ones"
+    );
+    for _ in 0..2 {
+        sweep(&stack, Duration::from_secs(60)).await;
+    }
+    let items = scan(repos).await;
+    let (_, others) = items_of(&items, &batch);
+    let unstamped: Vec<_> = others
+        .iter()
+        .filter(|i| !i.contains_key(TTL_ATTRIBUTE))
+        .filter_map(|i| text(i, "SK"))
+        .collect();
+    assert!(
+        unstamped.is_empty(),
+        "{} of {} items never expire, from {:?}",
+        unstamped.len(),
+        others.len(),
+        unstamped.first()
+    );
+}
