@@ -23,8 +23,10 @@ pub const STOP_BEFORE_DEADLINE: TimeDelta = TimeDelta::seconds(15);
 pub const LONGEST_STAMPING: TimeDelta = TimeDelta::minutes(4);
 
 /// `BATCHMSG_RETENTION_DAYS` missing or unusable. Quotes the value (a
-/// number of days, never patient data).
-#[derive(Debug, thiserror::Error)]
+/// number of days, never patient data). Its `Debug` is its message: `main`
+/// returns it, and Rust prints a `main`'s error with `{:?}`, the one line
+/// Lambda's log shows for a failed start-up.
+#[derive(thiserror::Error)]
 pub enum RetentionError {
     #[error(
         "{RETENTION_DAYS_VARIABLE} is not set: the template sets it from its RetentionDays \
@@ -36,6 +38,12 @@ pub enum RetentionError {
          {MIN_RETENTION_DAYS} to {MAX_RETENTION_DAYS}"
     )]
     Bad { value: String },
+}
+
+impl std::fmt::Debug for RetentionError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
 }
 
 /// The retention from the environment as `lookup` reads it.

@@ -146,7 +146,13 @@ impl BatchRepo for DynamoRepos {
 
     /// One UpdateItem moving the batch from the open batches to the
     /// finished ones (`GSI2PK` = `EXPIRING`, for the retention run),
-    /// conditional on the batch being cancelled and open.
+    /// conditional on the batch being cancelled and open; or back to the
+    /// finished ones when its items were all given their expiry already (no
+    /// `GSI2PK`, `expires_at` set). That is an import cancelled while it
+    /// wrote: the sweep closed and stamped the batch, then the import's
+    /// writes in flight landed, and the import closes it once it sees the
+    /// cancel, so that the retention run stamps those rows too (with the
+    /// same `finished_at`, so the same expiry).
     async fn close(&self, id: &BatchId) -> PortResult<bool> {
         let result = self
             .client
@@ -154,8 +160,12 @@ impl BatchRepo for DynamoRepos {
             .table_name(&self.table)
             .set_key(Some(key(batch_pk(id), BATCH_SK)))
             .update_expression("SET #gsi2pk = :expiring")
-            .condition_expression("#status = :cancelled AND #gsi2pk = :open")
+            .condition_expression(
+                "#status = :cancelled AND (#gsi2pk = :open OR \
+                 (attribute_not_exists(#gsi2pk) AND attribute_exists(#expires)))",
+            )
             .expression_attribute_names("#gsi2pk", GSI2PK)
+            .expression_attribute_names("#expires", attr::EXPIRES_AT)
             .expression_attribute_names("#status", attr::STATUS)
             .expression_attribute_values(":cancelled", s(BatchStatus::Cancelled.as_str()))
             .expression_attribute_values(":open", s(OPEN_BATCHES))

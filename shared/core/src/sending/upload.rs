@@ -135,18 +135,23 @@ pub async fn validate_upload<O: ObjectStore + Sync>(
                 return Ok(UploadOutcome::AlreadyDone(status));
             }
             // Another file's rows are stored already: rows from two files
-            // would mix, so neither is sent.
-            abandon(batches, recipients, clock, id).await?;
+            // would mix, so neither is sent. The run storing them may still
+            // be writing: it (or the sweep) closes the batch once it stops,
+            // so that nothing it writes after this is missed.
+            batches.batch_event(id, BatchEvent::Cancel).await?;
+            recipients.cancel_queued(id, clock.now()).await?;
             let reason = "A second file was uploaded for this batch while the first was \
                           being validated, so nothing will be sent from it. Start a new \
                           batch and upload the file once";
             return refuse(objects, keys, reason.to_owned()).await;
         }
         // A repeated event still validating when the first has finished
-        // stops here, before it can write over a text being sent.
+        // stops here, before it can write over a text being sent; a batch
+        // cancelled meanwhile has the rows this run stored cancelled too.
         if stored_any {
             let status = current_status(batches, id).await?;
             if status != BatchStatus::AwaitingUpload {
+                settle_if_cancelled(batches, recipients, clock, id, status).await?;
                 return Ok(UploadOutcome::AlreadyDone(status));
             }
         }
@@ -189,12 +194,25 @@ pub async fn validate_upload<O: ObjectStore + Sync>(
         return Ok(UploadOutcome::Validated(summary));
     }
     let status = current_status(batches, id).await?;
+    settle_if_cancelled(batches, recipients, clock, id, status).await?;
+    Ok(UploadOutcome::AlreadyDone(status))
+}
+
+/// A batch cancelled while this run stored its rows: they are never sent,
+/// so they are cancelled (a cancel, or the sweep's close, may have come
+/// before the last of them were written), and the batch closed.
+async fn settle_if_cancelled(
+    batches: &(impl BatchRepo + Sync),
+    recipients: &(impl RecipientRepo + Sync),
+    clock: &(impl Clock + Sync),
+    id: &BatchId,
+    status: BatchStatus,
+) -> Result<(), UploadError> {
     if status == BatchStatus::Cancelled {
-        // Cancelled while this ran: the rows it stored are never sent.
         recipients.cancel_queued(id, clock.now()).await?;
         batches.close(id).await?;
     }
-    Ok(UploadOutcome::AlreadyDone(status))
+    Ok(())
 }
 
 async fn current_status(
