@@ -31,7 +31,10 @@ use batchmsg_core::sending::{SendingError, SweepTimes, sweep};
 use chrono::{DateTime, TimeDelta, Utc};
 
 use lambda_runtime::Diagnostic;
-pub use retention::{RETENTION_DAYS_VARIABLE, RetentionError, retention_from, stamping_deadline};
+pub use retention::{
+    RETENTION_DAYS_VARIABLE, RetentionError, SETTLE_BEFORE_STAMPING, retention_from,
+    stamping_deadline,
+};
 use serde::Serialize;
 
 /// What the function returns.
@@ -188,7 +191,8 @@ where
 }
 
 /// [`handle`], then the retention: each finished batch's items get
-/// `expires_at` = when it was first seen finished + `retention`, until
+/// `expires_at` = when it was first seen finished + `retention`, once it
+/// has been finished for `settle` ([`SETTLE_BEFORE_STAMPING`]), until
 /// `deadline` ([`stamping_deadline`]). The retention runs even when the
 /// sweep failed (a batch stuck in one does not keep others' data); the
 /// sweep's error is returned first.
@@ -200,6 +204,7 @@ pub async fn handle_with_retention<R, S, Q, C>(
     clock: &C,
     times: &SweepTimes,
     retention: RetentionDays,
+    settle: TimeDelta,
     deadline: DateTime<Utc>,
 ) -> Result<SweepSummary, SweepError>
 where
@@ -209,7 +214,7 @@ where
     C: Clock + Sync,
 {
     let swept = handle(repos, sender, queue, clock, times).await;
-    let stamped = stamp_finished(repos, clock, retention.period(), deadline).await;
+    let stamped = stamp_finished(repos, clock, retention.period(), settle, deadline).await;
     let mut summary = swept?;
     match stamped {
         Ok(run) => {

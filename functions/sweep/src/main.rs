@@ -39,6 +39,7 @@ async fn main() -> anyhow::Result<()> {
             &SystemClock,
             times,
             retention,
+            batchmsg_sweep::SETTLE_BEFORE_STAMPING,
             deadline,
         )
         .await

@@ -18,6 +18,13 @@ pub const RETENTION_DAYS_VARIABLE: &str = "BATCHMSG_RETENTION_DAYS";
 /// next run, which changes nothing (the same value).
 pub const STOP_BEFORE_DEADLINE: TimeDelta = TimeDelta::seconds(15);
 
+/// How long a batch has been finished before its items are stamped: longer
+/// than the validate function's 15 minutes (its Lambda limit and the
+/// template's timeout), the longest an import cut short by a cancel may
+/// still be writing the batch's rows. A row written behind a stamping run's
+/// place would never expire.
+pub const SETTLE_BEFORE_STAMPING: TimeDelta = TimeDelta::minutes(16);
+
 /// The longest one run stamps: less than the schedule's five minutes, so
 /// two runs do not stamp the same pages at once.
 pub const LONGEST_STAMPING: TimeDelta = TimeDelta::minutes(4);

@@ -12,7 +12,7 @@ use batchmsg_core::delivery::{BatchEvent, WaveEvent};
 use batchmsg_core::ports::{BatchRepo, Published, RecipientRepo, SystemClock, WaveRepo};
 use batchmsg_core::sending::SweepTimes;
 use batchmsg_moto::{Moto, ten_in_three_waves};
-use batchmsg_sweep::{handle_with_retention, retention_from};
+use batchmsg_sweep::{SETTLE_BEFORE_STAMPING, handle_with_retention, retention_from};
 use chrono::{TimeDelta, Utc};
 
 type Item = HashMap<String, AttributeValue>;
@@ -78,6 +78,7 @@ async fn the_sweep_completes_a_batch_and_gives_every_item_its_expiry() {
         &SystemClock,
         &SweepTimes::default(),
         retention,
+        TimeDelta::zero(),
         Utc::now() - TimeDelta::seconds(1),
     )
     .await
@@ -91,6 +92,8 @@ async fn the_sweep_completes_a_batch_and_gives_every_item_its_expiry() {
             .all(|i| !i.contains_key(TTL_ATTRIBUTE))
     );
 
+    // As the function runs it: a batch finished a moment ago is left to
+    // settle (an import cancelled under it may still be writing).
     let summary = handle_with_retention(
         &stack.repos,
         &stack.sender,
@@ -98,6 +101,28 @@ async fn the_sweep_completes_a_batch_and_gives_every_item_its_expiry() {
         &SystemClock,
         &SweepTimes::default(),
         retention,
+        SETTLE_BEFORE_STAMPING,
+        Utc::now() + TimeDelta::seconds(60),
+    )
+    .await
+    .expect("sweeps");
+    assert_eq!((summary.items_stamped, summary.stamping_left), (0, false));
+    assert!(
+        scan(&stack.repos)
+            .await
+            .iter()
+            .all(|i| !i.contains_key(TTL_ATTRIBUTE))
+    );
+
+    // Settled (here: no settle time), every item.
+    let summary = handle_with_retention(
+        &stack.repos,
+        &stack.sender,
+        &stack.queue,
+        &SystemClock,
+        &SweepTimes::default(),
+        retention,
+        TimeDelta::zero(),
         Utc::now() + TimeDelta::seconds(60),
     )
     .await

@@ -166,7 +166,7 @@ async fn finished_batches_expire_every_item_over_runs_that_stop_at_their_budget(
     let mut late_receipt = false;
     loop {
         let deadline = Utc::now() + TimeDelta::milliseconds(300);
-        let run = stamp_finished(repos, &SystemClock, RETENTION, deadline)
+        let run = stamp_finished(repos, &SystemClock, RETENTION, TimeDelta::zero(), deadline)
             .await
             .expect("stamps");
         runs += 1;

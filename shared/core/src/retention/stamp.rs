@@ -73,7 +73,11 @@ pub struct StampedRun {
 /// may be deleted: when the batch was first seen finished plus `keep_for`.
 /// A batch's finish time is recorded the first time a run sees it (within
 /// one sweep of its completion or close), so a batch is kept at least
-/// `keep_for` after its last text could move. Stops starting pages once the
+/// `keep_for` after its last text could move. A batch is stamped only once
+/// it has been seen finished for `settle`: writes sent before it finished
+/// (an import's last requests when its batch is cancelled under it) may
+/// still land until then, and one landing behind a stamping run's place
+/// would never be stamped. Stops starting pages once the
 /// clock reaches `deadline` (a page already started finishes: a page is a
 /// few hundred requests); the next run resumes where it stopped, as the
 /// adapter keeps its place. A batch that fails does not stop the others;
@@ -82,6 +86,7 @@ pub async fn stamp_finished(
     retention: &(impl Retention + Sync),
     clock: &(impl Clock + Sync),
     keep_for: TimeDelta,
+    settle: TimeDelta,
     deadline: DateTime<Utc>,
 ) -> Result<StampedRun, PortError> {
     let mut run = StampedRun::default();
@@ -108,6 +113,7 @@ pub async fn stamp_finished(
                 &batch.id,
                 batch.finished_at,
                 keep_for,
+                settle,
                 deadline,
             )
             .await;
@@ -144,6 +150,7 @@ async fn stamp_one(
     id: &BatchId,
     finished_at: Option<DateTime<Utc>>,
     keep_for: TimeDelta,
+    settle: TimeDelta,
     deadline: DateTime<Utc>,
 ) -> Result<(u64, bool), PortError> {
     let finished_at = match finished_at {
@@ -154,6 +161,10 @@ async fn stamp_one(
             None => return Ok((0, true)),
         },
     };
+    if clock.now() < finished_at + settle {
+        // Done for this run: a later one stamps it.
+        return Ok((0, true));
+    }
     let expires_at = finished_at + keep_for;
     let mut items = 0;
     while clock.now() < deadline {

@@ -73,7 +73,9 @@ async fn completed_and_cancelled_batches_both_expire_every_item() {
             assert!(fake.batch_event(&id, BatchEvent::Complete).await.unwrap());
         }
         let finished_at = fake.state().now;
-        let run = stamp_finished(&fake, &fake, NINETY, far()).await.unwrap();
+        let run = stamp_finished(&fake, &fake, NINETY, TimeDelta::zero(), far())
+            .await
+            .unwrap();
         assert_eq!(
             run,
             StampedRun {
@@ -101,7 +103,7 @@ async fn the_budget_stops_a_run_and_the_next_goes_on_from_there() {
 
     // Pages of 10 items, a second each: three fit in three seconds.
     let deadline = finished_at + TimeDelta::seconds(3);
-    let first = stamp_finished(&fake, &fake, NINETY, deadline)
+    let first = stamp_finished(&fake, &fake, NINETY, TimeDelta::zero(), deadline)
         .await
         .unwrap();
     assert_eq!(
@@ -120,9 +122,15 @@ async fn the_budget_stops_a_run_and_the_next_goes_on_from_there() {
     let mut runs = 1;
     loop {
         let now = fake.state().now;
-        let run = stamp_finished(&fake, &fake, NINETY, now + TimeDelta::seconds(4))
-            .await
-            .unwrap();
+        let run = stamp_finished(
+            &fake,
+            &fake,
+            NINETY,
+            TimeDelta::zero(),
+            now + TimeDelta::seconds(4),
+        )
+        .await
+        .unwrap();
         runs += 1;
         if run.batches_done == 1 {
             break;
@@ -153,15 +161,25 @@ async fn the_finish_time_is_recorded_once_by_the_first_run_that_sees_it() {
     let seen = fake.state().now + TimeDelta::minutes(4);
     fake.state().now = seen;
     // A run whose deadline has passed on arrival does nothing, records nothing.
-    let none = stamp_finished(&fake, &fake, NINETY, seen).await.unwrap();
-    assert_eq!(none.items, 0);
-    assert_eq!(fake.state().finished[&id], None);
-    stamp_finished(&fake, &fake, NINETY, seen + TimeDelta::seconds(1))
+    let none = stamp_finished(&fake, &fake, NINETY, TimeDelta::zero(), seen)
         .await
         .unwrap();
+    assert_eq!(none.items, 0);
+    assert_eq!(fake.state().finished[&id], None);
+    stamp_finished(
+        &fake,
+        &fake,
+        NINETY,
+        TimeDelta::zero(),
+        seen + TimeDelta::seconds(1),
+    )
+    .await
+    .unwrap();
     assert_eq!(fake.state().finished[&id], Some(seen));
     fake.state().now += TimeDelta::minutes(5);
-    stamp_finished(&fake, &fake, NINETY, far()).await.unwrap();
+    stamp_finished(&fake, &fake, NINETY, TimeDelta::zero(), far())
+        .await
+        .unwrap();
     assert!(stamped(&fake).iter().all(|(_, at)| *at == seen + NINETY));
 }
 
@@ -170,7 +188,9 @@ async fn a_receipt_after_the_stamp_keeps_the_expiry() {
     let fake = settled(&[3], 3).await;
     let id = batch_id();
     assert!(fake.batch_event(&id, BatchEvent::Complete).await.unwrap());
-    stamp_finished(&fake, &fake, NINETY, far()).await.unwrap();
+    stamp_finished(&fake, &fake, NINETY, TimeDelta::zero(), far())
+        .await
+        .unwrap();
     let before = stamped(&fake);
     let receipt = Receipt {
         provider_id: "p1".to_owned(),
@@ -188,7 +208,9 @@ async fn a_receipt_after_the_stamp_keeps_the_expiry() {
     );
     assert_eq!(stamped(&fake), before);
     // And a later run stamps nothing again.
-    let again = stamp_finished(&fake, &fake, NINETY, far()).await.unwrap();
+    let again = stamp_finished(&fake, &fake, NINETY, TimeDelta::zero(), far())
+        .await
+        .unwrap();
     assert_eq!(again, StampedRun::default());
 }
 
@@ -201,7 +223,9 @@ async fn batches_not_finished_are_left_alone() {
         BatchStatus::Sending,
     ] {
         let fake = Fake::with_batch(status, &[4]);
-        let run = stamp_finished(&fake, &fake, NINETY, far()).await.unwrap();
+        let run = stamp_finished(&fake, &fake, NINETY, TimeDelta::zero(), far())
+            .await
+            .unwrap();
         assert_eq!(run, StampedRun::default(), "{status:?}");
         assert!(stamped(&fake).is_empty());
     }
@@ -212,7 +236,9 @@ async fn batches_not_finished_are_left_alone() {
             .await
             .unwrap()
     );
-    let run = stamp_finished(&fake, &fake, NINETY, far()).await.unwrap();
+    let run = stamp_finished(&fake, &fake, NINETY, TimeDelta::zero(), far())
+        .await
+        .unwrap();
     assert_eq!(run, StampedRun::default());
 }
 
@@ -230,4 +256,40 @@ fn a_retention_is_a_whole_number_of_days_from_one_to_ten_years() {
 #[tokio::test]
 async fn the_fake_retention_conforms() {
     crate::test_support::conformance::retention(|| async { Fake::new() }).await;
+}
+
+#[tokio::test]
+async fn a_batch_is_stamped_only_once_it_has_been_finished_for_the_settle_time() {
+    let fake = settled(&[30], 20).await;
+    let id = batch_id();
+    assert!(fake.batch_event(&id, BatchEvent::Cancel).await.unwrap());
+    assert!(fake.close(&id).await.unwrap());
+    let settle = TimeDelta::minutes(16);
+
+    // The first look records when it was seen finished, and stamps nothing.
+    let seen = fake.state().now;
+    let first = stamp_finished(&fake, &fake, NINETY, settle, far())
+        .await
+        .unwrap();
+    assert_eq!(first, StampedRun::default());
+    assert!(stamped(&fake).is_empty());
+
+    // A sweep a minute short of the settle time: still nothing.
+    fake.state().now = seen + settle - TimeDelta::minutes(1);
+    let early = stamp_finished(&fake, &fake, NINETY, settle, far())
+        .await
+        .unwrap();
+    assert_eq!(early.items, 0);
+    assert!(stamped(&fake).is_empty());
+
+    // Once settled, every item, with the expiry counted from when it was
+    // first seen finished.
+    fake.state().now = seen + settle;
+    let run = stamp_finished(&fake, &fake, NINETY, settle, far())
+        .await
+        .unwrap();
+    assert_eq!(run.batches_done, 1);
+    let got = stamped(&fake);
+    assert_eq!(got.len(), 30 + 20 + 1 + 1);
+    assert!(got.iter().all(|(_, at)| *at == seen + NINETY));
 }
