@@ -3,19 +3,15 @@
 //! `finished_at` + `BATCHMSG_RETENTION_DAYS` on the batch, its waves, its
 //! recipients and the `MSG#` item of each sent text.
 
-use std::collections::HashMap;
-
-use aws_sdk_dynamodb::types::AttributeValue;
 use batchmsg_aws::dynamo::{DynamoRepos, TTL_ATTRIBUTE};
 use batchmsg_core::batch::BatchId;
 use batchmsg_core::delivery::{BatchEvent, WaveEvent};
 use batchmsg_core::ports::{BatchRepo, Published, RecipientRepo, SystemClock, WaveRepo};
 use batchmsg_core::sending::SweepTimes;
+use batchmsg_moto::items::{every_item, number};
 use batchmsg_moto::{Moto, ten_in_three_waves};
 use batchmsg_sweep::{SETTLE_BEFORE_STAMPING, handle_with_retention, retention_from};
 use chrono::{TimeDelta, Utc};
-
-type Item = HashMap<String, AttributeValue>;
 
 /// The test batch, every wave released and every text sent.
 async fn all_sent(repos: &DynamoRepos) -> BatchId {
@@ -45,24 +41,6 @@ async fn all_sent(repos: &DynamoRepos) -> BatchId {
     batch
 }
 
-async fn scan(repos: &DynamoRepos) -> Vec<Item> {
-    repos
-        .client()
-        .scan()
-        .table_name(repos.table())
-        .send()
-        .await
-        .unwrap()
-        .items
-        .unwrap_or_default()
-}
-
-fn number(item: &Item, name: &str) -> Option<i64> {
-    item.get(name)
-        .and_then(|v| v.as_n().ok())
-        .map(|n| n.parse().unwrap())
-}
-
 #[tokio::test]
 async fn the_sweep_completes_a_batch_and_gives_every_item_its_expiry() {
     let moto = Moto::connect().await;
@@ -86,7 +64,7 @@ async fn the_sweep_completes_a_batch_and_gives_every_item_its_expiry() {
     assert_eq!(summary.completed, 1);
     assert_eq!((summary.items_stamped, summary.stamping_left), (0, true));
     assert!(
-        scan(&stack.repos)
+        every_item(&stack.repos)
             .await
             .iter()
             .all(|i| !i.contains_key(TTL_ATTRIBUTE))
@@ -108,7 +86,7 @@ async fn the_sweep_completes_a_batch_and_gives_every_item_its_expiry() {
     .expect("sweeps");
     assert_eq!((summary.items_stamped, summary.stamping_left), (0, false));
     assert!(
-        scan(&stack.repos)
+        every_item(&stack.repos)
             .await
             .iter()
             .all(|i| !i.contains_key(TTL_ATTRIBUTE))
@@ -132,7 +110,7 @@ async fn the_sweep_completes_a_batch_and_gives_every_item_its_expiry() {
     assert_eq!(summary.items_stamped, 24);
     assert!(!summary.stamping_left);
 
-    let items = scan(&stack.repos).await;
+    let items = every_item(&stack.repos).await;
     assert_eq!(items.len(), 24);
     let batch_pk = format!("BATCH#{batch}");
     let batch_item = items

@@ -19,9 +19,8 @@ use batchmsg_core::ports::{
 use batchmsg_core::retention::stamp_finished;
 use batchmsg_core::test_support::{conformance, store_batch, t0};
 use batchmsg_moto::Moto;
+use batchmsg_moto::items::{Item, every_item, number, text};
 use chrono::{TimeDelta, Utc};
-
-type Item = HashMap<String, AttributeValue>;
 
 const RETENTION: TimeDelta = TimeDelta::days(90);
 
@@ -89,38 +88,6 @@ async fn settled(repos: &DynamoRepos, batch: &BatchId, total: u32, sent: u32) {
     repos.mark_sent(batch, &published).await.unwrap();
     let failed: Vec<(u32, String)> = (sent..total).map(|s| (s, "x".to_owned())).collect();
     repos.fail_technical(batch, &failed, t0()).await.unwrap();
-}
-
-async fn scan(repos: &DynamoRepos) -> Vec<Item> {
-    let mut items = Vec::new();
-    let mut start = None;
-    loop {
-        let out = repos
-            .client()
-            .scan()
-            .table_name(repos.table())
-            .set_exclusive_start_key(start.take())
-            .send()
-            .await
-            .unwrap();
-        items.extend(out.items.unwrap_or_default());
-        match out.last_evaluated_key {
-            Some(key) if !key.is_empty() => start = Some(key),
-            _ => return items,
-        }
-    }
-}
-
-fn text<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
-    item.get(name)
-        .and_then(|v| v.as_s().ok())
-        .map(String::as_str)
-}
-
-fn number(item: &Item, name: &str) -> Option<i64> {
-    item.get(name)
-        .and_then(|v| v.as_n().ok())
-        .map(|n| n.parse().unwrap())
 }
 
 /// The items of `batch`: its partition, its recipient shards' and the
@@ -218,7 +185,7 @@ async fn finished_batches_expire_every_item_over_runs_that_stop_at_their_budget(
         .await
         .unwrap();
 
-    let items = scan(repos).await;
+    let items = every_item(repos).await;
     for (batch, recipients, sent) in [(&big, 300, 260), (&small, 20, 10)] {
         let mine = items_of(&items, batch);
         assert_eq!(

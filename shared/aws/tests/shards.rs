@@ -5,7 +5,7 @@
 //! page is read page by page; and that retention walks the shards with an
 //! exact cursor, across gaps in the seqs, the batch item last.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 use aws_sdk_dynamodb::types::{AttributeValue, Select};
 use batchmsg_aws::dynamo::{DynamoRepos, TTL_ATTRIBUTE};
@@ -13,10 +13,9 @@ use batchmsg_core::batch::{BatchId, Recipient, Seq};
 use batchmsg_core::delivery::{BatchEvent, BatchStatus, RecipientStatus};
 use batchmsg_core::ports::{BatchRepo, RecipientRepo, Retention};
 use batchmsg_core::test_support::{batch, recipient, recipient_with_body, t0};
+use batchmsg_moto::items::{Item, every_item};
 use batchmsg_moto::{Moto, Stack};
 use chrono::TimeDelta;
-
-type Item = HashMap<String, AttributeValue>;
 
 fn id(n: u32) -> BatchId {
     format!("20261206-070000-{n:04}").parse().unwrap()
@@ -27,26 +26,6 @@ fn text<'a>(item: &'a Item, name: &str) -> &'a str {
         .and_then(|v| v.as_s().ok())
         .map(String::as_str)
         .unwrap_or_else(|| panic!("{name} is a string"))
-}
-
-async fn scan(repos: &DynamoRepos) -> Vec<Item> {
-    let mut items = Vec::new();
-    let mut start = None;
-    loop {
-        let out = repos
-            .client()
-            .scan()
-            .table_name(repos.table())
-            .set_exclusive_start_key(start.take())
-            .send()
-            .await
-            .unwrap();
-        items.extend(out.items.unwrap_or_default());
-        match out.last_evaluated_key {
-            Some(key) if !key.is_empty() => start = Some(key),
-            _ => return items,
-        }
-    }
 }
 
 /// DynamoDB requests of `operation` since the count was last cleared.
@@ -76,7 +55,7 @@ async fn an_import_lands_on_16_keys_and_a_range_reads_back_exactly_itself() {
 
     // Straight from the table: the recipients by partition key.
     let mut by_pk: BTreeMap<String, Vec<Seq>> = BTreeMap::new();
-    for item in scan(repos).await {
+    for item in every_item(repos).await {
         let sk = text(&item, "SK");
         let seq: Seq = sk
             .strip_prefix("R#")
@@ -253,7 +232,7 @@ async fn retention_pages_through_the_shards_exactly_across_gaps() {
     );
     assert_eq!(stamped, 461 + 1, "each recipient and the batch item once");
     let expected = AttributeValue::N(expires.timestamp().to_string());
-    let items = scan(repos).await;
+    let items = every_item(repos).await;
     assert_eq!(items.len(), 462);
     for item in &items {
         assert_eq!(

@@ -4,6 +4,7 @@
 //! turns: [`Moto::connect`] holds a lock until the test ends.
 
 mod batch;
+pub mod items;
 mod stack;
 
 pub use batch::{BATCH, recipient, ten_in_three_waves};
