@@ -5,10 +5,8 @@
 //! checked: `expires_at` (seconds) = `finished_at` + the retention on every
 //! recipient, wave, `MSG#` item and the batch item, and on nothing else.
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use aws_sdk_dynamodb::types::AttributeValue;
 use batchmsg_aws::dynamo::{DynamoRepos, TTL_ATTRIBUTE, create_table};
 use batchmsg_core::batch::{BatchId, Wave};
 use batchmsg_core::delivery::{BatchEvent, BatchStatus, WaveEvent, WaveStatus};
